@@ -1,0 +1,142 @@
+// Reads mailroom's configuration from the environment once, validates it and
+// returns a frozen, typed Config. The rest of the code is handed this object;
+// nothing else reads process.env. Imports nothing from src.
+import { resolve } from "node:path";
+
+export interface Config {
+  /** postgres://… selects a PostgreSQL server; null means embedded PGlite under varDir/db. */
+  databaseUrl: string | null;
+  /** All state that is not in the database. */
+  varDir: string;
+  http: { host: string; port: number };
+  lmtp: {
+    host: string;
+    port: number;
+    /** Bytes; larger messages get 552 (advertised in LHLO SIZE). */
+    maxMessageSize: number;
+    /** RCPTs accepted per transaction before 452 (RFC 5321 asks servers to take at least 100). */
+    maxRecipients: number;
+    /** Idle seconds before a session is closed. */
+    idleTimeoutMs: number;
+  };
+  smtp: {
+    host: string;
+    port: number;
+    /** Recipients per SMTP transaction in bulk mode (Mailman max_recipients). */
+    maxRecipientsPerTransaction: number;
+    /** Simultaneous SMTP connections per worker process. */
+    maxConnections: number;
+    /** Give up retrying a 4xx after this many seconds (Mailman delivery_retry_period: 5 days). */
+    retryDeadlineSeconds: number;
+  };
+  admin: { user: string; password: string | null };
+  /** What the generated Postfix transport map points at. */
+  transport: { host: string; port: number };
+  /** postmap command run on each regenerated map; null disables. */
+  postmap: string | null;
+  /** Command run after the maps change so Postfix sees them at once; null disables. */
+  postfixReload: string | null;
+  /** Postfix socketmap listener ("inet:127.0.0.1:PORT" or "unix:/path"); null disables. */
+  socketmap: string | null;
+  /** Base URL for links in mail (one-click unsubscribe, confirmations). */
+  publicUrl: string | null;
+  /** Queue workers in this process (0 disables delivery in this process). */
+  workers: number;
+  /** pino level. */
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, key: string, fallback: string): string {
+  const v = env[key];
+  return v === undefined || v === "" ? fallback : v;
+}
+
+function int(env: Env, key: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${key} must be a whole number, got "${raw}"`);
+  const n = Number(raw.trim());
+  if (n < min || n > max) throw new ConfigError(`${key} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+/** "off" (or empty) disables a command; unset takes the default. */
+function command(env: Env, key: string, fallback: string | null): string | null {
+  const v = env[key];
+  if (v === undefined) return fallback;
+  return v.trim() === "" || v.trim() === "off" ? null : v.trim();
+}
+
+export interface Defaults {
+  /** Whether `postmap` / `postfix` are on PATH (main.ts looks; config stays pure). */
+  postmapOnPath: boolean;
+  postfixOnPath: boolean;
+}
+
+export function loadConfig(env: Env, defaults: Defaults = { postmapOnPath: false, postfixOnPath: false }): Config {
+  const databaseUrl = env.DATABASE_URL?.trim() || null;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError("DATABASE_URL must start with postgres:// or postgresql://");
+  }
+  const lmtpHost = str(env, "MAILROOM_LMTP_HOST", "127.0.0.1");
+  const lmtpPort = int(env, "MAILROOM_LMTP_PORT", 8024, 0, 65535);
+  const publicUrl = env.MAILROOM_PUBLIC_URL?.trim() || null;
+  if (publicUrl && !/^https?:\/\/[^/]+/.test(publicUrl)) {
+    throw new ConfigError("MAILROOM_PUBLIC_URL must be an http(s) URL");
+  }
+  const config: Config = {
+    databaseUrl,
+    varDir: resolve(str(env, "MAILROOM_VAR_DIR", "./var")),
+    http: {
+      host: str(env, "MAILROOM_HTTP_HOST", "127.0.0.1"),
+      port: int(env, "MAILROOM_HTTP_PORT", 8001, 0, 65535),
+    },
+    lmtp: {
+      host: lmtpHost,
+      port: lmtpPort,
+      maxMessageSize: int(env, "MAILROOM_MAX_MESSAGE_SIZE", 40 * 1024 * 1024, 1024),
+      maxRecipients: int(env, "MAILROOM_LMTP_MAX_RECIPIENTS", 1000, 1),
+      idleTimeoutMs: int(env, "MAILROOM_LMTP_IDLE_TIMEOUT", 300, 1) * 1000,
+    },
+    smtp: {
+      host: str(env, "MAILROOM_SMTP_HOST", "127.0.0.1"),
+      port: int(env, "MAILROOM_SMTP_PORT", 25, 1, 65535),
+      maxRecipientsPerTransaction: int(env, "MAILROOM_MAX_RECIPIENTS_PER_TRANSACTION", 500, 1),
+      maxConnections: int(env, "MAILROOM_SMTP_MAX_CONNECTIONS", 5, 1, 1000),
+      retryDeadlineSeconds: int(env, "MAILROOM_DELIVERY_RETRY_PERIOD", 5 * 24 * 3600, 1),
+    },
+    admin: {
+      user: str(env, "MAILROOM_ADMIN_USER", "admin"),
+      password: env.MAILROOM_ADMIN_PASSWORD || null,
+    },
+    transport: {
+      host: str(env, "MAILROOM_TRANSPORT_HOST", lmtpHost),
+      port: int(env, "MAILROOM_TRANSPORT_PORT", lmtpPort, 1, 65535),
+    },
+    postmap: command(env, "MAILROOM_POSTMAP", defaults.postmapOnPath ? "postmap" : null),
+    postfixReload: command(env, "MAILROOM_POSTFIX_RELOAD", defaults.postfixOnPath ? "postfix reload" : null),
+    socketmap: command(env, "MAILROOM_SOCKETMAP", null),
+    publicUrl: publicUrl ? publicUrl.replace(/\/+$/, "") : null,
+    workers: int(env, "MAILROOM_WORKERS", 2, 0, 64),
+    logLevel: str(env, "MAILROOM_LOG_LEVEL", "info"),
+  };
+  return deepFreeze(config);
+}
+
+/** The config as it may be printed: secrets redacted. */
+export function redacted(config: Config): unknown {
+  return {
+    ...config,
+    databaseUrl: config.databaseUrl?.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@") ?? null,
+    admin: { user: config.admin.user, password: config.admin.password ? "***" : null },
+  };
+}
+
+function deepFreeze<T>(o: T): T {
+  for (const v of Object.values(o as object)) if (v && typeof v === "object") deepFreeze(v);
+  return Object.freeze(o);
+}

@@ -1,0 +1,152 @@
+// mailroom's command line: `serve`, `migrate`, `aliases`. Loads the config once,
+// opens the database, wires the parts together (the only module that imports api,
+// lmtp, pipeline and delivery), starts them, and stops them gracefully.
+import { spawnSync } from "node:child_process";
+import { loadConfig, redacted, ConfigError, type Config } from "./config/index.js";
+import { createLogger, component, type Logger } from "./log.js";
+import { openDatabase, type Database } from "./db/client.js";
+import { migrate } from "./db/migrate.js";
+import { ensureAdminPassword } from "./admin-password.js";
+import { createServices } from "./services/index.js";
+import { buildApp } from "./api/app.js";
+import { createLmtpServer } from "./lmtp/server.js";
+import { createMaps } from "./mta/maps.js";
+import { startSocketmap } from "./mta/socketmap.js";
+import { startWorkers } from "./workers.js";
+import { join } from "node:path";
+
+const HELP: Record<string, string> = {
+  main: `usage: mailroom <command> [--help]
+
+commands:
+  serve     run the REST API, the LMTP server and the delivery workers
+  migrate   apply database migrations and exit
+  aliases   regenerate the Postfix maps under $MAILROOM_VAR_DIR/data/ and exit
+
+Configuration is read from the environment; see the README.`,
+  serve: `usage: mailroom serve
+
+Runs the REST API (MAILROOM_HTTP_HOST:MAILROOM_HTTP_PORT, default 127.0.0.1:8001),
+the LMTP server (MAILROOM_LMTP_HOST:MAILROOM_LMTP_PORT, default 127.0.0.1:8024) and
+the queue workers in one process. Applies migrations first. Stops on SIGTERM/SIGINT
+after finishing what is in flight.`,
+  migrate: `usage: mailroom migrate
+
+Applies the migrations under prisma/migrations/ to the database (DATABASE_URL, or
+the embedded database under $MAILROOM_VAR_DIR/db) and exits. Safe to run while
+other processes start: migrations are serialised by an advisory lock.`,
+  aliases: `usage: mailroom aliases
+
+Regenerates the Postfix maps (postfix_lmtp, postfix_domains, postfix_vmap) under
+$MAILROOM_VAR_DIR/data/ from the database, runs MAILROOM_POSTMAP on them, and exits.`,
+};
+
+function onPath(cmd: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+}
+
+async function openMigrated(config: Config, log: Logger): Promise<Database> {
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: join(config.varDir, "db"), log: component(log, "db") });
+  try {
+    const result = await migrate(db);
+    if (result.applied.length) log.info({ applied: result.applied }, "migrations applied");
+    if (result.modified.length) log.warn({ modified: result.modified }, "applied migrations were edited since");
+    return db;
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
+
+async function serve(config: Config, log: Logger): Promise<void> {
+  const db = await openMigrated(config, log);
+  const adminPassword = await ensureAdminPassword(config, log);
+  const maps = createMaps({ db, config, log: component(log, "mta") });
+  await maps.writeNow();
+  const services = createServices({ db, config, log, maps });
+  const app = await buildApp({ services, config, adminPassword, log: component(log, "http") });
+  const lmtp = createLmtpServer({ db, services, config, log: component(log, "lmtp") });
+  const workers = startWorkers({ db, services, config, log: component(log, "worker") });
+  const socketmap = config.socketmap ? await startSocketmap({ db, config, log: component(log, "socketmap") }) : null;
+
+  const httpPort = await listenHttp(app, config);
+  log.info({ service: "http", host: config.http.host, port: httpPort }, "listening");
+  const lmtpPort = await lmtp.listen(config.lmtp.host, config.lmtp.port);
+  log.info({ service: "lmtp", host: config.lmtp.host, port: lmtpPort }, "listening");
+  if (socketmap) log.info({ service: "socketmap", address: socketmap.address }, "listening");
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "stopping");
+    // Stop taking new work, let in-flight requests, LMTP transactions and jobs finish.
+    await Promise.allSettled([app.close(), lmtp.close(), socketmap?.close()]);
+    await workers.stop();
+    await db.close();
+    log.info("stopped");
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  process.once("SIGINT", () => void stop("SIGINT"));
+}
+
+async function listenHttp(app: Awaited<ReturnType<typeof buildApp>>, config: Config): Promise<number> {
+  await app.listen({ host: config.http.host, port: config.http.port });
+  const addr = app.server.address();
+  return typeof addr === "object" && addr ? addr.port : config.http.port;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === "--help" || cmd === "-h" || cmd === "help") {
+    process.stdout.write(HELP.main + "\n");
+    return cmd ? 0 : 2;
+  }
+  if (!(cmd in HELP) || cmd === "main") {
+    process.stderr.write(`mailroom: unknown command "${cmd}" (try --help)\n`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(HELP[cmd] + "\n");
+    return 0;
+  }
+  if (rest.length) {
+    process.stderr.write(`mailroom ${cmd}: unexpected argument "${rest[0]}" (try --help)\n`);
+    return 2;
+  }
+  const config = loadConfig(process.env, { postmapOnPath: onPath("postmap"), postfixOnPath: onPath("postfix") });
+  const log = createLogger(config.logLevel);
+  log.debug({ config: redacted(config) }, "configuration");
+  switch (cmd) {
+    case "serve":
+      await serve(config, log);
+      return -1; // keeps running
+    case "migrate": {
+      const db = await openMigrated(config, log);
+      await db.close();
+      return 0;
+    }
+    case "aliases": {
+      const db = await openMigrated(config, log);
+      try {
+        const maps = createMaps({ db, config, log: component(log, "mta") });
+        await maps.writeNow();
+        process.stdout.write(`maps written to ${join(config.varDir, "data")}\n`);
+      } finally {
+        await db.close();
+      }
+      return 0;
+    }
+  }
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { if (code >= 0) process.exit(code); },
+  (err) => {
+    const reason = err instanceof ConfigError ? `configuration: ${err.message}` : (err as Error).message;
+    process.stderr.write(`mailroom: ${reason.split("\n")[0]}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,141 @@
+// PostgreSQL-backed job queues: the only hand-off between stages (LMTP → list →
+// pipeline → out). A job is ready, running (claimed with FOR UPDATE SKIP LOCKED, so
+// several processes can share one database), done, or shunt (failed for good, with
+// the error kept). A claimed job whose worker died is reclaimed after its lease.
+import { hostname } from "node:os";
+import type { Database, Tx } from "../db/client.js";
+import type { Job, QueueName } from "../generated/prisma/client.js";
+
+export type { Job, QueueName };
+export const QUEUES: QueueName[] = ["list", "command", "bounces", "owner", "out"];
+/** NOTIFY channel: payload is the queue name that got work. */
+export const JOBS_CHANNEL = "mailroom_jobs";
+
+export interface NewJob {
+  queue: QueueName;
+  messageId?: bigint | null;
+  listId?: string | null;
+  recipient?: string | null;
+  data?: object;
+  runAt?: Date;
+}
+
+/** Identifies this process in `lockedBy`, so its own dead predecessors can be spotted. */
+export const WORKER_ID = `${hostname()}:${process.pid}`;
+
+/** Inserts jobs inside the caller's transaction and wakes the workers on commit. */
+export async function enqueue(tx: Tx, jobs: NewJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  await tx.job.createMany({
+    data: jobs.map((j) => ({
+      queue: j.queue,
+      messageId: j.messageId ?? null,
+      listId: j.listId ?? null,
+      recipient: j.recipient ?? null,
+      data: (j.data ?? {}) as object,
+      runAt: j.runAt ?? new Date(),
+    })),
+  });
+  // NOTIFY is delivered at commit, so workers never see a job before it exists.
+  for (const queue of new Set(jobs.map((j) => j.queue))) {
+    await tx.$executeRaw`SELECT pg_notify(${JOBS_CHANNEL}, ${queue})`;
+  }
+}
+
+/**
+ * Claims up to `limit` ready jobs of one queue whose time has come, plus running jobs
+ * whose lease ran out (their worker died). Each claim counts as an attempt.
+ */
+export async function claim(db: Database, queue: QueueName, limit: number, leaseSeconds: number): Promise<Job[]> {
+  return db.prisma.$queryRaw<Job[]>`
+    UPDATE "Job" SET state = 'running', "lockedAt" = now(), "lockedBy" = ${WORKER_ID}, attempts = attempts + 1
+    WHERE id IN (
+      SELECT id FROM "Job"
+      WHERE queue = ${queue}::"QueueName"
+        AND ((state = 'ready' AND "runAt" <= now())
+          OR (state = 'running' AND "lockedAt" < now() - make_interval(secs => ${leaseSeconds})))
+      ORDER BY "runAt", id
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED)
+    RETURNING *`;
+}
+
+/** Keeps a long job's lease alive (fan-out to a big list). */
+export async function heartbeat(db: Database, id: bigint): Promise<void> {
+  await db.prisma.$executeRaw`UPDATE "Job" SET "lockedAt" = now() WHERE id = ${id} AND "lockedBy" = ${WORKER_ID}`;
+}
+
+export async function complete(tx: Tx, id: bigint): Promise<void> {
+  await tx.job.update({ where: { id }, data: { state: "done", finishedAt: new Date(), lockedAt: null, lockedBy: null } });
+}
+
+/** Back to ready after `delaySeconds`, keeping the error for operators. */
+export async function retryLater(tx: Tx, id: bigint, error: string, delaySeconds: number, data?: object): Promise<void> {
+  await tx.job.update({
+    where: { id },
+    data: {
+      state: "ready", lockedAt: null, lockedBy: null, lastError: error.slice(0, 2000),
+      runAt: new Date(Date.now() + delaySeconds * 1000),
+      ...(data ? { data: data as object } : {}),
+    },
+  });
+}
+
+/** Failed for good: kept, visible in GET /queues, never dropped (Mailman's shunt queue). */
+export async function shunt(tx: Tx, id: bigint, error: string): Promise<void> {
+  await tx.job.update({
+    where: { id },
+    data: { state: "shunt", lockedAt: null, lockedBy: null, lastError: error.slice(0, 2000), finishedAt: new Date() },
+  });
+}
+
+/** Backoff for the n-th attempt: 1 s, 4 s, 16 s … capped at `capSeconds`. */
+export function backoffSeconds(attempt: number, capSeconds = 3600): number {
+  return Math.min(capSeconds, 4 ** Math.max(0, attempt - 1));
+}
+
+/**
+ * At start: jobs this host's dead processes had claimed go back to ready at once,
+ * rather than waiting for their lease (kill -9 then restart resumes immediately).
+ */
+export async function releaseDeadWorkers(db: Database): Promise<number> {
+  const host = hostname();
+  const rows = await db.prisma.$queryRaw<{ lockedBy: string }[]>`
+    SELECT DISTINCT "lockedBy" FROM "Job" WHERE state = 'running' AND "lockedBy" LIKE ${host + ":%"}`;
+  const dead = rows.map((r) => r.lockedBy).filter((w) => {
+    const pid = Number(w.slice(host.length + 1));
+    if (!pid || pid === process.pid) return false;
+    try { process.kill(pid, 0); return false; } catch (e) { return (e as NodeJS.ErrnoException).code !== "EPERM"; }
+  });
+  if (dead.length === 0) return 0;
+  return db.prisma.$executeRaw`
+    UPDATE "Job" SET state = 'ready', "lockedAt" = NULL, "lockedBy" = NULL
+    WHERE state = 'running' AND "lockedBy" = ANY(${dead}::text[])`;
+}
+
+export interface QueueDepth {
+  name: QueueName | "shunt";
+  /** Jobs waiting or being worked on. */
+  depth: number;
+  /** Age in seconds of the oldest of them; null when empty. */
+  oldestAgeSeconds: number | null;
+}
+
+/** Depth and oldest age per queue; failed jobs of every queue count as "shunt". */
+export async function queueDepths(db: Database): Promise<QueueDepth[]> {
+  const rows = await db.prisma.$queryRaw<{ name: string; depth: bigint; oldest: Date | null }[]>`
+    SELECT CASE WHEN state = 'shunt' THEN 'shunt' ELSE queue::text END AS name,
+           count(*) AS depth, min("createdAt") AS oldest
+    FROM "Job" WHERE state IN ('ready', 'running', 'shunt')
+    GROUP BY 1`;
+  const now = Date.now();
+  const byName = new Map(rows.map((r) => [r.name, r]));
+  return [...QUEUES, "shunt" as const].map((name) => {
+    const r = byName.get(name);
+    return {
+      name,
+      depth: r ? Number(r.depth) : 0,
+      oldestAgeSeconds: r?.oldest ? Math.max(0, Math.round((now - r.oldest.getTime()) / 1000)) : null,
+    };
+  });
+}
