@@ -1,0 +1,94 @@
+// Starts `mailroom serve` as a real child process (ports 0, its own var dir) and
+// waits for its "listening" lines. For tests that need a real process: HTTP over
+// the network, kill -9 and restart, two processes on one database.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface ServerProcess {
+  child: ChildProcess;
+  httpPort: number;
+  lmtpPort: number;
+  varDir: string;
+  /** Every JSON log line seen so far. */
+  logs: Record<string, unknown>[];
+  /** Resolves with the first log line matching, waiting up to `ms`. */
+  waitForLog(match: (line: Record<string, unknown>) => boolean, ms?: number): Promise<Record<string, unknown>>;
+  /** SIGTERM and wait for exit; returns the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL (no clean-up at all) and wait for exit. */
+  kill9(): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: Record<string, string | undefined>;
+  /** Reuse a var dir (restart after a crash). */
+  varDir?: string;
+  timeoutMs?: number;
+}
+
+export const TEST_ADMIN_PASSWORD = "test-admin-password";
+
+export async function startServer(opts: StartOptions = {}): Promise<ServerProcess> {
+  const varDir = opts.varDir ?? mkdtempSync(join(tmpdir(), "mailroom-var-"));
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    MAILROOM_VAR_DIR: varDir,
+    MAILROOM_HTTP_PORT: "0",
+    MAILROOM_LMTP_PORT: "0",
+    MAILROOM_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    MAILROOM_POSTMAP: "off",
+    MAILROOM_POSTFIX_RELOAD: "off",
+    ...opts.env,
+  };
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/main.ts"), "serve"], {
+    cwd: ROOT, env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: Record<string, unknown>[] = [];
+  const waiters: { match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
+  let stderr = "";
+  child.stderr!.on("data", (d) => { stderr += d; });
+  createInterface({ input: child.stdout! }).on("line", (text) => {
+    let line: Record<string, unknown>;
+    try { line = JSON.parse(text); } catch { return; }
+    logs.push(line);
+    for (const w of [...waiters]) if (w.match(line)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(line); }
+  });
+  const exited = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
+
+  function waitForLog(match: (l: Record<string, unknown>) => boolean, ms = opts.timeoutMs ?? 30_000) {
+    const seen = logs.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for a log line; stderr: ${stderr.slice(-2000)}`)), ms);
+      const w = { match, resolve: (l: Record<string, unknown>) => { clearTimeout(timer); resolve(l); } };
+      waiters.push(w);
+      exited.then((code) => { clearTimeout(timer); reject(new Error(`server exited (${code}) before the log line; stderr: ${stderr.slice(-2000)}`)); });
+    });
+  }
+
+  const [http, lmtp] = await Promise.all([
+    waitForLog((l) => l.msg === "listening" && l.service === "http"),
+    waitForLog((l) => l.msg === "listening" && l.service === "lmtp"),
+  ]);
+  return {
+    child, varDir, logs, waitForLog,
+    httpPort: http.port as number,
+    lmtpPort: lmtp.port as number,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill("SIGTERM");
+      return exited;
+    },
+    async kill9() {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
