@@ -66,7 +66,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
   const services = createServices({ db, config, log, maps });
   const app = await buildApp({ services, config, adminPassword, log: component(log, "http") });
   const lmtp = createLmtpServer({ db, services, config, log: component(log, "lmtp") });
-  const workers = startWorkers({ db, services, config, log: component(log, "worker") });
+  const workers = await startWorkers({ db, services, config, log: component(log, "worker") });
   const socketmap = config.socketmap ? await startSocketmap({ db, config, log: component(log, "socketmap") }) : null;
 
   const httpPort = await listenHttp(app, config);

@@ -1,13 +1,23 @@
-// STUB (issue 4 replaces this): wires the queue handlers (pipeline, delivery, …) to
-// the queue runner. Like main.ts, this is wiring and may import any part.
+// Wires the queue handlers (posting pipeline, delivery, …) to the queue runner.
+// Like main.ts this is wiring, so it may import any part.
 import type { Config } from "./config/index.js";
 import type { Database } from "./db/client.js";
 import type { Logger } from "./log.js";
 import type { Services } from "./services/index.js";
+import { releaseDeadWorkers } from "./queue/jobs.js";
+import { startRunner, type JobHandler } from "./queue/runner.js";
 
 export interface WorkerDeps { db: Database; services: Services; config: Config; log: Logger }
 export interface Workers { stop(): Promise<void> }
 
-export function startWorkers(_deps: WorkerDeps): Workers {
-  return { stop: async () => {} };
+/** One handler per queue this process consumes. */
+function handlers(_deps: WorkerDeps): JobHandler[] {
+  return [];
+}
+
+export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
+  if (deps.config.workers === 0) return { stop: async () => {} };
+  const released = await releaseDeadWorkers(deps.db);
+  if (released) deps.log.info({ released }, "jobs of a dead process released");
+  return startRunner({ db: deps.db, log: deps.log, handlers: handlers(deps), leaseSeconds: deps.config.jobLeaseSeconds });
 }

@@ -42,6 +42,8 @@ export interface Config {
   publicUrl: string | null;
   /** Queue workers in this process (0 disables delivery in this process). */
   workers: number;
+  /** Seconds a claimed job stays locked without a heartbeat before another worker may take it over. */
+  jobLeaseSeconds: number;
   /** pino level. */
   logLevel: string;
 }
@@ -122,6 +124,7 @@ export function loadConfig(env: Env, defaults: Defaults = { postmapOnPath: false
     socketmap: command(env, "MAILROOM_SOCKETMAP", null),
     publicUrl: publicUrl ? publicUrl.replace(/\/+$/, "") : null,
     workers: int(env, "MAILROOM_WORKERS", 2, 0, 64),
+    jobLeaseSeconds: int(env, "MAILROOM_JOB_LEASE", 60, 1),
     logLevel: str(env, "MAILROOM_LOG_LEVEL", "info"),
   };
   return deepFreeze(config);

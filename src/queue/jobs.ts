@@ -65,8 +65,12 @@ export async function heartbeat(db: Database, id: bigint): Promise<void> {
   await db.prisma.$executeRaw`UPDATE "Job" SET "lockedAt" = now() WHERE id = ${id} AND "lockedBy" = ${WORKER_ID}`;
 }
 
+/** Marks a running job done. Idempotent: a handler may complete inside its own transaction first. */
 export async function complete(tx: Tx, id: bigint): Promise<void> {
-  await tx.job.update({ where: { id }, data: { state: "done", finishedAt: new Date(), lockedAt: null, lockedBy: null } });
+  await tx.job.updateMany({
+    where: { id, state: "running" },
+    data: { state: "done", finishedAt: new Date(), lockedAt: null, lockedBy: null },
+  });
 }
 
 /** Back to ready after `delaySeconds`, keeping the error for operators. */

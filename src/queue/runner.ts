@@ -1,0 +1,128 @@
+// Runs queue handlers: claims jobs (woken by NOTIFY on "mailroom_jobs", or by a poll
+// for delayed retries), runs up to `concurrency` at once per queue, keeps their
+// leases alive, and settles each job: done, retry with backoff, or shunt after
+// `maxAttempts` (Mailman core/runner.py moves failures to shunt, never drops them).
+import type { Database } from "../db/client.js";
+import type { Logger } from "../log.js";
+import { backoffSeconds, claim, complete, heartbeat, JOBS_CHANNEL, retryLater, shunt, type Job, type QueueName } from "./jobs.js";
+
+export interface JobContext {
+  /** Aborted when the process is stopping: finish the current step, then throw RetryLater. */
+  signal: AbortSignal;
+  log: Logger;
+}
+
+export interface JobHandler {
+  queue: QueueName;
+  /** Jobs of this queue handled at once in this process. */
+  concurrency: number;
+  /** Attempts (claims) before the job is shunted. */
+  maxAttempts: number;
+  /** Resolve: the job is done (the handler may already have completed it in its own transaction). */
+  handle(job: Job, ctx: JobContext): Promise<void>;
+}
+
+/** Thrown by a handler: try again after `delaySeconds`, optionally with updated job data. */
+export class RetryLater extends Error {
+  constructor(message: string, readonly delaySeconds: number, readonly data?: object) {
+    super(message);
+  }
+}
+
+/** Thrown by a handler: this job can never succeed; shunt it now. */
+export class PermanentFailure extends Error {}
+
+export interface RunnerOptions {
+  db: Database;
+  log: Logger;
+  handlers: JobHandler[];
+  leaseSeconds: number;
+  /** Longest sleep without a NOTIFY (delayed retries become due). */
+  pollMs?: number;
+}
+
+export interface Runner { stop(): Promise<void> }
+
+export async function startRunner(opts: RunnerOptions): Promise<Runner> {
+  const { db, log } = opts;
+  const pollMs = opts.pollMs ?? 1000;
+  const abort = new AbortController();
+  const wakers = new Map<QueueName, () => void>();
+  const unlisten = await db.listen(JOBS_CHANNEL, (payload) => {
+    if (payload === "*") for (const w of wakers.values()) w();
+    else wakers.get(payload as QueueName)?.();
+  });
+  const loops = opts.handlers.map((h) => runQueue(h));
+
+  async function runQueue(h: JobHandler): Promise<void> {
+    const inflight = new Set<Promise<void>>();
+    let wake: () => void = () => {};
+    let pending = true; // a NOTIFY arrived since the last claim
+    wakers.set(h.queue, () => { pending = true; wake(); });
+    while (!abort.signal.aborted) {
+      const room = h.concurrency - inflight.size;
+      let claimed: Job[] = [];
+      if (room > 0) {
+        pending = false;
+        try {
+          claimed = await claim(db, h.queue, room, opts.leaseSeconds);
+        } catch (err) {
+          log.warn({ queue: h.queue, err: (err as Error).message }, "claim failed; will retry");
+        }
+      }
+      for (const job of claimed) {
+        const p = runJob(h, job).finally(() => { inflight.delete(p); wake(); });
+        inflight.add(p);
+      }
+      // Claimed a full batch: there may be more, go again at once.
+      if (claimed.length > 0 && claimed.length === room) continue;
+      if (pending && inflight.size < h.concurrency) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        wake = () => { clearTimeout(timer); resolve(); };
+        abort.signal.addEventListener("abort", wake, { once: true });
+      });
+    }
+    await Promise.allSettled(inflight);
+  }
+
+  async function runJob(h: JobHandler, job: Job): Promise<void> {
+    const jlog = log.child({ queue: h.queue, job: String(job.id), list: job.listId ?? undefined });
+    const beat = setInterval(() => {
+      heartbeat(db, job.id).catch((err) => jlog.warn({ err: (err as Error).message }, "heartbeat failed"));
+    }, Math.max(1000, (opts.leaseSeconds * 1000) / 3));
+    try {
+      await h.handle(job, { signal: abort.signal, log: jlog });
+      await complete(db.prisma, job.id);
+    } catch (err) {
+      await settleFailure(h, job, err as Error, jlog).catch((e) =>
+        // The database is gone too: the lease expires and the job is retried later.
+        jlog.error({ err: (e as Error).message }, "could not record job failure"));
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  async function settleFailure(h: JobHandler, job: Job, err: Error, jlog: Logger): Promise<void> {
+    if (err instanceof RetryLater) {
+      jlog.info({ reason: err.message, delay: err.delaySeconds }, "job deferred");
+      await retryLater(db.prisma, job.id, err.message, err.delaySeconds, err.data);
+    } else if (err instanceof PermanentFailure || job.attempts >= h.maxAttempts) {
+      jlog.error({ err: err.message, attempts: job.attempts }, "job shunted");
+      await shunt(db.prisma, job.id, `${err.name}: ${err.message}`);
+    } else {
+      const delay = backoffSeconds(job.attempts);
+      jlog.warn({ err: err.message, attempts: job.attempts, delay }, "job failed; retrying");
+      await retryLater(db.prisma, job.id, `${err.name}: ${err.message}`, delay);
+    }
+  }
+
+  return {
+    async stop() {
+      abort.abort();
+      for (const w of wakers.values()) w();
+      await Promise.allSettled(loops);
+      await unlisten();
+    },
+  };
+}
