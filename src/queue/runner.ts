@@ -78,9 +78,10 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
       if (claimed.length > 0 && claimed.length === room) continue;
       if (pending && inflight.size < h.concurrency) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollMs);
-        wake = () => { clearTimeout(timer); resolve(); };
-        abort.signal.addEventListener("abort", wake, { once: true });
+        const done = () => { clearTimeout(timer); abort.signal.removeEventListener("abort", done); wake = () => {}; resolve(); };
+        const timer = setTimeout(done, pollMs);
+        wake = done;
+        abort.signal.addEventListener("abort", done);
       });
     }
     await Promise.allSettled(inflight);

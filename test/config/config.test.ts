@@ -1,0 +1,41 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { loadConfig, redacted, ConfigError } from "../../src/config/index.js";
+
+test("defaults follow the contract", () => {
+  const c = loadConfig({}, { postmapOnPath: true, postfixOnPath: false });
+  assert.equal(c.databaseUrl, null);
+  assert.match(c.varDir, /\/var$/);
+  assert.deepEqual(c.http, { host: "127.0.0.1", port: 8001 });
+  assert.equal(c.lmtp.host, "127.0.0.1");
+  assert.equal(c.lmtp.port, 8024);
+  assert.deepEqual([c.smtp.host, c.smtp.port], ["127.0.0.1", 25]);
+  assert.deepEqual(c.admin, { user: "admin", password: null });
+  assert.deepEqual(c.transport, { host: "127.0.0.1", port: 8024 });
+  assert.equal(c.postmap, "postmap");
+  assert.equal(c.postfixReload, null);
+  assert.equal(c.publicUrl, null);
+  assert.ok(Object.isFrozen(c) && Object.isFrozen(c.http));
+});
+
+test("the transport map follows the LMTP listener unless set", () => {
+  const c = loadConfig({ MAILROOM_LMTP_HOST: "10.0.0.5", MAILROOM_LMTP_PORT: "2424" });
+  assert.deepEqual(c.transport, { host: "10.0.0.5", port: 2424 });
+  const d = loadConfig({ MAILROOM_LMTP_PORT: "2424", MAILROOM_TRANSPORT_HOST: "mail.internal", MAILROOM_TRANSPORT_PORT: "24" });
+  assert.deepEqual(d.transport, { host: "mail.internal", port: 24 });
+});
+
+test("off disables commands; a bad value is a one-line ConfigError", () => {
+  assert.equal(loadConfig({ MAILROOM_POSTMAP: "off" }, { postmapOnPath: true, postfixOnPath: true }).postmap, null);
+  assert.throws(() => loadConfig({ MAILROOM_HTTP_PORT: "eighty" }), (e) => e instanceof ConfigError && /MAILROOM_HTTP_PORT/.test(e.message));
+  assert.throws(() => loadConfig({ MAILROOM_LMTP_PORT: "70000" }), ConfigError);
+  assert.throws(() => loadConfig({ DATABASE_URL: "mysql://x" }), ConfigError);
+  assert.throws(() => loadConfig({ MAILROOM_PUBLIC_URL: "lists.example.com" }), ConfigError);
+});
+
+test("secrets are redacted when the config is printed", () => {
+  const c = loadConfig({ DATABASE_URL: "postgres://app:s3cret@db/mail", MAILROOM_ADMIN_PASSWORD: "hunter2" });
+  const text = JSON.stringify(redacted(c));
+  assert.ok(!text.includes("s3cret") && !text.includes("hunter2"), text);
+  assert.match(text, /app:\*\*\*@db/);
+});
