@@ -1,13 +1,45 @@
-// STUB (issue 2 replaces this): the Fastify app factory; never listens.
-import Fastify from "fastify";
+// The Fastify app factory: problem+json errors, Basic auth, OpenAPI, then every
+// resource plugin from routes.ts. It never listens (main.ts does; tests inject), so
+// `npm run openapi:write` and the tests build the same app.
+import Fastify, { LogController, type FastifyBaseLogger } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Config } from "../config/index.js";
 import type { Logger } from "../log.js";
 import type { Services } from "../services/index.js";
+import { registerAuth } from "./auth.js";
+import { registerOpenApi } from "./openapi.js";
+import { registerProblemHandlers } from "./problem.js";
+import { routes } from "./routes.js";
 
 export interface AppDeps { services: Services; config: Config; adminPassword: string; log: Logger }
 
-export async function buildApp(deps: AppDeps) {
-  const app = Fastify({ loggerInstance: deps.log });
-  app.get("/health", async () => ({ status: "ok" }));
-  return app;
+declare module "fastify" {
+  interface FastifyInstance {
+    /** The use-cases; route handlers call these and never import db/. */
+    services: Services;
+  }
 }
+
+// 10,000 bulk members with display names fit comfortably.
+const BODY_LIMIT = 8 * 1024 * 1024;
+
+export async function buildApp(deps: AppDeps) {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+    // One line per request would drown the log (and halve throughput); errors are logged by problem.ts.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Fastify's default ajv drops unknown properties silently; the contract wants a 400.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", useDefaults: true, allErrors: false } },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  app.decorate("services", deps.services);
+  registerProblemHandlers(app);
+  await registerOpenApi(app);
+  await registerAuth(app, deps.config.admin.user, deps.adminPassword);
+  for (const plugin of routes) await app.register(plugin);
+  return app.withTypeProvider<TypeBoxTypeProvider>();
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,12 +1,20 @@
-// STUB (issue 2 replaces this): the use-cases shared by the REST API, LMTP and the CLI.
-import type { Config } from "../config/index.js";
-import type { Database } from "../db/client.js";
-import type { Logger } from "../log.js";
-import type { MapsUpdater } from "./ports.js";
+// The use-cases shared by the REST API, LMTP and the CLI, built once by main.ts
+// (and by tests) from the database, config, logger and Postfix maps updater.
+// Each service owns its transactions; callers never touch db/ for these resources.
+import { queueDepths, type QueueDepth } from "../queue/jobs.js";
+import type { ServiceDeps } from "./deps.js";
+import { createDomainService } from "./domains.js";
+import { createListService } from "./lists.js";
 
-export interface ServiceDeps { db: Database; config: Config; log: Logger; maps: MapsUpdater }
+export type { ServiceDeps } from "./deps.js";
 export type Services = ReturnType<typeof createServices>;
 
 export function createServices(deps: ServiceDeps) {
-  return { deps };
+  const lists = createListService(deps);
+  return {
+    deps,
+    domains: createDomainService(deps),
+    lists,
+    queues: { depths: (): Promise<QueueDepth[]> => queueDepths(deps.db) },
+  };
 }

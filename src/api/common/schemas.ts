@@ -1,0 +1,52 @@
+// Schemas shared by every resource: the RFC 9457 problem document, pagination query
+// and page wrapper, and the standard error responses an operation documents.
+import { Type, type TSchema } from "typebox";
+
+export const Problem = Type.Object(
+  {
+    type: Type.String({ description: "URI naming the kind of problem (urn:mailroom:problem:<code>)" }),
+    title: Type.String({ description: "Short summary of the kind of problem" }),
+    status: Type.Integer({ description: "HTTP status code" }),
+    detail: Type.String({ description: "What went wrong with this request" }),
+    code: Type.Optional(Type.String({ description: "Stable error code (see docs/api.md)" })),
+  },
+  {
+    $id: "Problem",
+    title: "Problem",
+    description: "An RFC 9457 problem document (media type application/problem+json).",
+    examples: [{ type: "urn:mailroom:problem:not-found", title: "Not found", status: 404, detail: "list nosuch.example.com does not exist", code: "not-found" }],
+  },
+);
+
+/** Error responses by status, each documented as a problem document. */
+export function problems(...statuses: (400 | 401 | 404 | 409 | 503)[]): Record<number, TSchema> {
+  const describe: Record<number, string> = {
+    400: "Invalid input (schema violation, unknown field, malformed JSON, bad address)",
+    401: "Missing or wrong HTTP Basic credentials",
+    404: "No such resource",
+    409: "Already exists",
+    503: "Postfix maps or the database could not be updated; nothing was changed",
+  };
+  const out: Record<number, TSchema> = {};
+  for (const s of statuses) out[s] = Type.Ref("Problem", { description: describe[s] });
+  return out;
+}
+
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: "Items per page (1–1000)" })),
+  cursor: Type.Optional(Type.String({ maxLength: 100, description: "The nextCursor of the previous page", examples: ["aWQ6NTA"] })),
+};
+
+/** `{items, total, nextCursor?}` around an item schema. */
+export function Page(item: TSchema, name: string) {
+  return Type.Object(
+    {
+      items: Type.Array(item),
+      total: Type.Integer({ description: "Number of items across all pages" }),
+      nextCursor: Type.Optional(Type.String({ description: "Pass as ?cursor= for the next page; absent on the last page" })),
+    },
+    { title: name, description: `A page of ${name.replace(/Page$/, "")} items in creation order` },
+  );
+}
+
+export const NoContent = Type.Null({ description: "Done; no body" });

@@ -1,0 +1,68 @@
+// /lists: create, list (keyset pages), read, patch settings, delete. `{list}` is the
+// list id or the posting address.
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { ListSettingsInput } from "../../services/list-settings.js";
+import type { NewList as NewListInput } from "../../services/lists.js";
+import { NoContent, problems } from "../common/schemas.js";
+import { ListPage, ListParams, ListPatch, ListQuery, MailingList, NewList } from "./schemas.js";
+
+const tags = ["lists"];
+
+const plugin: FastifyPluginAsyncTypebox = async (app) => {
+  const lists = app.services.lists;
+
+  app.post("/lists", {
+    schema: {
+      operationId: "createList", summary: "Create a list", tags,
+      description: "Creates a list at the given posting address with any settings. The domain must exist (400 otherwise). " +
+        "The Postfix maps are regenerated before the answer.",
+      body: NewList,
+      response: { 201: MailingList, ...problems(400, 401, 409, 503) },
+    },
+  }, async (request, reply) => {
+    const list = await lists.create(request.body as NewListInput);
+    return reply.code(201).header("location", `/lists/${list.listId}`).send(list);
+  });
+
+  app.get("/lists", {
+    schema: {
+      operationId: "listLists", summary: "List lists", tags,
+      description: "Lists in creation order, optionally of one domain, a page at a time.",
+      querystring: ListQuery,
+      response: { 200: ListPage, ...problems(400, 401) },
+    },
+  }, async (request) => lists.list(request.query));
+
+  app.get("/lists/:list", {
+    schema: {
+      operationId: "getList", summary: "Get a list", tags,
+      description: "One list with all its settings, by list id or posting address.",
+      params: ListParams,
+      response: { 200: MailingList, ...problems(401, 404) },
+    },
+  }, async (request) => lists.get(request.params.list));
+
+  app.patch("/lists/:list", {
+    schema: {
+      operationId: "updateList", summary: "Change list settings", tags,
+      description: "Applies the given settings; the others stay as they are.",
+      params: ListParams,
+      body: ListPatch,
+      response: { 200: MailingList, ...problems(400, 401, 404) },
+    },
+  }, async (request) => lists.update(request.params.list, request.body as ListSettingsInput));
+
+  app.delete("/lists/:list", {
+    schema: {
+      operationId: "deleteList", summary: "Delete a list", tags,
+      description: "Deletes the list with its members, held messages and pending requests. The Postfix maps are regenerated.",
+      params: ListParams,
+      response: { 204: NoContent, ...problems(401, 404, 503) },
+    },
+  }, async (request, reply) => {
+    await lists.remove(request.params.list);
+    return reply.code(204).send(null);
+  });
+};
+
+export default plugin;

@@ -1,0 +1,15 @@
+// Every REST resource, in one list: app.ts registers each plugin in this order.
+// To add a resource, give it a folder src/api/<resource>/ (schemas.ts + routes.ts)
+// and add its plugin here.
+import type { FastifyPluginAsync } from "fastify";
+import healthRoutes from "./health/routes.js";
+import queueRoutes from "./queues/routes.js";
+import domainRoutes from "./domains/routes.js";
+import listRoutes from "./lists/routes.js";
+
+export const routes: FastifyPluginAsync[] = [
+  healthRoutes,
+  queueRoutes,
+  domainRoutes,
+  listRoutes,
+];

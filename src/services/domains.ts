@@ -1,0 +1,114 @@
+// Domains (Mailman's mail hosts): create, read, change the alias domain, delete with
+// their lists. Every change regenerates the Postfix maps and tells other processes
+// to drop cached list lookups, inside the same transaction. Called by api/domains.
+import type { Domain } from "../generated/prisma/client.js";
+import { normaliseMailHost } from "../domain/address.js";
+import { conflict, invalid, notFound } from "../domain/errors.js";
+import { inTransaction, regenerateMaps } from "./transaction.js";
+import { notifyListsChanged } from "./notify.js";
+import type { ServiceDeps } from "./deps.js";
+
+export interface DomainView {
+  mailHost: string;
+  description: string;
+  aliasDomain: string | null;
+  createdAt: string;
+}
+
+export interface NewDomain {
+  mailHost: string;
+  description?: string;
+  aliasDomain?: string | null;
+}
+
+export interface DomainPatch {
+  description?: string;
+  aliasDomain?: string | null;
+}
+
+export function domainView(d: Domain): DomainView {
+  return { mailHost: d.mailHost, description: d.description, aliasDomain: d.aliasDomain, createdAt: d.createdAt.toISOString() };
+}
+
+function aliasDomainOf(raw: string | null | undefined, mailHost: string): string | null {
+  if (raw === undefined || raw === null || raw.trim() === "") return null;
+  let host: string;
+  try {
+    host = normaliseMailHost(raw);
+  } catch {
+    throw invalid(`aliasDomain: "${raw}" is not a valid domain name`);
+  }
+  if (host === mailHost) throw invalid("aliasDomain must differ from mailHost");
+  return host;
+}
+
+export function createDomainService({ db, maps }: ServiceDeps) {
+  return {
+    async create(input: NewDomain): Promise<DomainView> {
+      const mailHost = normaliseMailHost(input.mailHost);
+      const aliasDomain = aliasDomainOf(input.aliasDomain, mailHost);
+      return inTransaction(db, async (tx) => {
+        if (await tx.domain.findUnique({ where: { mailHost }, select: { id: true } })) {
+          throw conflict(`domain ${mailHost} already exists`);
+        }
+        const d = await tx.domain.create({ data: { mailHost, description: input.description ?? "", aliasDomain } });
+        await regenerateMaps(maps, tx);
+        await notifyListsChanged(tx, "*");
+        return domainView(d);
+      });
+    },
+
+    async list(): Promise<{ items: DomainView[]; total: number }> {
+      const rows = await db.prisma.domain.findMany({ orderBy: { mailHost: "asc" } });
+      return { items: rows.map(domainView), total: rows.length };
+    },
+
+    async get(rawHost: string): Promise<DomainView> {
+      const mailHost = hostOrNotFound(rawHost);
+      const d = await db.prisma.domain.findUnique({ where: { mailHost } });
+      if (!d) throw notFound(`domain ${mailHost} does not exist`);
+      return domainView(d);
+    },
+
+    async update(rawHost: string, patch: DomainPatch): Promise<DomainView> {
+      const mailHost = hostOrNotFound(rawHost);
+      return inTransaction(db, async (tx) => {
+        const current = await tx.domain.findUnique({ where: { mailHost } });
+        if (!current) throw notFound(`domain ${mailHost} does not exist`);
+        const aliasDomain = patch.aliasDomain === undefined ? current.aliasDomain : aliasDomainOf(patch.aliasDomain, mailHost);
+        const d = await tx.domain.update({
+          where: { id: current.id },
+          data: { description: patch.description ?? current.description, aliasDomain },
+        });
+        if (aliasDomain !== current.aliasDomain) {
+          await regenerateMaps(maps, tx);
+          await notifyListsChanged(tx, "*");
+        }
+        return domainView(d);
+      });
+    },
+
+    /** Deletes the domain and, by cascade, its lists, members and held messages. */
+    async remove(rawHost: string): Promise<void> {
+      const mailHost = hostOrNotFound(rawHost);
+      await inTransaction(db, async (tx) => {
+        const current = await tx.domain.findUnique({ where: { mailHost }, select: { id: true } });
+        if (!current) throw notFound(`domain ${mailHost} does not exist`);
+        await tx.domain.delete({ where: { id: current.id } });
+        await regenerateMaps(maps, tx);
+        await notifyListsChanged(tx, "*");
+      });
+    },
+  };
+}
+
+/** A path segment that is not even a domain name names no domain: 404, not 400. */
+function hostOrNotFound(raw: string): string {
+  try {
+    return normaliseMailHost(raw);
+  } catch {
+    throw notFound(`domain ${raw} does not exist`);
+  }
+}
+
+export type DomainService = ReturnType<typeof createDomainService>;

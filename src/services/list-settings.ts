@@ -1,0 +1,85 @@
+// The settable columns of a mailing list as the REST API sees them (camelCase, the
+// Prisma column names), the list object returned to clients, and the checks JSON
+// Schema cannot express (regular expressions compile, reply-to is an address).
+// Used by services/lists.ts; api/lists/schemas.ts mirrors SETTING_KEYS.
+import type { Action, MailingList } from "../generated/prisma/client.js";
+import { requireAddress } from "../domain/address.js";
+import { invalid } from "../domain/errors.js";
+
+/** Every MailingList column an operator may set (moderatorPassword is separate: write-only). */
+export const SETTING_KEYS = [
+  "displayName", "description", "subjectPrefix", "advertised",
+  "defaultMemberAction", "defaultNonmemberAction", "emergency", "maxMessageSize", "maxNumRecipients",
+  "requireExplicitDestination", "acceptableAliases", "administrivia", "headerMatches",
+  "adminImmedNotify", "adminNotifyMchanges",
+  "replyGoesToList", "replyToAddress", "firstStripReplyTo", "msgHeader", "msgFooter",
+  "includeRfc2369Headers", "allowListPosts", "archivePolicy", "dmarcMitigateAction",
+  "dmarcMitigateUnconditionally", "dmarcModerationNotice", "anonymousList",
+  "personalize", "collapseAlternatives",
+  "subscriptionPolicy", "unsubscriptionPolicy", "memberRosterVisibility", "sendWelcomeMessage", "sendGoodbyeMessage",
+  "processBounces", "bounceScoreThreshold", "bounceInfoStaleAfter", "bounceYouAreDisabledWarnings",
+  "bounceYouAreDisabledWarningsInterval", "bounceNotifyOwnerOnDisable", "bounceNotifyOwnerOnRemoval",
+  "forwardUnrecognizedBouncesTo",
+] as const satisfies readonly (keyof MailingList)[];
+
+export type SettingKey = (typeof SETTING_KEYS)[number];
+
+/** One entry of Mailman's header_matches: a regexp on a header and what to do on a match. */
+export interface HeaderMatch {
+  header: string;
+  pattern: string;
+  action: Action;
+}
+
+export type ListSettings = Omit<Pick<MailingList, SettingKey>, "headerMatches"> & { headerMatches: HeaderMatch[] };
+
+/** What a client may send on create or patch. `moderatorPassword: null` removes it. */
+export type ListSettingsInput = Partial<ListSettings> & { moderatorPassword?: string | null };
+
+export interface ListView extends ListSettings {
+  listId: string;
+  address: string;
+  name: string;
+  domain: string;
+  createdAt: string;
+  hasModeratorPassword: boolean;
+}
+
+export function listView(row: MailingList): ListView {
+  const view = {
+    listId: row.listId,
+    address: `${row.listName}@${row.mailHost}`,
+    name: row.listName,
+    domain: row.mailHost,
+    createdAt: row.createdAt.toISOString(),
+    hasModeratorPassword: row.moderatorPassword !== null,
+  } as ListView;
+  for (const key of SETTING_KEYS) (view as unknown as Record<string, unknown>)[key] = row[key];
+  return view;
+}
+
+/** Mailman's default display name: the list name capitalised. */
+export function defaultDisplayName(listName: string): string {
+  return listName.charAt(0).toUpperCase() + listName.slice(1);
+}
+
+function checkRegex(pattern: string, field: string): void {
+  try {
+    new RegExp(pattern);
+  } catch (err) {
+    throw invalid(`${field}: "${pattern}" is not a valid regular expression (${(err as Error).message})`);
+  }
+}
+
+/** Checks beyond the JSON Schema; returns the settings with addresses normalised. */
+export function checkSettings(input: ListSettingsInput): ListSettingsInput {
+  const out = { ...input };
+  if (out.replyToAddress) out.replyToAddress = requireAddress(out.replyToAddress, "replyToAddress").address;
+  if (out.replyToAddress === "") out.replyToAddress = null;
+  // Mailman: an alias starting with ^ is a regular expression, anything else an address.
+  for (const alias of out.acceptableAliases ?? []) {
+    if (alias.startsWith("^")) checkRegex(alias, "acceptableAliases");
+  }
+  out.headerMatches?.forEach((m, i) => checkRegex(m.pattern, `headerMatches[${i}].pattern`));
+  return out;
+}

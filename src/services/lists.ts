@@ -1,0 +1,129 @@
+// Mailing lists: create (under an existing domain), read by list id or posting
+// address, keyset-paginated listing, settings patch, delete. Creates and deletes
+// regenerate the Postfix maps in the same transaction; every change NOTIFYs
+// mailroom_lists so other processes drop cached lookups. Called by api/lists and by
+// any service that takes a `{list}` reference (members, held, requests).
+import type { MailingList, Prisma } from "../generated/prisma/client.js";
+import { parseAddress } from "../domain/address.js";
+import { conflict, invalid, notFound } from "../domain/errors.js";
+import { listIdOf } from "../domain/list-address.js";
+import type { Tx } from "../db/client.js";
+import type { ServiceDeps } from "./deps.js";
+import { notifyListsChanged } from "./notify.js";
+import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from "./pagination.js";
+import { hashPassword } from "./password-hash.js";
+import { checkSettings, defaultDisplayName, listView, type ListSettingsInput, type ListView } from "./list-settings.js";
+import { inTransaction, regenerateMaps } from "./transaction.js";
+
+// A list name is the local part of the posting address; "+" would clash with VERP
+// and sub-address extensions, and the name is also the first label(s) of the list id.
+const LIST_NAME = /^[a-z0-9](?:[a-z0-9_-]|\.(?!\.))*(?<!\.)$/;
+
+/**
+ * `{list}` in a path is the list id (`mylist.example.com`) or the posting address
+ * (`mylist@example.com`); both name one list id. Null when it can name no list.
+ */
+export function listIdFromRef(ref: string): string | null {
+  const text = ref.trim().toLowerCase();
+  if (text.includes("@")) {
+    const a = parseAddress(text);
+    return a ? listIdOf(a.localPart.toLowerCase(), a.domain) : null;
+  }
+  return text.length > 0 && text.length <= 320 ? text : null;
+}
+
+export interface NewList extends ListSettingsInput {
+  address: string;
+}
+
+export interface ListQuery extends PageRequest {
+  domain?: string;
+}
+
+async function settingsData(input: ListSettingsInput): Promise<Prisma.MailingListUncheckedUpdateInput> {
+  const { moderatorPassword, headerMatches, ...rest } = checkSettings(input);
+  const data: Prisma.MailingListUncheckedUpdateInput = { ...rest };
+  if (headerMatches !== undefined) data.headerMatches = headerMatches as unknown as Prisma.InputJsonValue;
+  if (moderatorPassword !== undefined) {
+    data.moderatorPassword = moderatorPassword === null || moderatorPassword === "" ? null : await hashPassword(moderatorPassword);
+  }
+  return data;
+}
+
+export function createListService({ db, maps }: ServiceDeps) {
+  /** The list row for a `{list}` reference, or 404. Works on `tx` inside a transaction. */
+  async function requireList(ref: string, client: Tx = db.prisma): Promise<MailingList> {
+    const listId = listIdFromRef(ref);
+    const row = listId ? await client.mailingList.findUnique({ where: { listId } }) : null;
+    if (!row) throw notFound(`list ${ref} does not exist`);
+    return row;
+  }
+
+  return {
+    requireList,
+
+    async create(input: NewList): Promise<ListView> {
+      const { address: rawAddress, ...settings } = input;
+      const a = parseAddress(rawAddress);
+      if (!a) throw invalid(`address: "${rawAddress}" is not a valid email address`);
+      const listName = a.localPart.toLowerCase();
+      if (!LIST_NAME.test(listName)) {
+        throw invalid(`address: list name "${listName}" may only contain letters, digits, ".", "_" and "-"`);
+      }
+      const mailHost = a.domain;
+      const listId = listIdOf(listName, mailHost);
+      const displayName = settings.displayName ?? defaultDisplayName(listName);
+      const data = await settingsData({ displayName, subjectPrefix: `[${displayName}] `, ...settings });
+      return inTransaction(db, async (tx) => {
+        const domain = await tx.domain.findUnique({ where: { mailHost }, select: { id: true } });
+        if (!domain) throw invalid(`domain ${mailHost} does not exist; create it first with POST /domains`);
+        if (await tx.mailingList.findUnique({ where: { listId }, select: { id: true } })) {
+          throw conflict(`list ${listId} already exists`);
+        }
+        const row = await tx.mailingList.create({
+          data: { ...(data as Prisma.MailingListUncheckedCreateInput), listName, mailHost, listId, domainId: domain.id },
+        });
+        await regenerateMaps(maps, tx);
+        await notifyListsChanged(tx, listId);
+        return listView(row);
+      });
+    },
+
+    async get(ref: string): Promise<ListView> {
+      return listView(await requireList(ref));
+    },
+
+    async list(query: ListQuery): Promise<Page<ListView>> {
+      const limit = pageLimit(query.limit);
+      const after = decodeCursor(query.cursor);
+      const where: Prisma.MailingListWhereInput = query.domain ? { mailHost: query.domain.trim().toLowerCase() } : {};
+      const [rows, total] = await Promise.all([
+        db.prisma.mailingList.findMany({ where: { ...where, id: { gt: after } }, orderBy: { id: "asc" }, take: limit + 1 }),
+        db.prisma.mailingList.count({ where }),
+      ]);
+      return toPage(rows, limit, total, listView);
+    },
+
+    async update(ref: string, patch: ListSettingsInput): Promise<ListView> {
+      const data = await settingsData(patch);
+      return inTransaction(db, async (tx) => {
+        const current = await requireList(ref, tx);
+        const row = await tx.mailingList.update({ where: { id: current.id }, data });
+        await notifyListsChanged(tx, row.listId);
+        return listView(row);
+      });
+    },
+
+    /** Deletes the list with its members, held messages, requests and archive. */
+    async remove(ref: string): Promise<void> {
+      await inTransaction(db, async (tx) => {
+        const current = await requireList(ref, tx);
+        await tx.mailingList.delete({ where: { id: current.id } });
+        await regenerateMaps(maps, tx);
+        await notifyListsChanged(tx, current.listId);
+      });
+    },
+  };
+}
+
+export type ListService = ReturnType<typeof createListService>;
