@@ -18,6 +18,8 @@ export interface Config {
     maxRecipients: number;
     /** Idle seconds before a session is closed. */
     idleTimeoutMs: number;
+    /** On shutdown, how long a transaction in flight may take to finish before its session is cut. */
+    shutdownTimeoutMs: number;
   };
   smtp: {
     host: string;
@@ -28,6 +30,12 @@ export interface Config {
     maxConnections: number;
     /** Give up retrying a 4xx after this many seconds (Mailman delivery_retry_period: 5 days). */
     retryDeadlineSeconds: number;
+    /** First wait before retrying a 4xx or an unreachable MTA; doubles each time (Mailman delivery_retry_wait). */
+    retryWaitSeconds: number;
+    /** Delivery chunks sent at once per process (each holds one pooled connection while sending). */
+    concurrency: number;
+    /** Members per chunk job in personalised mode (one SMTP transaction each); a kill -9 re-sends at most this many per chunk in flight. */
+    personalizedChunkSize: number;
   };
   admin: { user: string; password: string | null };
   /** What the generated Postfix transport map points at. */
@@ -36,10 +44,14 @@ export interface Config {
   postmap: string | null;
   /** Command run after the maps change so Postfix sees them at once; null disables. */
   postfixReload: string | null;
+  /** Postfix config directory handed to postmap and the reload command as MAIL_CONFIG; null: Postfix's default. */
+  postfixConfigDir: string | null;
   /** Postfix socketmap listener ("inet:127.0.0.1:PORT" or "unix:/path"); null disables. */
   socketmap: string | null;
   /** Base URL for links in mail (one-click unsubscribe, confirmations). */
   publicUrl: string | null;
+  /** Signs tokens in mail (MAILROOM_SECRET); null: generated once into $MAILROOM_VAR_DIR/secret (src/secret.ts). */
+  secret: string | null;
   /** Queue workers in this process (0 disables delivery in this process). */
   workers: number;
   /** Seconds a claimed job stays locked without a heartbeat before another worker may take it over. */
@@ -103,6 +115,7 @@ export function loadConfig(env: Env, defaults: Defaults = { postmapOnPath: false
       maxMessageSize: int(env, "MAILROOM_MAX_MESSAGE_SIZE", 40 * 1024 * 1024, 1024),
       maxRecipients: int(env, "MAILROOM_LMTP_MAX_RECIPIENTS", 1000, 1),
       idleTimeoutMs: int(env, "MAILROOM_LMTP_IDLE_TIMEOUT", 300, 1) * 1000,
+      shutdownTimeoutMs: int(env, "MAILROOM_LMTP_SHUTDOWN_TIMEOUT", 30, 1) * 1000,
     },
     smtp: {
       host: str(env, "MAILROOM_SMTP_HOST", "127.0.0.1"),
@@ -110,6 +123,9 @@ export function loadConfig(env: Env, defaults: Defaults = { postmapOnPath: false
       maxRecipientsPerTransaction: int(env, "MAILROOM_MAX_RECIPIENTS_PER_TRANSACTION", 500, 1),
       maxConnections: int(env, "MAILROOM_SMTP_MAX_CONNECTIONS", 5, 1, 1000),
       retryDeadlineSeconds: int(env, "MAILROOM_DELIVERY_RETRY_PERIOD", 5 * 24 * 3600, 1),
+      retryWaitSeconds: int(env, "MAILROOM_DELIVERY_RETRY_WAIT", 15 * 60, 1),
+      concurrency: int(env, "MAILROOM_DELIVERY_CONCURRENCY", 4, 1, 256),
+      personalizedChunkSize: int(env, "MAILROOM_PERSONALIZED_CHUNK", 100, 1),
     },
     admin: {
       user: str(env, "MAILROOM_ADMIN_USER", "admin"),
@@ -121,8 +137,10 @@ export function loadConfig(env: Env, defaults: Defaults = { postmapOnPath: false
     },
     postmap: command(env, "MAILROOM_POSTMAP", defaults.postmapOnPath ? "postmap" : null),
     postfixReload: command(env, "MAILROOM_POSTFIX_RELOAD", defaults.postfixOnPath ? "postfix reload" : null),
+    postfixConfigDir: env.MAILROOM_POSTFIX_CONFIG_DIR?.trim() ? resolve(env.MAILROOM_POSTFIX_CONFIG_DIR.trim()) : null,
     socketmap: command(env, "MAILROOM_SOCKETMAP", null),
     publicUrl: publicUrl ? publicUrl.replace(/\/+$/, "") : null,
+    secret: env.MAILROOM_SECRET?.trim() || null,
     workers: int(env, "MAILROOM_WORKERS", 2, 0, 64),
     jobLeaseSeconds: int(env, "MAILROOM_JOB_LEASE", 60, 1),
     logLevel: str(env, "MAILROOM_LOG_LEVEL", "info"),
@@ -136,6 +154,7 @@ export function redacted(config: Config): unknown {
     ...config,
     databaseUrl: config.databaseUrl?.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@") ?? null,
     admin: { user: config.admin.user, password: config.admin.password ? "***" : null },
+    secret: config.secret ? "***" : null,
   };
 }
 
