@@ -6,10 +6,12 @@ import healthRoutes from "./health/routes.js";
 import queueRoutes from "./queues/routes.js";
 import domainRoutes from "./domains/routes.js";
 import listRoutes from "./lists/routes.js";
+import memberRoutes from "./members/routes.js";
 
 export const routes: FastifyPluginAsync[] = [
   healthRoutes,
   queueRoutes,
   domainRoutes,
   listRoutes,
+  memberRoutes,
 ];

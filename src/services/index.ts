@@ -5,6 +5,7 @@ import { queueDepths, type QueueDepth } from "../queue/jobs.js";
 import type { ServiceDeps } from "./deps.js";
 import { createDomainService } from "./domains.js";
 import { createListService } from "./lists.js";
+import { createMemberService } from "./members.js";
 
 export type { ServiceDeps } from "./deps.js";
 export type Services = ReturnType<typeof createServices>;
@@ -15,6 +16,7 @@ export function createServices(deps: ServiceDeps) {
     deps,
     domains: createDomainService(deps),
     lists,
+    members: createMemberService(deps, lists),
     queues: { depths: (): Promise<QueueDepth[]> => queueDepths(deps.db) },
   };
 }
