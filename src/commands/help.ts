@@ -1,0 +1,24 @@
+// The text of the `help` reply, naming the list's own addresses. Pure; called by the
+// command handler.
+
+export interface HelpList { displayName: string; listName: string; mailHost: string }
+
+export function helpText(list: HelpList): string {
+  const at = (sub: string) => `${list.listName}-${sub}@${list.mailHost}`;
+  return [
+    `Help for the ${list.displayName} mailing list (${list.listName}@${list.mailHost}).`,
+    "",
+    `Send commands in the Subject or the body of a message to ${at("request")}`,
+    "(one per line; a line with `end` stops reading):",
+    "",
+    "  help                 this text",
+    "  join [address]       subscribe (alias: subscribe); a confirmation is mailed first",
+    "  leave [address]      unsubscribe (alias: unsubscribe)",
+    "  confirm TOKEN        confirm a pending request",
+    "  who                  the list of members, when the list shows it",
+    "  end                  stop reading commands",
+    "",
+    `Shortcuts: an empty message to ${at("join")} subscribes, to ${at("leave")} unsubscribes.`,
+    `The list's owners read ${at("owner")}.`,
+  ].join("\n");
+}
