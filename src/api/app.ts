@@ -9,6 +9,7 @@ import type { Services } from "../services/index.js";
 import { registerAuth } from "./auth.js";
 import { registerOpenApi } from "./openapi.js";
 import { registerProblemHandlers } from "./problem.js";
+import { registerValidation } from "./validation.js";
 import { routes } from "./routes.js";
 
 export interface AppDeps { services: Services; config: Config; adminPassword: string; log: Logger }
@@ -29,12 +30,11 @@ export async function buildApp(deps: AppDeps) {
     bodyLimit: BODY_LIMIT,
     // One line per request would drown the log (and halve throughput); errors are logged by problem.ts.
     logController: new LogController({ disableRequestLogging: true }),
-    // Fastify's default ajv drops unknown properties silently; the contract wants a 400.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", useDefaults: true, allErrors: false } },
     routerOptions: { ignoreTrailingSlash: true },
   });
 
   app.decorate("services", deps.services);
+  registerValidation(app);
   registerProblemHandlers(app);
   await registerOpenApi(app);
   await registerAuth(app, deps.config.admin.user, deps.adminPassword);

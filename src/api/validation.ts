@@ -1,0 +1,30 @@
+// Request validation with two ajv instances: query strings and path parameters are
+// text, so they are coerced ("?limit=2" → 2); JSON bodies are not, so `"maxMessageSize":"5"`
+// or `"moderatorPassword":5` is a 400 rather than silently converted. Neither drops
+// unknown properties (Fastify's default does): the contract wants a 400 for them.
+import { Ajv, type Options } from "ajv";
+import addFormatsModule from "ajv-formats";
+import type { FastifyInstance, FastifySchema } from "fastify";
+
+// ajv-formats is CommonJS; under NodeNext its default export is the module object.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+const COMMON: Options = { useDefaults: true, removeAdditional: false, allErrors: false, strict: false };
+
+export function registerValidation(app: FastifyInstance): void {
+  const bodies = addFormats(new Ajv({ ...COMMON, coerceTypes: false }));
+  const text = addFormats(new Ajv({ ...COMMON, coerceTypes: "array" }));
+  const added = new Set<string>();
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    // Shared schemas (app.addSchema) may be referenced by $ref: give both instances every one.
+    for (const [id, shared] of Object.entries(app.getSchemas())) {
+      if (added.has(id)) continue;
+      added.add(id);
+      bodies.addSchema(shared as object);
+      text.addSchema(shared as object);
+    }
+    const ajv = httpPart === "body" ? bodies : text;
+    const id = (schema as FastifySchema & { $id?: string }).$id;
+    return (id && ajv.getSchema(id)) || ajv.compile(schema as object);
+  });
+}
