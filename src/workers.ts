@@ -6,13 +6,17 @@ import type { Logger } from "./log.js";
 import type { Services } from "./services/index.js";
 import { releaseDeadWorkers } from "./queue/jobs.js";
 import { startRunner, type JobHandler } from "./queue/runner.js";
+import { createDnsDmarcResolver } from "./pipeline/dmarc.js";
+import { createListQueueHandler } from "./pipeline/list-queue.js";
 
 export interface WorkerDeps { db: Database; services: Services; config: Config; log: Logger }
 export interface Workers { stop(): Promise<void> }
 
 /** One handler per queue this process consumes. */
-function handlers(_deps: WorkerDeps): JobHandler[] {
-  return [];
+function handlers(deps: WorkerDeps): JobHandler[] {
+  return [
+    createListQueueHandler({ db: deps.db, log: deps.log, dmarc: createDnsDmarcResolver() }),
+  ];
 }
 
 export async function startWorkers(deps: WorkerDeps): Promise<Workers> {

@@ -1,0 +1,152 @@
+// The "list" queue handler (Mailman runners/incoming.py + runners/pipeline.py): for
+// each post LMTP queued, run the rule chain, then act on the Decision — discard,
+// reject with a notice, hold for the moderators, or run the pipeline handlers and
+// hand the post to delivery. Every outcome commits in one transaction together with
+// the completion of the job, so a crash repeats a post's processing, never half of it.
+// Registered by workers.ts.
+import type { Database, Tx } from "../db/client.js";
+import type { MailingList, Member, Message } from "../generated/prisma/client.js";
+import { bouncesAddress } from "../domain/list-address.js";
+import { newContext, type Decision, type MessageContext } from "../domain/message-context.js";
+import type { ListPostDelivery } from "../domain/out-job.js";
+import { RawMessage } from "../domain/raw-message.js";
+import type { Logger } from "../log.js";
+import { enqueue, type Job } from "../queue/jobs.js";
+import { PermanentFailure, type JobHandler } from "../queue/runner.js";
+import { holdPost, rejectPost, type ListJobData } from "../services/moderation.js";
+import { verifyPassword } from "../services/password-hash.js";
+import { runChain } from "./chain.js";
+import type { DmarcResolver } from "./dmarc.js";
+import { runPipeline } from "./pipeline.js";
+import { destinations } from "./rules/rule.js";
+
+export interface ListQueueDeps {
+  db: Database;
+  log: Logger;
+  dmarc: DmarcResolver;
+  /** Posts processed at once in this process. */
+  concurrency?: number;
+}
+
+const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
+
+export function createListQueueHandler(deps: ListQueueDeps): JobHandler {
+  return {
+    queue: "list",
+    concurrency: deps.concurrency ?? 4,
+    maxAttempts: 5,
+    handle: (job, ctx) => processPost(deps, job, ctx.log),
+  };
+}
+
+/** Lower-case keys of From, Sender and the envelope sender, in that order, without repeats. */
+function sendersOf(msg: RawMessage, mailFrom: string): string[] {
+  const all = [...msg.addresses("From"), ...msg.addresses("Sender")].map((a) => a.address.toLowerCase());
+  if (mailFrom) all.push(mailFrom.toLowerCase());
+  return [...new Set(all)];
+}
+
+export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): Promise<void> {
+  const { db } = deps;
+  if (job.messageId === null || !job.listId) throw new PermanentFailure("list job without a message or a list");
+  const [message, list] = await Promise.all([
+    db.prisma.message.findUnique({ where: { id: job.messageId } }),
+    db.prisma.mailingList.findUnique({ where: { listId: job.listId } }),
+  ]);
+  if (!message) throw new PermanentFailure(`message ${job.messageId} is gone`);
+  const mlog = log.child({ messageId: message.messageId });
+  if (!list) {
+    // Deleted between LMTP and now: nobody to deliver to (Mailman drops it too).
+    mlog.warn({ list: job.listId }, "post for a list that no longer exists dropped");
+    return;
+  }
+  const raw = Buffer.from(message.raw);
+  const msg = RawMessage.parse(raw);
+  const data = (job.data ?? {}) as ListJobData;
+  const ctx: MessageContext = data.moderatorApproved && data.context
+    ? { ...data.context, moderatorApproved: true }
+    : newContext({
+      listId: list.listId, messageId: message.messageId, messageIdHash: message.messageIdHash,
+      mailFrom: message.mailFrom, senders: sendersOf(msg, message.mailFrom),
+    });
+  if (data.moderatorApproved) ctx.moderatorApproved = true;
+
+  const lookup = [...new Set([...ctx.senders, ...destinations(msg)])];
+  const rows = await db.prisma.member.findMany({ where: { listId: list.id, addressKey: { in: lookup } } });
+  const senderRows = ctx.senders.flatMap((s) => rows.filter((r) => r.addressKey === s));
+
+  const decision: Decision = ctx.moderatorApproved
+    ? { outcome: "accept", rule: null, reasons: ["approved by a moderator"] }
+    : await runChain({ msg, size: message.size, list, ctx, senderRows, verifyPassword, dmarc: deps.dmarc });
+  mlog.info({ outcome: decision.outcome, rule: decision.rule, reasons: decision.reasons, hits: ctx.ruleHits }, "post decided");
+
+  switch (decision.outcome) {
+    case "discard":
+      return;
+    case "reject":
+      await finish(db, job, async (tx) => { await rejectPost(tx, list, raw, message.mailFrom, decision.reasons); });
+      return;
+    case "hold":
+      await finish(db, job, async (tx) => {
+        // The rules may have edited the post (approved strips a wrong password): hold that version.
+        const edited = msg.toBuffer();
+        const rowId = edited.equals(raw) ? message.id : await storeCopy(tx, message, edited, message.mailFrom);
+        await holdPost(tx, { list, messageRowId: rowId, raw: edited, mailFrom: message.mailFrom, ctx, decision });
+      });
+      return;
+    case "accept":
+      await accept(deps, job, list, message, msg, ctx, rows.filter((r) => r.role === "member"));
+  }
+}
+
+async function accept(
+  deps: ListQueueDeps, job: Job, list: MailingList, message: Message, msg: RawMessage, ctx: MessageContext, rosterRows: Member[],
+): Promise<void> {
+  ctx.postId = list.postId;
+  const post = runPipeline({ msg, list, ctx, rosterRows });
+  const out = post.msg.toBuffer();
+  await finish(deps.db, job, async (tx) => {
+    const row = await storeCopy(tx, message, out, bouncesAddress(list.listName, list.mailHost));
+    const data: ListPostDelivery = {
+      kind: "list-post", listId: list.listId, exclude: ctx.exclude ?? [], personalize: list.personalize,
+    };
+    if (ctx.outgoing) await enqueue(tx, [{ queue: "out", messageId: row, listId: list.listId, data }]);
+    if (ctx.archive) {
+      await tx.archivedMessage.createMany({
+        data: [{ listId: list.id, messageId: message.messageId, messageIdHash: message.messageIdHash, raw: bytes(out) }],
+        skipDuplicates: true,
+      });
+    }
+    await tx.mailingList.update({ where: { id: list.id }, data: { postId: { increment: 1 } } });
+  });
+}
+
+// Prisma's Bytes type wants an ArrayBuffer-backed array; a Buffer is one at run time.
+const bytes = (b: Buffer) => b as Uint8Array<ArrayBuffer>;
+
+/** A new Message row with the same Message-ID: the version of the post a later stage sends or holds. */
+async function storeCopy(tx: Tx, original: Message, raw: Buffer, mailFrom: string): Promise<bigint> {
+  const row = await tx.message.create({
+    data: {
+      messageId: original.messageId, messageIdHash: original.messageIdHash, mailFrom,
+      rcptTo: original.rcptTo, size: raw.length, raw: bytes(raw),
+    },
+    select: { id: true },
+  });
+  return row.id;
+}
+
+/**
+ * Runs `work` and completes the job in one transaction. If the job is no longer
+ * ours (its lease ran out and another worker finished it), nothing is written.
+ */
+async function finish(db: Database, job: Job, work: (tx: Tx) => Promise<void>): Promise<void> {
+  await db.prisma.$transaction(async (tx) => {
+    const mine = await tx.job.updateMany({
+      where: { id: job.id, state: "running", attempts: job.attempts },
+      data: { state: "done", finishedAt: new Date(), lockedAt: null, lockedBy: null },
+    });
+    if (mine.count === 0) return;
+    await work(tx);
+  }, TX_OPTIONS);
+}
