@@ -105,8 +105,10 @@ export function createRecipientResolver(db: Database, log: Logger): RecipientRes
       };
     },
     async stop() {
-      await unlisten?.();
+      const un = unlisten;
       unlisten = null;
+      // A database that is already gone has nothing left to unlisten from.
+      await un?.().catch((err: Error) => log.debug({ err: err.message }, "UNLISTEN failed"));
     },
   };
 }
