@@ -1,0 +1,166 @@
+// Bounce scores per member, as Mailman 3 keeps them (app/bounces.py, model/bounce.py):
+// each parsed bounce and each 5xx met by delivery becomes a BounceEvent; permanent
+// ones raise the member's score at most once a day, a score older than
+// bounceInfoStaleAfter starts again at 1, reaching bounceScoreThreshold disables
+// delivery (by_bounces) and starts "you are disabled" warnings every
+// bounceYouAreDisabledWarningsInterval; after bounceYouAreDisabledWarnings of them
+// the member is removed. Called by the "bounces" queue handler and its sweep.
+import type { MailingList, Member } from "../generated/prisma/client.js";
+import type { Tx } from "../db/client.js";
+import type { BounceReport } from "../bounces/types.js";
+import { parseAddress } from "../domain/address.js";
+import { subaddressOf } from "../domain/list-address.js";
+import type { ServiceDeps } from "./deps.js";
+import { administrators, queueForward, queueNotice, type NoticeList } from "./notices.js";
+import { inTransaction } from "./transaction.js";
+
+export interface BounceServiceOptions { now?: () => Date }
+
+export interface RecordResult {
+  /** Events stored for members of the list. */
+  recorded: number;
+  /** Addresses the report named that are not members (ignored, as Mailman does). */
+  unknown: string[];
+}
+
+const noticeList = (l: MailingList): NoticeList => ({ listId: l.listId, listName: l.listName, mailHost: l.mailHost, displayName: l.displayName });
+const DAY_MS = 24 * 3600 * 1000;
+const sameUtcDay = (a: Date, b: Date) => Math.floor(a.getTime() / DAY_MS) === Math.floor(b.getTime() / DAY_MS);
+
+export function createBounceService({ db, log }: ServiceDeps, opts: BounceServiceOptions = {}) {
+  const now = opts.now ?? (() => new Date());
+
+  async function warn(tx: Tx, list: MailingList, m: Member): Promise<void> {
+    const at = (sub: "request" | "join") => subaddressOf(list.listName, list.mailHost, sub);
+    await queueNotice(tx, {
+      list: noticeList(list), to: [m.address], subject: `Your membership of "${list.displayName}" is on hold`,
+      text: [
+        `Mail from ${list.listName}@${list.mailHost} to ${m.address} has been bouncing, so delivery to you is on hold.`,
+        "",
+        `To receive mail again, ask the list owners (${list.listName}-owner@${list.mailHost}) to re-enable`,
+        `delivery, or leave and join again through ${at("join")}.`,
+        `Questions: ${at("request")} answers "help".`,
+      ].join("\n"),
+    });
+    await tx.member.update({ where: { id: m.id }, data: { lastWarningSent: now(), totalWarningsSent: { increment: 1 } } });
+  }
+
+  async function notifyOwners(tx: Tx, list: MailingList, subject: string, text: string): Promise<void> {
+    await queueNotice(tx, { list: noticeList(list), to: await administrators(tx, list.id), subject, text });
+  }
+
+  async function remove(tx: Tx, list: MailingList, m: Member): Promise<void> {
+    await tx.member.delete({ where: { id: m.id } });
+    log.info({ list: list.listId, member: m.addressKey }, "member removed after bounce warnings");
+    if (list.bounceNotifyOwnerOnRemoval) {
+      await notifyOwners(tx, list, `${m.address} removed from ${list.displayName} after bounces`,
+        `${m.address} kept bouncing and was sent ${m.totalWarningsSent} warning(s); the address has been unsubscribed.`);
+    }
+  }
+
+  /** One permanent bounce against one member (Mailman's BounceProcessor._process_bounce). */
+  async function score(tx: Tx, list: MailingList, m: Member, reason: string): Promise<void> {
+    const t = now();
+    // Re-enabled by an admin since the last round: start afresh.
+    if (m.deliveryStatus === "enabled" && m.totalWarningsSent > 0) {
+      m = await tx.member.update({ where: { id: m.id }, data: { bounceScore: 0, totalWarningsSent: 0, lastWarningSent: null } });
+    }
+    if (m.deliveryStatus !== "enabled") return;
+    if (m.lastBounceReceived && sameUtcDay(m.lastBounceReceived, t)) return;
+    const stale = !m.lastBounceReceived || m.lastBounceReceived.getTime() + list.bounceInfoStaleAfter * 1000 < t.getTime();
+    const newScore = stale ? 1 : m.bounceScore + 1;
+    m = await tx.member.update({ where: { id: m.id }, data: { bounceScore: newScore, lastBounceReceived: t } });
+    if (newScore < list.bounceScoreThreshold) return;
+    m = await tx.member.update({ where: { id: m.id }, data: { deliveryStatus: "by_bounces", totalWarningsSent: 0 } });
+    log.info({ list: list.listId, member: m.addressKey, score: newScore }, "delivery disabled by bounces");
+    if (list.bounceNotifyOwnerOnDisable) {
+      await notifyOwners(tx, list, `${m.address} disabled on ${list.displayName} by bounces`,
+        `Delivery to ${m.address} was disabled: bounce score ${newScore} reached the threshold ${list.bounceScoreThreshold}.\n` +
+        `Last bounce: ${reason || "(no detail)"}\n\nRe-enable with PATCH /lists/${list.listId}/members/${encodeURIComponent(m.address)} {"deliveryStatus":"enabled"}.`);
+    }
+    if (list.bounceYouAreDisabledWarnings <= 0) await remove(tx, list, m);
+    else await warn(tx, list, m);
+  }
+
+  /** Scores every unprocessed BounceEvent (from -bounces mail or from delivery's 5xx). */
+  async function processEvents(tx: Tx, limit = 500): Promise<number> {
+    const events = await tx.$queryRaw<{ id: bigint; listId: number; addressKey: string; kind: string; reason: string }[]>`
+      SELECT id, "listId", "addressKey", kind::text AS kind, reason FROM "BounceEvent"
+      WHERE processed = false ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+    const lists = new Map<number, MailingList | null>();
+    for (const e of events) {
+      if (!lists.has(e.listId)) lists.set(e.listId, await tx.mailingList.findUnique({ where: { id: e.listId } }));
+      const list = lists.get(e.listId);
+      if (list?.processBounces && e.kind === "permanent") {
+        const m = await tx.member.findUnique({ where: { listId_role_addressKey: { listId: list.id, role: "member", addressKey: e.addressKey } } });
+        if (m) await score(tx, list, m, e.reason);
+      }
+    }
+    if (events.length) await tx.bounceEvent.updateMany({ where: { id: { in: events.map((e) => e.id) } }, data: { processed: true } });
+    return events.length;
+  }
+
+  /** Further warnings, then removal, for members disabled by bounces (Mailman's send_warnings task). */
+  async function warnings(tx: Tx): Promise<void> {
+    const t = now().getTime();
+    const disabled = await tx.member.findMany({ where: { deliveryStatus: "by_bounces", role: "member" }, include: { list: true }, take: 1000 });
+    for (const { list, ...m } of disabled) {
+      const due = !m.lastWarningSent || m.lastWarningSent.getTime() + list.bounceYouAreDisabledWarningsInterval * 1000 <= t;
+      if (!due) continue;
+      if (m.totalWarningsSent >= list.bounceYouAreDisabledWarnings) await remove(tx, list, m);
+      else await warn(tx, list, m);
+    }
+  }
+
+  return {
+    /**
+     * Stores one event per member the report names (non-members are ignored) and
+     * scores them at once. `messageId` is the bounce's own Message-ID, for the record.
+     */
+    record(listPk: number, report: BounceReport): Promise<RecordResult> {
+      return inTransaction(db, async (tx) => {
+        const unknown: string[] = [];
+        let recorded = 0;
+        for (const r of report.recipients) {
+          const key = parseAddress(r.address)?.key ?? r.address.toLowerCase();
+          const member = await tx.member.findFirst({ where: { listId: listPk, addressKey: key, role: "member" }, select: { address: true } });
+          if (!member) { unknown.push(r.address); continue; }
+          await tx.bounceEvent.create({
+            data: {
+              listId: listPk, address: member.address, addressKey: key, messageId: report.messageId, kind: r.kind,
+              reason: [r.status, r.reason].filter(Boolean).join(" ").slice(0, 1000) || report.format,
+            },
+          });
+          recorded++;
+        }
+        await processEvents(tx);
+        return { recorded, unknown };
+      });
+    },
+
+    /** Forwards a bounce nobody could read to the list's administrators (forwardUnrecognizedBouncesTo). */
+    forwardUnrecognised(list: MailingList, messageId: bigint): Promise<number> {
+      return inTransaction(db, async (tx) => {
+        // No site-wide owner is configured yet, so site_owner falls back to the list's administrators.
+        if (list.forwardUnrecognizedBouncesTo === "no_one") return 0;
+        const to = await administrators(tx, list.id);
+        await queueForward(tx, noticeList(list), messageId, to);
+        return to.length;
+      });
+    },
+
+    /** The periodic pass: score pending events, send due warnings, remove after the last one. */
+    sweep(): Promise<void> {
+      return inTransaction(db, async (tx) => {
+        while ((await processEvents(tx)) === 500) { /* drain */ }
+        await warnings(tx);
+      });
+    },
+
+    async events(listPk: number, addressKey: string, limit = 100) {
+      return db.prisma.bounceEvent.findMany({ where: { listId: listPk, addressKey }, orderBy: { id: "desc" }, take: limit });
+    },
+  };
+}
+
+export type BounceService = ReturnType<typeof createBounceService>;

@@ -1,0 +1,82 @@
+// Mail that mailroom writes itself (confirmations, welcome/goodbye, command results,
+// bounce warnings, owner notices): composes the bytes, stores a Message row and
+// enqueues an "out" job of kind "direct" in the caller's transaction, so the notice
+// goes out only if the change that caused it commits. Used by subscriptions.ts and
+// bounce-scores.ts.
+import MailComposer from "nodemailer/lib/mail-composer";
+import type { Tx } from "../db/client.js";
+import { bouncesAddress, subaddressOf } from "../domain/list-address.js";
+import { makeMessageId, messageIdHash } from "../domain/message-id.js";
+import type { DirectDelivery } from "../domain/out-job.js";
+import { enqueue } from "../queue/jobs.js";
+
+export interface NoticeList { listId: string; listName: string; mailHost: string; displayName: string }
+
+export interface Notice {
+  list: NoticeList;
+  to: string[];
+  subject: string;
+  text: string;
+  /** Default: the list's -request address, under the list's display name. */
+  from?: string;
+  replyTo?: string;
+  /** Message-ID of the mail this answers (threading). */
+  inReplyTo?: string;
+  /** RFC 3834: replies to a person are "auto-replied", everything else "auto-generated". */
+  autoSubmitted?: "auto-replied" | "auto-generated";
+  /** A message to attach as message/rfc822 (the held post, the unrecognised bounce). */
+  attach?: { raw: Buffer; filename: string };
+}
+
+export async function composeNotice(n: Notice): Promise<{ raw: Buffer; messageId: string }> {
+  const messageId = makeMessageId(n.list.mailHost);
+  const composer = new MailComposer({
+    from: n.from ?? { name: `${n.list.displayName} mailing list`, address: subaddressOf(n.list.listName, n.list.mailHost, "request") },
+    to: n.to,
+    subject: n.subject,
+    text: n.text,
+    messageId,
+    date: new Date(),
+    ...(n.replyTo ? { replyTo: n.replyTo } : {}),
+    ...(n.inReplyTo ? { inReplyTo: n.inReplyTo, references: n.inReplyTo } : {}),
+    headers: {
+      "Auto-Submitted": n.autoSubmitted ?? "auto-generated",
+      // Keeps vacation responders quiet (RFC 3834 §2 asks them to honour Precedence as well).
+      Precedence: "bulk",
+      "X-Mailroom-List": n.list.listId,
+    },
+    ...(n.attach ? { attachments: [{ content: n.attach.raw, contentType: "message/rfc822", filename: n.attach.filename }] } : {}),
+  });
+  const raw = await composer.compile().build();
+  return { raw, messageId };
+}
+
+/** Stores the notice and enqueues its delivery, inside `tx`. */
+export async function queueNotice(tx: Tx, n: Notice): Promise<void> {
+  if (n.to.length === 0) return;
+  const { raw, messageId } = await composeNotice(n);
+  const envelopeFrom = bouncesAddress(n.list.listName, n.list.mailHost);
+  const msg = await tx.message.create({
+    data: { messageId, messageIdHash: messageIdHash(messageId), mailFrom: envelopeFrom, rcptTo: n.to, size: raw.length, raw: new Uint8Array(raw) },
+    select: { id: true },
+  });
+  const data: DirectDelivery = { kind: "direct", recipients: n.to, envelopeFrom };
+  await enqueue(tx, [{ queue: "out", messageId: msg.id, listId: n.list.listId, data }]);
+}
+
+/** Re-sends stored bytes as they are (mail to -owner, an unrecognised bounce) to `to`. */
+export async function queueForward(tx: Tx, list: NoticeList, messageId: bigint, to: string[]): Promise<void> {
+  if (to.length === 0) return;
+  const data: DirectDelivery = { kind: "direct", recipients: to, envelopeFrom: bouncesAddress(list.listName, list.mailHost) };
+  await enqueue(tx, [{ queue: "out", messageId, listId: list.listId, data }]);
+}
+
+/** Owners and moderators (Mailman's "administrators") with delivery enabled. */
+export async function administrators(tx: Tx, listPk: number): Promise<string[]> {
+  const rows = await tx.member.findMany({
+    where: { listId: listPk, role: { in: ["owner", "moderator"] } },
+    select: { address: true, addressKey: true }, orderBy: { id: "asc" },
+  });
+  const seen = new Set<string>();
+  return rows.filter((r) => !seen.has(r.addressKey) && seen.add(r.addressKey)).map((r) => r.address);
+}
