@@ -1,0 +1,46 @@
+// Live answers to Postfix's table lookups, straight from the database: is this
+// address a list address (posting address or sub-address, optionally +extension,
+// at the list's mail host or its aliasDomain), is this a list domain, and what
+// does x@mailHost rewrite to for an aliased domain. Used by socketmap.ts.
+import type { Database } from "../db/client.js";
+import { recipientCandidates } from "../domain/list-address.js";
+
+export interface ListLookup {
+  /** The list whose address this is, with the domain the address used; null if none. */
+  listAddress(address: string): Promise<{ listName: string; mailHost: string; aliasDomain: string | null; viaAlias: boolean } | null>;
+  /** A domain that has lists, as its mail host or its aliasDomain. */
+  isListDomain(domain: string): Promise<boolean>;
+}
+
+export function createListLookup(db: Database): ListLookup {
+  return {
+    async listAddress(address) {
+      const candidates = recipientCandidates(address);
+      if (!candidates.length) return null;
+      const host = candidates[0]!.mailHost;
+      const names = candidates.map((c) => c.listName);
+      const rows = await db.prisma.$queryRawUnsafe<{ listName: string; mailHost: string; aliasDomain: string | null }[]>(
+        `SELECT l."listName", l."mailHost", d."aliasDomain"
+           FROM "MailingList" l JOIN "Domain" d ON d.id = l."domainId"
+          WHERE l."listName" = ANY($1::text[]) AND (l."mailHost" = $2 OR d."aliasDomain" = $2)`,
+        names, host,
+      );
+      // Posting address first: a list named "a-request" wins over list "a"'s -request.
+      for (const c of candidates) {
+        const row = rows.find((r) => r.listName === c.listName);
+        if (row) return { ...row, viaAlias: row.mailHost !== host };
+      }
+      return null;
+    },
+    async isListDomain(domain) {
+      const d = domain.toLowerCase();
+      const rows = await db.prisma.$queryRawUnsafe<{ n: number }[]>(
+        `SELECT 1 AS n FROM "MailingList" l JOIN "Domain" d ON d.id = l."domainId"
+          WHERE l."mailHost" = $1 OR d."aliasDomain" = $1 LIMIT 1`,
+        d,
+      );
+      return rows.length > 0;
+    },
+  };
+}
+
