@@ -8,7 +8,7 @@ import type { Logger } from "../log.js";
 import type { Services } from "../services/index.js";
 import { registerAuth } from "./auth.js";
 import { registerOpenApi } from "./openapi.js";
-import { registerProblemHandlers } from "./problem.js";
+import { frameworkErrors, registerProblemHandlers } from "./problem.js";
 import { registerValidation } from "./validation.js";
 import { routes } from "./routes.js";
 
@@ -31,6 +31,7 @@ export async function buildApp(deps: AppDeps) {
     // One line per request would drown the log (and halve throughput); errors are logged by problem.ts.
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors,
   });
 
   app.decorate("services", deps.services);

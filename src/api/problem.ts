@@ -64,6 +64,12 @@ export function toProblem(err: unknown): ProblemDocument {
   return problem(500, "an unexpected error occurred; it has been logged");
 }
 
+/** For errors Fastify raises before routing (a URL that is not valid percent-encoding). */
+export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const doc = toProblem(err);
+  void reply.code(doc.status).type("application/problem+json").send(doc);
+}
+
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const doc = toProblem(err);

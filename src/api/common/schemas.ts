@@ -18,7 +18,7 @@ export const Problem = Type.Object(
   },
 );
 
-/** Error responses by status, each documented as a problem document. */
+/** Error responses by status, each documented as an application/problem+json document. */
 export function problems(...statuses: (400 | 401 | 404 | 409 | 503)[]): Record<number, TSchema> {
   const describe: Record<number, string> = {
     400: "Invalid input (schema violation, unknown field, malformed JSON, bad address)",
@@ -28,7 +28,9 @@ export function problems(...statuses: (400 | 401 | 404 | 409 | 503)[]): Record<n
     503: "Postfix maps or the database could not be updated; nothing was changed",
   };
   const out: Record<number, TSchema> = {};
-  for (const s of statuses) out[s] = Type.Ref("Problem", { description: describe[s] });
+  for (const s of statuses) {
+    out[s] = { description: describe[s], content: { "application/problem+json": { schema: Type.Ref("Problem") } } } as unknown as TSchema;
+  }
   return out;
 }
 
@@ -47,6 +49,11 @@ export function Page(item: TSchema, name: string) {
     },
     { title: name, description: `A page of ${name.replace(/Page$/, "")} items in creation order` },
   );
+}
+
+/** A success response schema with the description OpenAPI shows for it. */
+export function described<T extends TSchema>(schema: T, description: string): T {
+  return { ...schema, description };
 }
 
 export const NoContent = Type.Null({ description: "Done; no body" });

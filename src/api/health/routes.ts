@@ -2,6 +2,7 @@
 // database is migrated, and listens only when the other listeners are ready).
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
+import { described } from "../common/schemas.js";
 
 const Health = Type.Object({ status: Type.Literal("ok") }, { title: "Health", examples: [{ status: "ok" }] });
 
@@ -14,7 +15,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       description: "200 `{\"status\":\"ok\"}` once the database and listeners are up. Needs no credentials.",
       tags: ["system"],
       security: [],
-      response: { 200: Health },
+      response: { 200: described(Health, "The server is up") },
     },
   }, async () => ({ status: "ok" as const }));
 };

@@ -1,0 +1,84 @@
+// The maps are part of the change: a failing MapsUpdater turns a list or domain
+// change into a 503 and rolls it back; a working one sees the change inside the
+// transaction. Every change NOTIFYs mailroom_lists so other processes drop caches.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { MailroomError } from "../../src/domain/errors.js";
+import type { Tx } from "../../src/db/client.js";
+import { LISTS_CHANNEL } from "../../src/services/notify.js";
+import { build } from "../helpers/app.js";
+
+/** A MapsUpdater that records what it saw in the transaction, and fails on demand. */
+function fakeMaps() {
+  const fake = {
+    fail: null as null | Error,
+    seen: [] as string[][],
+    async regenerate(tx: Tx) {
+      fake.seen.push((await tx.mailingList.findMany({ orderBy: { listId: "asc" } })).map((l) => l.listId));
+      if (fake.fail) throw fake.fail;
+    },
+  };
+  return fake;
+}
+
+test("maps and notifications", async (t) => {
+  const maps = fakeMaps();
+  const { call, testDb } = await build(t, { maps });
+  const notes: string[] = [];
+  const unlisten = await testDb.db.listen(LISTS_CHANNEL, (p) => notes.push(p));
+  const waitFor = async (payload: string) => {
+    for (let i = 0; i < 100 && !notes.includes(payload); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(notes.includes(payload), `NOTIFY ${payload} seen (got ${JSON.stringify(notes)})`);
+  };
+
+  await t.test("maps are regenerated inside the transaction, seeing the new list", async () => {
+    assert.equal((await call("POST", "/domains", { mailHost: "example.com" })).status, 201);
+    assert.equal((await call("POST", "/lists", { address: "one@example.com" })).status, 201);
+    assert.deepEqual(maps.seen.at(-1), ["one.example.com"]);
+    await waitFor("one.example.com");
+    await waitFor("*");
+  });
+
+  await t.test("a maps failure answers 503 naming the cause and rolls the list back", async () => {
+    maps.fail = new MailroomError("maps-unavailable", "postmap failed: /var/data/postfix_lmtp: permission denied");
+    const r = await call("POST", "/lists", { address: "two@example.com" });
+    assert.equal(r.status, 503);
+    assert.match(r.headers["content-type"] as string, /^application\/problem\+json/);
+    assert.equal(r.body.type, "urn:mailroom:problem:maps-unavailable");
+    assert.match(r.body.detail, /permission denied/);
+    assert.equal((await call("GET", "/lists/two.example.com")).status, 404);
+  });
+
+  await t.test("an unexpected error from the maps is a 503 too, and deletes are rolled back", async () => {
+    maps.fail = new Error("disk full");
+    const del = await call("DELETE", "/lists/one.example.com");
+    assert.equal(del.status, 503);
+    assert.match(del.body.detail, /disk full/);
+    assert.equal((await call("GET", "/lists/one.example.com")).status, 200);
+    assert.equal((await call("DELETE", "/domains/example.com")).status, 503);
+    assert.equal((await call("GET", "/domains/example.com")).status, 200);
+    assert.equal((await call("POST", "/domains", { mailHost: "example.net" })).status, 503);
+    assert.equal((await call("GET", "/domains/example.net")).status, 404);
+    assert.equal((await call("PATCH", "/domains/example.com", { aliasDomain: "alias.example.org" })).status, 503);
+    assert.equal((await call("GET", "/domains/example.com")).body.aliasDomain, null);
+    maps.fail = null;
+  });
+
+  await t.test("a patch notifies; deleting regenerates without the list", async () => {
+    notes.length = 0;
+    assert.equal((await call("PATCH", "/lists/one.example.com", { emergency: true })).status, 200);
+    await waitFor("one.example.com");
+    assert.equal((await call("DELETE", "/lists/one.example.com")).status, 204);
+    assert.deepEqual(maps.seen.at(-1), []);
+  });
+
+  await t.test("no NOTIFY escapes a rolled-back change", async () => {
+    maps.fail = new Error("nope");
+    notes.length = 0;
+    assert.equal((await call("POST", "/lists", { address: "three@example.com" })).status, 503);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(notes, []);
+    maps.fail = null;
+  });
+  await unlisten();
+});
