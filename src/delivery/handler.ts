@@ -1,0 +1,144 @@
+// The "out" queue handler: a list-post job is expanded into chunk jobs (expand.ts);
+// a chunk job, and a direct job (notices), is sent (send-chunk.ts) and its recipients'
+// fate recorded (settle.ts). Registered by src/workers.ts; one SMTP pool per process.
+import type { Config } from "../config/index.js";
+import type { Database } from "../db/client.js";
+import type { Job } from "../generated/prisma/client.js";
+import type { ListPostDelivery, OutJobData } from "../domain/out-job.js";
+import { bouncesAddress } from "../domain/list-address.js";
+import { PermanentFailure, type JobContext, type JobHandler } from "../queue/runner.js";
+import type { ChunkJobData, DirectJobState } from "./chunk-data.js";
+import { expandListPost } from "./expand.js";
+import { memberCopy, type DecorateMember } from "./personalize.js";
+import { sendChunk, type BulkSend, type VerpSend } from "./send-chunk.js";
+import { settleChunk } from "./settle.js";
+import { createMailer, type Mailer } from "./smtp-transport.js";
+
+/** The list row handed to per-member decoration. */
+export type ListRow = NonNullable<Awaited<ReturnType<Database["prisma"]["mailingList"]["findUnique"]>>>;
+
+export interface DeliveryDeps {
+  db: Database;
+  config: Config;
+  /** Signs one-click unsubscribe tokens: the secret, or how to get it once (src/secret.ts ensureSecret). */
+  secret: string | (() => Promise<string>);
+  /** Per-member decoration for personalised lists (part A's decorate); null sends the copy as stored. */
+  decorate?: ((raw: Buffer, list: ListRow, member: { address: string; displayName: string }) => Buffer) | null;
+  /** A different mailer (bench); default: the nodemailer pool to MAILROOM_SMTP_HOST:PORT. */
+  mailer?: Mailer;
+  /** Bulk mode: domains with fewer recipients than this share chunks (default 10). */
+  ownChunkMin?: number;
+}
+
+export interface DeliveryHandler extends JobHandler {
+  /** Closes the SMTP pool. */
+  close(): void;
+}
+
+const MESSAGE_CACHE = 8;
+
+export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
+  const { db, config } = deps;
+  const mailer = deps.mailer ?? createMailer({ host: config.smtp.host, port: config.smtp.port, maxConnections: config.smtp.maxConnections });
+  // The few messages being delivered right now: a 100,000-member post is ~200 chunks of one message.
+  const messages = new Map<bigint, Promise<{ raw: Buffer; messageId: string } | null>>();
+  let secret: Promise<string> | null = null;
+  const getSecret = () => (secret ??= typeof deps.secret === "string" ? Promise.resolve(deps.secret) : deps.secret());
+
+  function loadMessage(id: bigint) {
+    let p = messages.get(id);
+    if (!p) {
+      p = db.prisma.message.findUnique({ where: { id }, select: { raw: true, messageId: true } })
+        .then((m) => (m ? { raw: Buffer.from(m.raw), messageId: m.messageId } : null));
+      p.catch(() => messages.delete(id));
+      messages.set(id, p);
+      if (messages.size > MESSAGE_CACHE) messages.delete(messages.keys().next().value!);
+    }
+    return p;
+  }
+
+  async function listPost(job: Job, data: ListPostDelivery, ctx: JobContext): Promise<void> {
+    const list = await db.prisma.mailingList.findUnique({ where: { listId: data.listId }, select: { id: true } });
+    if (!list) {
+      ctx.log.warn({ list: data.listId }, "list gone; post not delivered");
+      return;
+    }
+    const verp = data.personalize !== "none" || config.publicUrl !== null;
+    const res = await expandListPost(db, job, data, list.id, {
+      verp,
+      chunkSize: verp ? config.smtp.personalizedChunkSize : config.smtp.maxRecipientsPerTransaction,
+      ownChunkMin: deps.ownChunkMin ?? 10,
+    });
+    if (res.expanded) ctx.log.info({ chunks: res.chunks, recipients: res.recipients, verp }, "post expanded");
+  }
+
+  async function chunk(job: Job, data: ChunkJobData, ctx: JobContext): Promise<void> {
+    if (job.messageId === null) throw new PermanentFailure("chunk without a message");
+    const [msg, list] = await Promise.all([
+      loadMessage(job.messageId),
+      db.prisma.mailingList.findUnique({ where: { id: data.list } }),
+    ]);
+    if (!msg) throw new PermanentFailure(`message ${job.messageId} is gone`);
+    const pending = data.pending ?? data.rcpt.map((_, i) => i);
+    let how: BulkSend | VerpSend;
+    if (!list) {
+      ctx.log.warn("list gone; chunk dropped");
+      return;
+    }
+    if (!data.verp) {
+      how = { mode: "bulk", from: bouncesAddress(list.listName, list.mailHost), raw: msg.raw, maxRecipients: config.smtp.maxRecipientsPerTransaction };
+    } else {
+      const key = await getSecret();
+      const decorate: DecorateMember | null = deps.decorate ? (raw, m) => deps.decorate!(raw, list, m) : null;
+      how = {
+        mode: "verp",
+        parallel: config.smtp.maxConnections,
+        envelopeFor: (i) => {
+          const member = { address: data.rcpt[i]!, displayName: data.names?.[i] ?? "" };
+          return {
+            from: bouncesAddress(list.listName, list.mailHost, member.address),
+            raw: memberCopy(msg.raw, list, member, { personalize: data.personalize, publicUrl: config.publicUrl, secret: key, decorate }),
+          };
+        },
+      };
+    }
+    const outcome = await sendChunk(mailer, data.rcpt, pending, how, ctx.signal);
+    const res = await settleChunk(db, {
+      jobId: job.id, data, rcpt: data.rcpt, outcome, postedAt: new Date(data.postedAt),
+      deadlineSeconds: config.smtp.retryDeadlineSeconds, retryWaitSeconds: config.smtp.retryWaitSeconds,
+      bounce: { listPk: list.id, messageId: msg.messageId },
+    });
+    ctx.log.debug(res, "chunk sent");
+    if (res.deferred) ctx.log.info({ deferred: res.deferred, delay: res.delay }, "recipients deferred");
+  }
+
+  async function direct(job: Job, data: DirectJobState, ctx: JobContext): Promise<void> {
+    if (job.messageId === null) throw new PermanentFailure("direct delivery without a message");
+    const msg = await loadMessage(job.messageId);
+    if (!msg) throw new PermanentFailure(`message ${job.messageId} is gone`);
+    const pending = data.pending ?? data.recipients.map((_, i) => i);
+    const outcome = await sendChunk(mailer, data.recipients, pending,
+      { mode: "bulk", from: data.envelopeFrom, raw: msg.raw, maxRecipients: config.smtp.maxRecipientsPerTransaction }, ctx.signal);
+    const res = await settleChunk(db, {
+      jobId: job.id, data, rcpt: data.recipients, outcome, postedAt: job.createdAt,
+      deadlineSeconds: config.smtp.retryDeadlineSeconds, retryWaitSeconds: config.smtp.retryWaitSeconds, bounce: null,
+    });
+    if (res.failed || res.expired) ctx.log.warn(res, "notice not delivered to every recipient");
+  }
+
+  return {
+    queue: "out",
+    concurrency: config.smtp.concurrency,
+    maxAttempts: 10,
+    async handle(job, ctx) {
+      const data = job.data as unknown as OutJobData | ChunkJobData;
+      switch (data?.kind) {
+        case "list-post": return listPost(job, data, ctx);
+        case "chunk": return chunk(job, data, ctx);
+        case "direct": return direct(job, data as DirectJobState, ctx);
+        default: throw new PermanentFailure(`unknown out job kind ${JSON.stringify((data as { kind?: unknown })?.kind)}`);
+      }
+    },
+    close: () => mailer.close(),
+  };
+}
