@@ -1,10 +1,11 @@
 // Shared set-up for the LMTP tests: a config with port 0, a silent logger, an
-// in-process LMTP server on a test database, and lists created straight in the
-// database with the same NOTIFY the list service sends.
+// in-process LMTP server on a test database, and lists made through the services
+// (which NOTIFY the LMTP server's cache like a REST call does).
 import { loadConfig, type Config } from "../../src/config/index.js";
 import { createLogger } from "../../src/log.js";
 import type { Database } from "../../src/db/client.js";
-import type { Services } from "../../src/services/index.js";
+import { createServices, type Services } from "../../src/services/index.js";
+import { NO_MAPS } from "../../src/services/ports.js";
 import { createLmtpServer, type LmtpServer } from "../../src/lmtp/server.js";
 
 export const silent = createLogger("silent");
@@ -14,30 +15,25 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 export async function startLmtp(db: Database, env: Record<string, string> = {}): Promise<{ lmtp: LmtpServer; port: number }> {
-  // The LMTP server reaches the database through db; it needs nothing from services.
-  const lmtp = createLmtpServer({ db, services: {} as Services, config: testConfig(env), log: silent });
+  const lmtp = createLmtpServer({ db, services: servicesFor(db), config: testConfig(env), log: silent });
   const port = await lmtp.listen("127.0.0.1", 0);
   return { lmtp, port };
 }
 
+/** Creates the list (and its domain when missing) through the list service, as REST does. */
 export async function createList(db: Database, address: string): Promise<string> {
-  const [listName, mailHost] = address.toLowerCase().split("@") as [string, string];
-  const listId = `${listName}.${mailHost}`;
-  await db.prisma.$transaction(async (tx) => {
-    const domain = await tx.domain.upsert({ where: { mailHost }, update: {}, create: { mailHost } });
-    await tx.mailingList.create({
-      data: { listName, mailHost, listId, domainId: domain.id, displayName: listName, subjectPrefix: `[${listName}] ` },
-    });
-    await tx.$executeRaw`SELECT pg_notify('mailroom_lists', ${listId})`;
-  });
-  return listId;
+  const services = servicesFor(db);
+  const mailHost = address.toLowerCase().split("@")[1]!;
+  if (!(await db.prisma.domain.findUnique({ where: { mailHost } }))) await services.domains.create({ mailHost });
+  return (await services.lists.create({ address })).listId;
 }
 
 export async function deleteList(db: Database, listId: string): Promise<void> {
-  await db.prisma.$transaction(async (tx) => {
-    await tx.mailingList.delete({ where: { listId } });
-    await tx.$executeRaw`SELECT pg_notify('mailroom_lists', ${listId})`;
-  });
+  await servicesFor(db).lists.remove(listId);
+}
+
+function servicesFor(db: Database): Services {
+  return createServices({ db, config: testConfig(), log: silent, maps: NO_MAPS });
 }
 
 export function message(headers: Record<string, string>, body = "This is an interesting message.\n"): string {
