@@ -6,6 +6,8 @@ import type { Logger } from "./log.js";
 import type { Services } from "./services/index.js";
 import { releaseDeadWorkers } from "./queue/jobs.js";
 import { startRunner, type JobHandler } from "./queue/runner.js";
+import { createDeliveryHandler } from "./delivery/handler.js";
+import { ensureSecret } from "./secret.js";
 import { createDnsDmarcResolver } from "./pipeline/dmarc.js";
 import { createListQueueHandler } from "./pipeline/list-queue.js";
 
@@ -16,6 +18,7 @@ export interface Workers { stop(): Promise<void> }
 function handlers(deps: WorkerDeps): JobHandler[] {
   return [
     createListQueueHandler({ db: deps.db, log: deps.log, dmarc: createDnsDmarcResolver() }),
+    createDeliveryHandler({ db: deps.db, config: deps.config, secret: () => ensureSecret(deps.config) }),
   ];
 }
 

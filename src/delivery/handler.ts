@@ -6,6 +6,7 @@ import type { Database } from "../db/client.js";
 import type { Job } from "../generated/prisma/client.js";
 import type { ListPostDelivery, OutJobData } from "../domain/out-job.js";
 import { bouncesAddress } from "../domain/list-address.js";
+import { decorate as decorateDomain } from "../domain/decorate.js";
 import { PermanentFailure, type JobContext, type JobHandler } from "../queue/runner.js";
 import type { ChunkJobData, DirectJobState } from "./chunk-data.js";
 import { expandListPost } from "./expand.js";
@@ -22,7 +23,7 @@ export interface DeliveryDeps {
   config: Config;
   /** Signs one-click unsubscribe tokens: the secret, or how to get it once (src/secret.ts ensureSecret). */
   secret: string | (() => Promise<string>);
-  /** Per-member decoration for personalised lists (part A's decorate); null sends the copy as stored. */
+  /** Per-member decoration for personalised lists; default src/domain/decorate.ts, null sends the copy as stored. */
   decorate?: ((raw: Buffer, list: ListRow, member: { address: string; displayName: string }) => Buffer) | null;
   /** A different mailer (bench); default: the nodemailer pool to MAILROOM_SMTP_HOST:PORT. */
   mailer?: Mailer;
@@ -89,7 +90,8 @@ export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
       how = { mode: "bulk", from: bouncesAddress(list.listName, list.mailHost), raw: msg.raw, maxRecipients: config.smtp.maxRecipientsPerTransaction };
     } else {
       const key = await getSecret();
-      const decorate: DecorateMember | null = deps.decorate ? (raw, m) => deps.decorate!(raw, list, m) : null;
+      const decorateFn = deps.decorate === undefined ? decorateDomain : deps.decorate;
+      const decorate: DecorateMember | null = decorateFn ? (raw, m) => decorateFn(raw, list, m) : null;
       how = {
         mode: "verp",
         parallel: config.smtp.maxConnections,

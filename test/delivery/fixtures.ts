@@ -51,7 +51,7 @@ export async function enqueuePost(db: Database, listId: string, opts: Partial<Li
     const msg = await tx.message.create({
       data: {
         messageId, messageIdHash: createHash("sha1").update(messageId).digest("hex"), mailFrom: `dev-bounces@lists.test`,
-        rcptTo: [], size: raw.length, raw,
+        rcptTo: [], size: raw.length, raw: new Uint8Array(raw),
       },
     });
     const data: ListPostDelivery = { kind: "list-post", listId, exclude: [], personalize: "none", ...opts };
