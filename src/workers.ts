@@ -10,6 +10,8 @@ import { createDeliveryHandler } from "./delivery/handler.js";
 import { ensureSecret } from "./secret.js";
 import { createDnsDmarcResolver } from "./pipeline/dmarc.js";
 import { createListQueueHandler } from "./pipeline/list-queue.js";
+import { createCommandHandler, createOwnerHandler } from "./commands/handler.js";
+import { createBounceHandler } from "./bounces/handler.js";
 
 export interface WorkerDeps { db: Database; services: Services; config: Config; log: Logger }
 export interface Workers { stop(): Promise<void> }
@@ -19,6 +21,9 @@ function handlers(deps: WorkerDeps): JobHandler[] {
   return [
     createListQueueHandler({ db: deps.db, log: deps.log, dmarc: createDnsDmarcResolver() }),
     createDeliveryHandler({ db: deps.db, config: deps.config, secret: () => ensureSecret(deps.config) }),
+    createCommandHandler({ db: deps.db, log: deps.log, services: deps.services.deps }),
+    createOwnerHandler({ db: deps.db, log: deps.log, services: deps.services.deps }),
+    createBounceHandler({ db: deps.db, log: deps.log, services: deps.services.deps }),
   ];
 }
 

@@ -1,0 +1,86 @@
+// Bounce scoring over time (src/services/bounce-scores.ts) with a settable clock:
+// one count a day, stale scores restart, disable at the threshold, warnings at their
+// interval, removal after the last; delivery's 5xx events are scored by the sweep.
+import { after, beforeEach, test } from "node:test";
+import assert from "node:assert/strict";
+import { createTestDatabase } from "../helpers/db.js";
+import { createBounceService } from "../../src/services/bounce-scores.js";
+import type { BounceReport } from "../../src/bounces/types.js";
+import { LIST, memberRow, queuedNotices, setUp } from "./helpers.js";
+
+const t = await createTestDatabase();
+after(() => t.close());
+beforeEach(() => t.reset());
+
+const DAY = 24 * 3600 * 1000;
+const report = (address: string, kind: "permanent" | "temporary" = "permanent"): BounceReport =>
+  ({ recognised: true, format: "dsn", messageId: "<b@x>", subject: "", recipients: [{ address, kind, status: "5.1.1" }] });
+
+async function world(settings: Record<string, unknown>) {
+  const { deps, services } = await setUp(t.db, settings);
+  const clock = { now: new Date("2024-06-01T10:00:00Z") };
+  const bounces = createBounceService(deps, { now: () => clock.now });
+  await services.members.add(LIST, { address: "anne@example.org" });
+  await services.members.add(LIST, { address: "boss@example.org", role: "owner" });
+  const list = (await t.db.prisma.mailingList.findFirst())!;
+  return { bounces, services, clock, list };
+}
+
+test("a score counts once a day, restarts when stale, and disables at the threshold", async () => {
+  const { bounces, clock, list } = await world({ bounceScoreThreshold: 3, bounceInfoStaleAfter: 5 * 24 * 3600 });
+  await bounces.record(list.id, report("anne@example.org"));
+  await bounces.record(list.id, report("Anne@Example.org"));
+  assert.equal((await memberRow(t.db, "anne@example.org"))?.bounceScore, 1, "same day counts once");
+  clock.now = new Date(clock.now.getTime() + DAY);
+  await bounces.record(list.id, report("anne@example.org"));
+  assert.equal((await memberRow(t.db, "anne@example.org"))?.bounceScore, 2);
+  clock.now = new Date(clock.now.getTime() + 6 * DAY);
+  await bounces.record(list.id, report("anne@example.org"));
+  assert.equal((await memberRow(t.db, "anne@example.org"))?.bounceScore, 1, "stale score restarts");
+  for (let i = 0; i < 2; i++) {
+    clock.now = new Date(clock.now.getTime() + DAY);
+    await bounces.record(list.id, report("anne@example.org"));
+  }
+  const m = await memberRow(t.db, "anne@example.org");
+  assert.equal(m?.deliveryStatus, "by_bounces");
+  assert.equal(m?.totalWarningsSent, 1);
+  const notices = await queuedNotices(t.db);
+  assert.ok(notices.some((n) => n.to[0] === "boss@example.org" && /disabled/.test(n.subject)));
+  assert.ok(notices.some((n) => n.to[0] === "anne@example.org" && /on hold/.test(n.subject)));
+});
+
+test("warnings go out at their interval, then the member is removed and the owner told", async () => {
+  const { bounces, clock, list } = await world({ bounceScoreThreshold: 1, bounceYouAreDisabledWarnings: 2, bounceYouAreDisabledWarningsInterval: 7 * 24 * 3600 });
+  await bounces.record(list.id, report("anne@example.org"));
+  await bounces.sweep();
+  assert.equal((await memberRow(t.db, "anne@example.org"))?.totalWarningsSent, 1, "not due yet");
+  clock.now = new Date(clock.now.getTime() + 7 * DAY);
+  await bounces.sweep();
+  assert.equal((await memberRow(t.db, "anne@example.org"))?.totalWarningsSent, 2);
+  clock.now = new Date(clock.now.getTime() + 7 * DAY);
+  await bounces.sweep();
+  assert.equal(await memberRow(t.db, "anne@example.org"), null);
+  assert.match((await queuedNotices(t.db)).at(-1)!.subject, /removed from Dev after bounces/);
+});
+
+test("temporary bounces and non-members are recorded or ignored without scoring", async () => {
+  const { bounces, list } = await world({ bounceScoreThreshold: 1 });
+  const r = await bounces.record(list.id, { ...report("anne@example.org", "temporary"), recipients: [...report("anne@example.org", "temporary").recipients, { address: "x@y.example", kind: "permanent" }] });
+  assert.deepEqual(r, { recorded: 1, unknown: ["x@y.example"] });
+  assert.equal((await memberRow(t.db, "anne@example.org"))?.deliveryStatus, "enabled");
+});
+
+test("5xx events recorded by delivery are scored by the sweep; re-enabling starts afresh", async () => {
+  const { bounces, services, clock, list } = await world({ bounceScoreThreshold: 1 });
+  await t.db.prisma.bounceEvent.create({ data: { listId: list.id, address: "anne@example.org", addressKey: "anne@example.org", kind: "permanent", reason: "550 5.1.1 no such user" } });
+  await bounces.sweep();
+  assert.equal((await memberRow(t.db, "anne@example.org"))?.deliveryStatus, "by_bounces");
+  assert.equal(await t.db.prisma.bounceEvent.count({ where: { processed: false } }), 0);
+  await services.members.update(LIST, "anne@example.org", "member", { deliveryStatus: "enabled" });
+  clock.now = new Date(clock.now.getTime() + DAY);
+  await bounces.record(list.id, report("anne@example.org"));
+  const m = await memberRow(t.db, "anne@example.org");
+  assert.equal(m?.bounceScore, 1);
+  assert.equal(m?.deliveryStatus, "by_bounces");
+  assert.equal(m?.totalWarningsSent, 1);
+});
