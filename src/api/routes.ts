@@ -7,6 +7,7 @@ import queueRoutes from "./queues/routes.js";
 import domainRoutes from "./domains/routes.js";
 import listRoutes from "./lists/routes.js";
 import memberRoutes from "./members/routes.js";
+import heldRoutes from "./held/routes.js";
 
 export const routes: FastifyPluginAsync[] = [
   healthRoutes,
@@ -14,4 +15,5 @@ export const routes: FastifyPluginAsync[] = [
   domainRoutes,
   listRoutes,
   memberRoutes,
+  heldRoutes,
 ];
