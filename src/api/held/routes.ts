@@ -2,32 +2,34 @@
 // message requests). List them, read one with its headers, and decide: accept
 // (the post goes to the members), discard, reject (the sender is told why) or defer.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { createModerationService, type ModerationAction } from "../../services/moderation.js";
-import { NoContent, problems } from "../common/schemas.js";
+import { createModerationService, type ModerationAction, type ModerationService } from "../../services/moderation.js";
+import { described, NoContent, problems } from "../common/schemas.js";
 import { HeldItemParams, HeldMessageDetail, HeldPage, HeldParams, HeldQuery, ModerationDecision } from "./schemas.js";
 
 const tags = ["moderation"];
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
-  const moderation = createModerationService(app.services.deps);
+  // Built on first use: the OpenAPI export registers routes without any services.
+  let service: ModerationService | null = null;
+  const moderation = () => (service ??= createModerationService(app.services.deps));
 
   app.get("/lists/:list/held", {
     schema: {
       operationId: "listHeldMessages", summary: "List held posts", tags,
       description: "Posts waiting for a moderator, oldest first, a page at a time.",
       params: HeldParams, querystring: HeldQuery,
-      response: { 200: HeldPage, ...problems(400, 401, 404) },
+      response: { 200: described(HeldPage, "A page of held posts"), ...problems(400, 401, 404) },
     },
-  }, async (request) => moderation.list(request.params.list, request.query));
+  }, async (request) => moderation().list(request.params.list, request.query));
 
   app.get("/lists/:list/held/:id", {
     schema: {
       operationId: "getHeldMessage", summary: "Get a held post", tags,
       description: "One held post with the reason it is held, the rules that hit and missed, and its header fields.",
       params: HeldItemParams,
-      response: { 200: HeldMessageDetail, ...problems(400, 401, 404) },
+      response: { 200: described(HeldMessageDetail, "The held post"), ...problems(400, 401, 404) },
     },
-  }, async (request) => moderation.get(request.params.list, request.params.id));
+  }, async (request) => moderation().get(request.params.list, request.params.id));
 
   app.post("/lists/:list/held/:id", {
     schema: {
@@ -35,11 +37,11 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       description: "accept queues the post for the list's pipeline (without the moderation rules); discard drops it; " +
         "reject drops it and mails the sender the reason; defer leaves it held.",
       params: HeldItemParams, body: ModerationDecision,
-      response: { 204: NoContent, ...problems(400, 401, 404) },
+      response: { 204: described(NoContent, "Done (for defer: still held)"), ...problems(400, 401, 404) },
     },
   }, async (request, reply) => {
     const { action, reason } = request.body;
-    await moderation.act(request.params.list, request.params.id, action as ModerationAction, reason);
+    await moderation().act(request.params.list, request.params.id, action as ModerationAction, reason);
     return reply.code(204).send(null);
   });
 };
