@@ -8,6 +8,8 @@ import domainRoutes from "./domains/routes.js";
 import listRoutes from "./lists/routes.js";
 import memberRoutes from "./members/routes.js";
 import heldRoutes from "./held/routes.js";
+import requestRoutes from "./requests/routes.js";
+import unsubscribeRoutes from "./unsubscribe/routes.js";
 
 export const routes: FastifyPluginAsync[] = [
   healthRoutes,
@@ -16,4 +18,6 @@ export const routes: FastifyPluginAsync[] = [
   listRoutes,
   memberRoutes,
   heldRoutes,
+  requestRoutes,
+  unsubscribeRoutes,
 ];

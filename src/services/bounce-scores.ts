@@ -157,8 +157,18 @@ export function createBounceService({ db, log }: ServiceDeps, opts: BounceServic
       });
     },
 
-    async events(listPk: number, addressKey: string, limit = 100) {
-      return db.prisma.bounceEvent.findMany({ where: { listId: listPk, addressKey }, orderBy: { id: "desc" }, take: limit });
+    /** A member's score, delivery status, warnings and latest events (REST); null if not a member. */
+    async memberRecord(listPk: number, rawAddress: string, limit = 100) {
+      const key = parseAddress(rawAddress)?.key;
+      const m = key ? await db.prisma.member.findUnique({ where: { listId_role_addressKey: { listId: listPk, role: "member", addressKey: key } } }) : null;
+      if (!m) return null;
+      const events = await db.prisma.bounceEvent.findMany({ where: { listId: listPk, addressKey: m.addressKey }, orderBy: { id: "desc" }, take: limit });
+      return {
+        address: m.address, deliveryStatus: m.deliveryStatus, bounceScore: m.bounceScore,
+        lastBounceReceived: m.lastBounceReceived?.toISOString() ?? null, lastWarningSent: m.lastWarningSent?.toISOString() ?? null,
+        totalWarningsSent: m.totalWarningsSent,
+        events: events.map((e) => ({ kind: e.kind, reason: e.reason, messageId: e.messageId, processed: e.processed, createdAt: e.createdAt.toISOString() })),
+      };
     },
   };
 }
