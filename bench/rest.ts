@@ -1,0 +1,154 @@
+// REST benchmark: starts a real `mailroom serve` (its own var dir, ports 0) and drives
+// it over keep-alive HTTP from this process, printing requests/second and latency
+// percentiles for GET /lists/{list}, POST /lists/{list}/members and a 10,000-member
+// bulk add. Embedded PGlite by default; with DATABASE_URL it creates (and drops) a
+// database of its own on that server.
+//   npx tsx bench/rest.ts [--seconds 5] [--connections 32]
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const SECONDS = arg("seconds", 5);
+const CONNECTIONS = arg("connections", 32);
+const PASSWORD = "bench-password";
+const AUTH = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString("base64")}`;
+
+async function withBenchDatabase<T>(fn: (url: string | null) => Promise<T>): Promise<T> {
+  const server = process.env.DATABASE_URL?.trim();
+  if (!server) return fn(null);
+  const name = `mailroom_bench_${process.pid}`;
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: server });
+    await c.connect();
+    try { await c.query(sql); } finally { await c.end(); }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const u = new URL(server);
+  u.pathname = `/${name}`;
+  try { return await fn(u.toString()); } finally { await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); }
+}
+
+async function startServer(databaseUrl: string | null) {
+  const varDir = mkdtempSync(join(tmpdir(), "mailroom-bench-"));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, MAILROOM_VAR_DIR: varDir, MAILROOM_HTTP_PORT: "0", MAILROOM_LMTP_PORT: "0",
+    MAILROOM_ADMIN_PASSWORD: PASSWORD, MAILROOM_POSTMAP: "off", MAILROOM_POSTFIX_RELOAD: "off",
+    MAILROOM_WORKERS: "0", MAILROOM_LOG_LEVEL: "warn",
+  };
+  if (databaseUrl) env.DATABASE_URL = databaseUrl; else delete env.DATABASE_URL;
+  // The listening line is logged at info; keep the rest quiet.
+  env.MAILROOM_LOG_LEVEL = "info";
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/main.ts"), "serve"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      try {
+        const l = JSON.parse(line);
+        if (l.msg === "listening" && l.service === "http") resolve(l.port);
+      } catch { /* not JSON */ }
+    });
+  });
+  return {
+    port,
+    async stop() {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+      rmSync(varDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+function send(port: number, method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: "127.0.0.1", port, method, path, agent,
+      headers: { authorization: AUTH, ...(payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {}) },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
+interface Result { requests: number; rps: number; p50: number; p99: number; errors: number }
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : NaN;
+}
+
+/** `connections` loops, each sending one request after another, for `seconds`. */
+async function load(port: number, seconds: number, connections: number, next: (i: number) => [string, string, unknown?], expect: number): Promise<Result> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let n = 0;
+  const end = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: connections }, async () => {
+    while (performance.now() < end) {
+      const [method, path, body] = next(n++);
+      const t0 = performance.now();
+      const r = await send(port, method, path, body);
+      latencies.push(performance.now() - t0);
+      if (r.status !== expect) { errors++; if (errors === 1) console.error(`unexpected ${r.status}: ${r.body.slice(0, 300)}`); }
+    }
+  }));
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { requests: latencies.length, rps: latencies.length / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), errors };
+}
+
+const fmt = (r: Result) =>
+  `${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  (${r.requests} requests, ${r.errors} errors)`;
+
+async function main(): Promise<void> {
+  const kind = process.env.DATABASE_URL ? "PostgreSQL" : "embedded PGlite";
+  await withBenchDatabase(async (url) => {
+    const server = await startServer(url);
+    const { port } = server;
+    try {
+      console.log(`mailroom REST benchmark: ${kind}, ${SECONDS} s per run, ${CONNECTIONS} keep-alive connections`);
+      await send(port, "POST", "/domains", { mailHost: "bench.example.com" });
+      await send(port, "POST", "/lists", { address: "bench@bench.example.com" });
+      // Warm up JIT and connection pools.
+      await load(port, 1, CONNECTIONS, () => ["GET", "/lists/bench@bench.example.com"], 200);
+
+      console.log(`GET /lists/{list}                 ${fmt(await load(port, SECONDS, CONNECTIONS, () => ["GET", "/lists/bench@bench.example.com"], 200))}`);
+      console.log(`POST /lists/{list}/members        ${fmt(await load(port, SECONDS, CONNECTIONS,
+        (i) => ["POST", "/lists/bench@bench.example.com/members", { address: `m${i}@members.example.org` }], 201))}`);
+
+      const times: number[] = [];
+      for (let run = 0; run < 5; run++) {
+        await send(port, "POST", "/lists", { address: `bulk${run}@bench.example.com` });
+        const members = Array.from({ length: 10_000 }, (_, i) => ({ address: `b${i}@bulk.example.org`, displayName: `Member ${i}` }));
+        const t0 = performance.now();
+        const r = await send(port, "POST", `/lists/bulk${run}.bench.example.com/members/bulk`, { members });
+        times.push(performance.now() - t0);
+        if (r.status !== 200 || JSON.parse(r.body).created !== 10_000) throw new Error(`bulk add failed: ${r.status} ${r.body.slice(0, 200)}`);
+      }
+      const sorted = [...times].sort((a, b) => a - b);
+      console.log(`POST …/members/bulk (10,000)      ${times.map((t) => t.toFixed(0)).join(", ")} ms; median ${percentile(sorted, 0.5).toFixed(0)} ms, worst ${sorted.at(-1)!.toFixed(0)} ms`);
+    } finally {
+      agent.destroy();
+      await server.stop();
+    }
+  });
+}
+
+await main();
