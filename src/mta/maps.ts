@@ -60,7 +60,8 @@ export function createMaps(deps: MapsDeps): Maps {
       }
       const changed = Object.values(outcomes).some((o) => o !== "unchanged");
       log.info({ lists: rows.length, ...outcomes, ms: Date.now() - started }, changed ? "postfix maps written" : "postfix maps unchanged");
-      if (changed) reloader.request();
+      // Before answering: a post right after the call must be routed by the new map.
+      if (changed) await reloader.request();
     } catch (err) {
       if (err instanceof MapFileError || isFsError(err)) {
         log.error({ err: (err as Error).message, dir }, "postfix maps could not be written");
