@@ -30,7 +30,8 @@ export function lookAtMessage(raw: Buffer): MessageLook {
   }
   for (const line of lines) {
     if (!MESSAGE_ID.test(line)) continue;
-    const value = Buffer.from(line.slice(line.indexOf(":") + 1), "latin1").toString("utf8");
+    // Control characters (NUL above all) cannot go into a text column, and no msg-id has them.
+    const value = Buffer.from(line.slice(line.indexOf(":") + 1), "latin1").toString("utf8").replace(/[\x00-\x08\x0a-\x1f\x7f]/g, "");
     return { notAMessage: null, messageId: msgId(value) };
   }
   return { notAMessage: null, messageId: null };

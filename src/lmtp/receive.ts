@@ -2,10 +2,9 @@
 // refuse what is not a message at all, store it with one job per recipient, and
 // hand smtp-server exactly one reply per accepted recipient, whatever happens.
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from "smtp-server";
-import type { Database } from "../db/client.js";
 import type { Logger } from "../log.js";
 import { makeMessageId, messageIdHash } from "../domain/message-id.js";
-import { storeIncoming, type IncomingRecipient } from "../services/incoming.js";
+import type { IncomingRecipient, IncomingStore } from "../services/incoming.js";
 import type { RecipientDecision } from "../services/recipients.js";
 import { lookAtMessage } from "./header-block.js";
 import { queuedReply, replyError } from "./replies.js";
@@ -15,7 +14,7 @@ export type Decisions = WeakMap<SMTPServerAddress, RecipientDecision>;
 
 export type DataCallback = (err?: Error | null, message?: string | Array<string | Error>) => void;
 
-export interface ReceiveDeps { db: Database; log: Logger; maxMessageSize: number; decisions: Decisions }
+export interface ReceiveDeps { store: IncomingStore; log: Logger; maxMessageSize: number; decisions: Decisions }
 
 /** Reads the DATA stream; resolves with the bytes, or null when over the limit (the rest is drained, not kept). */
 export function readMessage(stream: SMTPServerDataStream, maxMessageSize: number): Promise<Buffer | null> {
@@ -58,7 +57,7 @@ export async function receive(deps: ReceiveDeps, stream: SMTPServerDataStream, s
   const messageId = look.messageId ?? makeMessageId(domain);
   const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
   try {
-    const id = await storeIncoming(deps.db, {
+    const id = await deps.store.store({
       raw, mailFrom, recipients: accepted, messageId, messageIdHash: messageIdHash(messageId),
     });
     log.info({ messageId, id: String(id), size: raw.length, rcptTo: accepted.map((a) => a.address), added: !look.messageId }, "message queued");

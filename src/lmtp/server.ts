@@ -8,6 +8,7 @@ import type { Database } from "../db/client.js";
 import type { Logger } from "../log.js";
 import type { Services } from "../services/index.js";
 import { createRecipientResolver } from "../services/recipients.js";
+import { createIncomingStore } from "../services/incoming.js";
 import { MailroomLmtp } from "./smtp-server.js";
 import { receive, type DataCallback, type Decisions } from "./receive.js";
 import { replyError } from "./replies.js";
@@ -18,6 +19,7 @@ export interface LmtpServer { listen(host: string, port: number): Promise<number
 export function createLmtpServer(deps: LmtpDeps): LmtpServer {
   const { db, config, log } = deps;
   const resolver = createRecipientResolver(db, log);
+  const store = createIncomingStore(db);
   const decisions: Decisions = new WeakMap();
   /** DATA being stored, by session id: close() waits for these. */
   const inFlight = new Map<string, Promise<void>>();
@@ -51,7 +53,7 @@ export function createLmtpServer(deps: LmtpDeps): LmtpServer {
     },
 
     onData(stream, session, callback: DataCallback) {
-      const work = receive({ db, log, maxMessageSize: config.lmtp.maxMessageSize, decisions }, stream, session)
+      const work = receive({ store, log, maxMessageSize: config.lmtp.maxMessageSize, decisions }, stream, session)
         .then(
           (result) => {
             if (result instanceof Error) callback(result);

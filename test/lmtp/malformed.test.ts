@@ -59,6 +59,7 @@ test("NUL bytes, bare LF and 8-bit headers are stored byte for byte", async () =
   const c = await client();
   const cases = [
     Buffer.from("Subject: nul\x00here\r\nMessage-ID: <nul@x>\r\n\r\nbody \x00 with NUL\r\n", "latin1"),
+    Buffer.from("Subject: nul in id\r\nMessage-ID: <nul\x00id@x>\r\n\r\nbody\r\n", "latin1"),
     Buffer.from("Subject: bare lf\nMessage-ID: <lf@x>\n\nline one\nline two\n", "latin1"),
     Buffer.from("Subject: Grüße\r\nMessage-ID: <ü@x>\r\n\r\n8-bit body: Größe \xff\xfe\r\n", "latin1"),
   ];
