@@ -42,10 +42,13 @@ interface Pending { msg: IncomingMessage; resolve(id: bigint): void; reject(err:
 
 export function createIncomingStore(db: Database): IncomingStore {
   let queue: Pending[] = [];
-  let busy = false;
+  // A few transactions may run at once on a server (their commits overlap);
+  // PGlite has one backend, so one at a time there.
+  const maxInFlight = db.kind === "postgres" ? 4 : 1;
+  let inFlight = 0;
 
   async function flush(): Promise<void> {
-    busy = true;
+    inFlight++;
     while (queue.length) {
       const batch = takeBatch();
       try {
@@ -57,7 +60,7 @@ export function createIncomingStore(db: Database): IncomingStore {
         else await Promise.all(batch.map((p) => storeIncoming(db, p.msg).then(p.resolve, p.reject)));
       }
     }
-    busy = false;
+    inFlight--;
   }
 
   function takeBatch(): Pending[] {
@@ -76,7 +79,7 @@ export function createIncomingStore(db: Database): IncomingStore {
     store(msg) {
       return new Promise<bigint>((resolve, reject) => {
         queue.push({ msg, resolve, reject });
-        if (!busy) void flush();
+        if (inFlight < maxInFlight) void flush();
       });
     },
   };

@@ -166,3 +166,19 @@ test("kill -9 right after a 250 loses nothing: the message and its jobs are ther
     await cleanup();
   }
 });
+
+test("idle timeout: a silent session gets 421 and is closed", async () => {
+  const t = await createTestDatabase();
+  const { lmtp, port } = await startLmtp(t.db, { MAILROOM_LMTP_IDLE_TIMEOUT: "1" });
+  try {
+    const c = await LmtpClient.connect(port);
+    await c.command("LHLO remote.example.org");
+    const bye = await c.reply(10_000);
+    assert.equal(bye.code, 421);
+    assert.ok(bye.enhanced?.startsWith("4."), `coded: ${bye.lines}`);
+    c.socket.destroy();
+  } finally {
+    await lmtp.close();
+    await t.close();
+  }
+});
