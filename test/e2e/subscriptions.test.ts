@@ -1,0 +1,198 @@
+// End to end over real protocols for issue 6: a real `mailroom serve` child, mail in
+// over LMTP, REST over HTTP, everything mailroom sends caught by an smtp-server sink.
+// Join by mail and confirm by reply; REST invite confirmed by a `confirm` command;
+// moderated subscription approved over REST; leave by mail; help; an auto-responder
+// not answered; one-click unsubscribe with the URL from a delivered copy; a member
+// disabled by bounces and re-enabled over REST.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { simpleParser } from "mailparser";
+import { createEmptyServerDatabase, SERVER_URL } from "../helpers/db.js";
+import { LmtpClient } from "../helpers/lmtp-client.js";
+import { startServer, TEST_ADMIN_PASSWORD, type ServerProcess } from "../helpers/server-process.js";
+import { startSmtpSink, type SinkMessage, type SmtpSink } from "../helpers/smtp-sink.js";
+import { RawMessage } from "../../src/domain/raw-message.js";
+
+const PUBLIC_URL = "https://lists.example.com";
+let server: ServerProcess;
+let sink: SmtpSink;
+let dropDb: (() => Promise<void>) | null = null;
+
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`http://127.0.0.1:${server.httpPort}${path}`, {
+    method,
+    headers: { authorization: `Basic ${Buffer.from(`admin:${TEST_ADMIN_PASSWORD}`).toString("base64")}`, ...(body ? { "content-type": "application/json" } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text && res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text };
+}
+
+async function lmtp(mailFrom: string, to: string, message: string): Promise<void> {
+  const c = await LmtpClient.connect(server.lmtpPort);
+  try {
+    await c.command("LHLO test");
+    const r = await c.send(mailFrom, [to], message.replace(/\r?\n/g, "\r\n"));
+    assert.deepEqual(r.final.map((f) => f.code), [250], `LMTP to ${to}`);
+  } finally {
+    await c.quit();
+  }
+}
+
+const mail = (from: string, to: string, subject: string, body = "", extra: string[] = []) =>
+  lmtp(from, to, [`From: ${from}`, `To: ${to}`, `Subject: ${subject}`, `Message-ID: <${Math.random().toString(36).slice(2)}@test>`, ...extra, "", body, ""].join("\n"));
+
+const subjectOf = (m: SinkMessage) => RawMessage.parse(m.raw).get("Subject") ?? "";
+
+/** The first message to `rcpt` whose subject matches, waiting for it to arrive. */
+async function received(rcpt: string, subject: RegExp, ms = 30_000): Promise<SinkMessage> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const m = sink.messages.find((x) => x.rcptTo.some((r) => r.toLowerCase() === rcpt) && subject.test(subjectOf(x)));
+    if (m) return m;
+    if (Date.now() > deadline) throw new Error(`nothing to ${rcpt} matching ${subject}; got ${JSON.stringify(sink.messages.map((x) => [x.rcptTo, subjectOf(x)]))}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Waits until the given queues are empty. */
+async function settled(queues = ["list", "command", "bounces", "owner", "out"]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const q = (await api("GET", "/queues")).body.items as { name: string; depth: number }[];
+    if (q.filter((x) => queues.includes(x.name)).every((x) => x.depth === 0)) return;
+    if (Date.now() > deadline) throw new Error(`queues not empty: ${JSON.stringify(q)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+before(async () => {
+  sink = await startSmtpSink();
+  let url: string | undefined;
+  if (SERVER_URL) {
+    const d = await createEmptyServerDatabase();
+    url = d.url;
+    dropDb = d.drop;
+  }
+  server = await startServer({ env: { MAILROOM_SMTP_PORT: String(sink.port), MAILROOM_PUBLIC_URL: PUBLIC_URL, DATABASE_URL: url } });
+  assert.equal((await api("POST", "/domains", { mailHost: "example.com" })).status, 201);
+  assert.equal((await api("POST", "/lists", { address: "dev@example.com" })).status, 201);
+  assert.equal((await api("POST", "/lists", { address: "mod@example.com", subscriptionPolicy: "moderate" })).status, 201);
+  for (const [list, address, role] of [["dev", "owner@example.com", "owner"], ["mod", "owner@example.com", "owner"]]) {
+    assert.equal((await api("POST", `/lists/${list}.example.com/members`, { address, role })).status, 201);
+  }
+});
+
+after(async () => {
+  await server?.stop();
+  await sink?.close();
+  await dropDb?.();
+});
+
+describe("subscriptions end to end", () => {
+  it("join by mail, confirm by replying to the confirmation", async () => {
+    await mail("anne@example.org", "dev-join@example.com", "please add me");
+    const confirmation = await received("anne@example.org", /^confirm [0-9a-f]{40}$/);
+    const parsed = await simpleParser(confirmation.raw);
+    const replyTo = parsed.replyTo!.value[0]!.address!;
+    assert.match(replyTo, /^dev-confirm\+[0-9a-f]{40}@example\.com$/);
+    assert.equal(confirmation.mailFrom, "dev-bounces@example.com");
+    await mail("anne@example.org", replyTo, `Re: ${parsed.subject}`, "> Someone asked to subscribe you");
+    await received("anne@example.org", /Welcome to the "Dev" mailing list/);
+    assert.equal((await api("GET", "/lists/dev.example.com/members/anne@example.org")).status, 200);
+  });
+
+  it("REST invitation, confirmed with a `confirm TOKEN` command to -request", async () => {
+    const started = await api("POST", "/lists/dev.example.com/subscriptions", { address: "bea@example.org", displayName: "Bea" });
+    assert.equal(started.status, 202);
+    const confirmation = await received("bea@example.org", new RegExp(`^confirm ${started.body.token}$`));
+    assert.ok(confirmation);
+    await mail("bea@example.org", "dev-request@example.com", "commands", `confirm ${started.body.token}\nend`);
+    await received("bea@example.org", /Welcome/);
+    const reply = await received("bea@example.org", /The results of your email commands/);
+    assert.match((await simpleParser(reply.raw)).text!, /is now subscribed/);
+    assert.equal((await api("GET", "/lists/dev.example.com/members/bea@example.org")).body.displayName, "Bea");
+  });
+
+  it("a moderated list holds the request; the owner is told and approves it over REST", async () => {
+    await mail("cyd@example.org", "mod-subscribe@example.com", "subscribe");
+    const notice = await received("owner@example.com", /New subscription request to Mod from cyd@example.org/);
+    assert.ok(notice);
+    const pending = await api("GET", "/lists/mod.example.com/requests");
+    assert.equal(pending.body.total, 1);
+    const { token, state } = pending.body.items[0];
+    assert.equal(state, "awaiting_moderation");
+    const decided = await api("POST", `/lists/mod.example.com/requests/${token}`, { action: "accept" });
+    assert.deepEqual(decided.body, { status: "subscribed", address: "cyd@example.org" });
+    await received("cyd@example.org", /Welcome to the "Mod"/);
+  });
+
+  it("leave by mail: confirmation, reply, goodbye", async () => {
+    assert.equal((await api("POST", "/lists/dev.example.com/members", { address: "dov@example.org" })).status, 201);
+    await mail("dov@example.org", "dev-leave@example.com", "bye");
+    const confirmation = await received("dov@example.org", /^confirm /);
+    const replyTo = (await simpleParser(confirmation.raw)).replyTo!.value[0]!.address!;
+    await mail("dov@example.org", replyTo, `Re: ${subjectOf(confirmation)}`);
+    await received("dov@example.org", /You have left the "Dev" mailing list/);
+    assert.equal((await api("GET", "/lists/dev.example.com/members/dov@example.org")).status, 404);
+  });
+
+  it("help gets one reply; an auto-responder's mail is not answered", async () => {
+    await mail("robot@example.org", "dev-request@example.com", "Out of office: help", "help", ["Auto-Submitted: auto-replied"]);
+    await mail("eve@example.org", "dev-request@example.com", "help");
+    const reply = await received("eve@example.org", /The results of your email commands/);
+    const text = (await simpleParser(reply.raw)).text!;
+    assert.match(text, /Help for the Dev mailing list/);
+    assert.match(text, /dev-request@example\.com/);
+    await settled();
+    assert.equal(sink.messages.filter((m) => m.rcptTo.includes("robot@example.org")).length, 0);
+    assert.equal(sink.messages.filter((m) => m.rcptTo.includes("eve@example.org")).length, 1);
+  });
+
+  it("one-click unsubscribe: an HTTP POST to the URL in a delivered copy's List-Unsubscribe", async () => {
+    assert.equal((await api("POST", "/lists/dev.example.com/members", { address: "fay@example.org" })).status, 201);
+    await mail("owner@example.com", "dev@example.com", "A post for everyone", "Hello all.");
+    const copy = await received("fay@example.org", /A post for everyone/);
+    const head = RawMessage.parse(copy.raw);
+    assert.equal(head.get("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click");
+    const url = /<(https:[^>]+)>/.exec(head.get("List-Unsubscribe")!.replace(/\r?\n\s*/g, " "))![1]!;
+    assert.ok(url.startsWith(`${PUBLIC_URL}/u/`));
+    // The public URL's path, sent to this server as Gmail or Yahoo would send it (RFC 8058 §3.2).
+    const res = await fetch(`http://127.0.0.1:${server.httpPort}${new URL(url).pathname}`, {
+      method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click",
+    });
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { status: string }).status, "unsubscribed");
+    assert.equal((await api("GET", "/lists/dev.example.com/members/fay@example.org")).status, 404);
+  });
+
+  it("a member is disabled after the bounce threshold, and re-enabled over REST", async () => {
+    assert.equal((await api("PATCH", "/lists/dev.example.com", { bounceScoreThreshold: 1 })).status, 200);
+    assert.equal((await api("POST", "/lists/dev.example.com/members", { address: "gil@example.org" })).status, 201);
+    const dsn = readFileSync(new URL("../fixtures/bounces/dsn-postfix-user-unknown.eml", import.meta.url), "utf8")
+      .replaceAll("anne@example.org", "gil@example.org").replaceAll("lists.example.com", "example.com");
+    await lmtp("", "dev-bounces+gil=example.org@example.com", dsn);
+    const record = await waitFor("delivery disabled by bounces", async () => {
+      const r = await api("GET", "/lists/dev.example.com/members/gil@example.org/bounces");
+      return r.body.deliveryStatus === "by_bounces" ? r.body : null;
+    });
+    assert.equal(record.bounceScore, 1);
+    assert.equal(record.events[0].kind, "permanent");
+    await received("gil@example.org", /is on hold/);
+    await received("owner@example.com", /gil@example.org disabled on Dev by bounces/);
+    const enabled = await api("PATCH", "/lists/dev.example.com/members/gil@example.org", { deliveryStatus: "enabled" });
+    assert.equal(enabled.status, 200);
+    assert.equal(enabled.body.deliveryStatus, "enabled");
+  });
+});
