@@ -129,6 +129,7 @@ async function main(): Promise<void> {
       // Warm up JIT and connection pools.
       await load(port, 1, CONNECTIONS, () => ["GET", "/lists/bench@bench.example.com"], 200);
 
+      console.log(`GET /health (no database)         ${fmt(await load(port, SECONDS, CONNECTIONS, () => ["GET", "/health"], 200))}`);
       console.log(`GET /lists/{list}                 ${fmt(await load(port, SECONDS, CONNECTIONS, () => ["GET", "/lists/bench@bench.example.com"], 200))}`);
       console.log(`POST /lists/{list}/members        ${fmt(await load(port, SECONDS, CONNECTIONS,
         (i) => ["POST", "/lists/bench@bench.example.com/members", { address: `m${i}@members.example.org` }], 201))}`);

@@ -42,7 +42,10 @@ function aliasDomainOf(raw: string | null | undefined, mailHost: string): string
   return host;
 }
 
-export function createDomainService({ db, maps }: ServiceDeps) {
+/** Told after a commit that removed lists (so cached list objects are dropped at once). */
+export type ListsChanged = (listId: string) => void;
+
+export function createDomainService({ db, maps }: ServiceDeps, listsChanged: ListsChanged = () => {}) {
   return {
     async create(input: NewDomain): Promise<DomainView> {
       const mailHost = normaliseMailHost(input.mailHost);
@@ -98,6 +101,7 @@ export function createDomainService({ db, maps }: ServiceDeps) {
         await regenerateMaps(maps, tx);
         await notifyListsChanged(tx, "*");
       });
+      listsChanged("*");
     },
   };
 }

@@ -14,7 +14,7 @@ export function createServices(deps: ServiceDeps) {
   const lists = createListService(deps);
   return {
     deps,
-    domains: createDomainService(deps),
+    domains: createDomainService(deps, (listId) => lists.changed(listId)),
     lists,
     members: createMemberService(deps, lists),
     queues: { depths: (): Promise<QueueDepth[]> => queueDepths(deps.db) },

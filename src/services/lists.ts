@@ -9,7 +9,8 @@ import { conflict, invalid, notFound } from "../domain/errors.js";
 import { listIdOf } from "../domain/list-address.js";
 import type { Tx } from "../db/client.js";
 import type { ServiceDeps } from "./deps.js";
-import { notifyListsChanged } from "./notify.js";
+import { ListViewCache } from "./list-cache.js";
+import { LISTS_CHANNEL, notifyListsChanged } from "./notify.js";
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from "./pagination.js";
 import { hashPassword } from "./password-hash.js";
 import { checkSettings, defaultDisplayName, listView, type ListSettingsInput, type ListView } from "./list-settings.js";
@@ -52,7 +53,17 @@ async function settingsData(input: ListSettingsInput): Promise<Prisma.MailingLis
   return data;
 }
 
-export function createListService({ db, maps }: ServiceDeps) {
+export function createListService({ db, maps, log }: ServiceDeps) {
+  const cache = new ListViewCache();
+  // Other processes' changes arrive as NOTIFY at their commit; until LISTEN is up the cache stays off.
+  const caching = db.listen(LISTS_CHANNEL, (payload) => cache.invalidate(payload || "*")).then(
+    () => (cache.live = true),
+    (err: Error) => {
+      log.warn({ err: err.message }, "no LISTEN on mailroom_lists; list reads are not cached");
+      return false;
+    },
+  );
+
   /** The list row for a `{list}` reference, or 404. Works on `tx` inside a transaction. */
   async function requireList(ref: string, client: Tx = db.prisma): Promise<MailingList> {
     const listId = listIdFromRef(ref);
@@ -64,6 +75,8 @@ export function createListService({ db, maps }: ServiceDeps) {
 
   return {
     requireList,
+    /** Resolves true once list objects are cached (LISTEN is up), false if they never will be. */
+    caching,
 
     async create(input: NewList): Promise<ListView> {
       const { address: rawAddress, ...settings } = input;
@@ -99,15 +112,27 @@ export function createListService({ db, maps }: ServiceDeps) {
     async get(ref: string): Promise<ListView> {
       const listId = listIdFromRef(ref);
       if (listId) {
+        const cached = cache.get(listId);
+        if (cached) return cached;
+        const token = cache.token();
         const session = await db.session();
         try {
           const [row] = await session.query<MailingList>(SELECT_BY_LIST_ID, [listId]);
-          if (row) return listView(row);
+          if (row) {
+            const view = listView(row);
+            cache.set(listId, view, token);
+            return view;
+          }
         } finally {
           await session.release();
         }
       }
       throw notFound(`list ${ref} does not exist`);
+    },
+
+    /** Forget cached list objects after a change this process committed ("*": all). */
+    changed(listId: string): void {
+      cache.invalidate(listId);
     },
 
     async list(query: ListQuery): Promise<Page<ListView>> {
@@ -123,22 +148,26 @@ export function createListService({ db, maps }: ServiceDeps) {
 
     async update(ref: string, patch: ListSettingsInput): Promise<ListView> {
       const data = await settingsData(patch);
-      return inTransaction(db, async (tx) => {
+      const view = await inTransaction(db, async (tx) => {
         const current = await requireList(ref, tx);
         const row = await tx.mailingList.update({ where: { id: current.id }, data });
         await notifyListsChanged(tx, row.listId);
         return listView(row);
       });
+      cache.invalidate(view.listId);
+      return view;
     },
 
     /** Deletes the list with its members, held messages, requests and archive. */
     async remove(ref: string): Promise<void> {
-      await inTransaction(db, async (tx) => {
+      const listId = await inTransaction(db, async (tx) => {
         const current = await requireList(ref, tx);
         await tx.mailingList.delete({ where: { id: current.id } });
         await regenerateMaps(maps, tx);
         await notifyListsChanged(tx, current.listId);
+        return current.listId;
       });
+      cache.invalidate(listId);
     },
   };
 }
