@@ -29,6 +29,8 @@ export interface SinkOptions {
   host?: string;
   /** Keep message bytes (default true); benchmarks turn it off. */
   store?: boolean;
+  /** Wait this long before answering each message's DATA (a slow MTA: keeps a fan-out in flight). */
+  dataDelayMs?: number;
 }
 
 export interface SmtpSink {
@@ -58,6 +60,8 @@ export async function startSmtpSink(opts: SinkOptions = {}): Promise<SmtpSink> {
   const rules: RcptRule[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
   const perAddress = new Map<string, number>();
+  // Sessions whose client went away: a message not yet answered there was never taken.
+  const closed = new Set<string>();
 
   const server = new SMTPServer({
     authOptional: true,
@@ -76,10 +80,15 @@ export async function startSmtpSink(opts: SinkOptions = {}): Promise<SmtpSink> {
       }
       cb();
     },
+    onClose(session: SMTPServerSession) {
+      closed.add(session.id);
+      if (closed.size > 10_000) closed.clear();
+    },
     onData(stream, session, cb) {
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => { if (store) chunks.push(c); });
-      stream.on("end", () => {
+      const finish = () => {
+        if (closed.has(session.id)) return cb(new Error("client gone"));
         const rcptTo = session.envelope.rcptTo.map((r) => r.address);
         const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
         messages.push({ mailFrom, rcptTo, raw: store ? Buffer.concat(chunks) : Buffer.alloc(0), at: Date.now() });
@@ -90,7 +99,8 @@ export async function startSmtpSink(opts: SinkOptions = {}): Promise<SmtpSink> {
         sink.accepted += rcptTo.length;
         for (const w of [...waiters]) if (sink.accepted >= w.n) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
         cb(null, "Queued");
-      });
+      };
+      stream.on("end", () => (opts.dataDelayMs ? setTimeout(finish, opts.dataDelayMs) : finish()));
     },
   });
   server.on("error", () => {}); // a client dropping its connection is not a test failure
