@@ -40,13 +40,23 @@ function validationDetail(err: FastifyError & { validation?: ValidationItem[]; v
   return `${where} ${first.message ?? "is invalid"}`;
 }
 
-function prismaProblem(err: { code?: unknown; meta?: Record<string, unknown>; message: string }): ProblemDocument | null {
+const unreachable = () => problem(503, "the database is not reachable", "database-unavailable", "Database unavailable");
+
+// Socket errors from pg, and PostgreSQL's "admin shutdown"/"cannot connect now" classes.
+const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EPIPE", "57P01", "57P02", "57P03"]);
+
+function databaseProblem(err: { code?: unknown; meta?: Record<string, unknown>; message: string }): ProblemDocument | null {
   switch (err.code) {
     case "P2002": return problem(409, "a resource with the same unique key already exists", "conflict");
     case "P2025": return problem(404, "the resource does not exist (any more)", "not-found");
-    case "P1001": case "P1002": case "P1017": case "P2024":
-      return problem(503, "the database is not reachable", "database-unavailable", "Database unavailable");
+    case "P1001": case "P1002": case "P1017": case "P2024": return unreachable();
+    case "P2010": // a raw query failed: look at why
+      if (err.meta?.code === "23505") return problem(409, "a resource with the same unique key already exists", "conflict");
+      if (/can't reach database server|connection (terminated|refused|closed)/i.test(err.message)) return unreachable();
+      return null;
   }
+  if (typeof err.code === "string" && CONNECTION_CODES.has(err.code)) return unreachable();
+  if (err.message === "PGlite is closed") return unreachable();
   return null;
 }
 
@@ -55,8 +65,8 @@ export function toProblem(err: unknown): ProblemDocument {
   const e = err as FastifyError & { validation?: ValidationItem[]; validationContext?: string };
   if (e && typeof e === "object") {
     if (e.validation) return problem(400, validationDetail(e));
-    const prisma = prismaProblem(e);
-    if (prisma) return prisma;
+    const db = databaseProblem(e);
+    if (db) return db;
     if (e instanceof SyntaxError || e.code === "FST_ERR_CTP_INVALID_JSON_BODY") return problem(400, `malformed JSON body: ${e.message}`);
     const status = typeof e.statusCode === "number" ? e.statusCode : 500;
     if (status >= 400 && status < 500) return problem(status, e.message);
