@@ -1,0 +1,142 @@
+// End to end over real protocols: a real `mailroom serve` child, posts in over LMTP,
+// moderation over REST, copies out to an smtp-server sink. Member post delivered to
+// every member with the RFC 2369/2919/8058 headers; nonmember post held, accepted
+// over REST, delivered; rejected (the sender gets the reason); discarded; loop dropped.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { simpleParser } from "mailparser";
+import { createEmptyServerDatabase, SERVER_URL } from "../helpers/db.js";
+import { LmtpClient } from "../helpers/lmtp-client.js";
+import { startServer, TEST_ADMIN_PASSWORD, type ServerProcess } from "../helpers/server-process.js";
+import { startSmtpSink, type SinkMessage, type SmtpSink } from "../helpers/smtp-sink.js";
+import { RawMessage } from "../../src/domain/raw-message.js";
+
+const PUBLIC_URL = "https://lists.example.com";
+const MEMBERS = ["anne@example.com", "bob@example.org", "carl@example.net"];
+let server: ServerProcess;
+let sink: SmtpSink;
+let dropDb: (() => Promise<void>) | null = null;
+
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`http://127.0.0.1:${server.httpPort}${path}`, {
+    method,
+    headers: { authorization: `Basic ${Buffer.from(`admin:${TEST_ADMIN_PASSWORD}`).toString("base64")}`, ...(body ? { "content-type": "application/json" } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function post(from: string, to: string, headers: string[], body = "Hello.\r\n"): Promise<void> {
+  const c = await LmtpClient.connect(server.lmtpPort);
+  try {
+    await c.command("LHLO test");
+    const r = await c.send(from, [to], [`From: ${from}`, `To: ${to}`, ...headers].join("\r\n") + "\r\n\r\n" + body);
+    assert.deepEqual(r.final.map((f) => f.code), [250]);
+  } finally {
+    await c.quit();
+  }
+}
+
+/** Waits until the list and out queues are empty (every post decided and sent). */
+async function settled(): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const q = (await api("GET", "/queues")).body.items as { name: string; depth: number }[];
+    if (q.filter((x) => x.name === "list" || x.name === "out").every((x) => x.depth === 0)) return;
+    if (Date.now() > deadline) throw new Error(`queues not empty: ${JSON.stringify(q)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const bySubject = (s: string) => sink.messages.filter((m) => RawMessage.parse(m.raw).get("Subject")?.includes(s));
+const rcpts = (ms: SinkMessage[]) => ms.flatMap((m) => m.rcptTo.map((r) => r.toLowerCase())).sort();
+
+before(async () => {
+  sink = await startSmtpSink();
+  let url: string | undefined;
+  if (SERVER_URL) {
+    const d = await createEmptyServerDatabase();
+    url = d.url;
+    dropDb = d.drop;
+  }
+  server = await startServer({ env: { MAILROOM_SMTP_PORT: String(sink.port), MAILROOM_PUBLIC_URL: PUBLIC_URL, DATABASE_URL: url }, timeoutMs: 120_000 });
+  assert.equal((await api("POST", "/domains", { mailHost: "example.com" })).status, 201);
+  for (const [name, extra] of [["test", { personalize: "individual" }], ["strict", { defaultNonmemberAction: "reject" }], ["quiet", { defaultNonmemberAction: "discard" }]] as const) {
+    assert.equal((await api("POST", "/lists", { address: `${name}@example.com`, displayName: name[0]!.toUpperCase() + name.slice(1), msgFooter: "-- \nUnsubscribe: $user_address", ...extra })).status, 201);
+    for (const m of MEMBERS) assert.equal((await api("POST", `/lists/${name}.example.com/members`, { address: m })).status, 201);
+  }
+  assert.equal((await api("POST", "/lists/test.example.com/members", { address: "owner@example.com", role: "owner" })).status, 201);
+});
+
+after(async () => {
+  await server?.stop();
+  await sink?.close();
+  await dropDb?.();
+});
+
+describe("posting end to end", () => {
+  it("a member's post reaches every member once, with the list headers", async () => {
+    await post("anne@example.com", "test@example.com", ["Subject: First post", "Message-ID: <first@example.com>"]);
+    await settled();
+    const copies = bySubject("First post");
+    assert.deepEqual(rcpts(copies), [...MEMBERS].sort());
+    for (const copy of copies) {
+      const m = RawMessage.parse(copy.raw);
+      assert.equal(m.get("Subject"), "[Test] First post");
+      // RFC 2919
+      assert.equal(m.get("List-Id"), "Test <test.example.com>");
+      // RFC 2369: angle-bracketed URLs
+      assert.equal(m.get("List-Post"), "<mailto:test@example.com>");
+      assert.equal(m.get("List-Help"), "<mailto:test-request@example.com?subject=help>");
+      assert.equal(m.get("List-Subscribe"), "<mailto:test-join@example.com>");
+      // RFC 8058: an https URI plus the one-click POST header; the mailto kept for other clients
+      const unsub = m.get("List-Unsubscribe")!;
+      assert.match(unsub, new RegExp(`^<${PUBLIC_URL}/u/[^>]+>, ?<mailto:test-leave@example.com>$`));
+      assert.equal(m.get("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click");
+      assert.equal(m.get("Precedence"), "list");
+      assert.equal(m.get("X-BeenThere"), "test@example.com");
+      assert.equal(m.get("Message-ID"), "<first@example.com>");
+      assert.equal(m.getAll("List-Id").length, 1);
+      // Personalised list: VERP envelope and the member's own footer (decorated by delivery).
+      const member = copy.rcptTo[0]!;
+      assert.equal(copy.mailFrom, `test-bounces+${member.replace("@", "=")}@example.com`);
+      assert.match((await simpleParser(copy.raw)).text ?? "", new RegExp(`Unsubscribe: ${member}`));
+    }
+  });
+
+  it("a nonmember's post is held, the owner told, and after an accept over REST it is delivered", async () => {
+    await post("stranger@example.org", "test@example.com", ["Subject: From outside", "Message-ID: <outside@example.org>"]);
+    await settled();
+    assert.equal(bySubject("From outside").length, 0);
+    const notice = sink.messages.find((m) => m.rcptTo.includes("owner@example.com"));
+    assert.ok(notice, "moderator notice sent");
+    assert.match(RawMessage.parse(notice.raw).get("Subject")!, /requires approval/);
+    const held = await api("GET", "/lists/test@example.com/held");
+    assert.equal(held.body.total, 1);
+    const id = held.body.items[0].id;
+    const shown = await api("GET", `/lists/test.example.com/held/${id}`);
+    assert.ok(shown.body.headers.some((h: { name: string; value: string }) => h.name === "Subject" && h.value === "From outside"));
+    assert.equal((await api("POST", `/lists/test.example.com/held/${id}`, { action: "accept" })).status, 204);
+    await settled();
+    assert.deepEqual(rcpts(bySubject("From outside")), [...MEMBERS].sort());
+    assert.equal((await api("GET", "/lists/test.example.com/held")).body.total, 0);
+  });
+
+  it("a rejected post goes nowhere but back to its sender with the reason", async () => {
+    await post("stranger@example.org", "strict@example.com", ["Subject: Not welcome", "Message-ID: <reject@example.org>"]);
+    await settled();
+    const back = sink.messages.filter((m) => m.rcptTo.includes("stranger@example.org"));
+    assert.equal(back.length, 1);
+    assert.match((await simpleParser(back[0]!.raw)).text ?? "", /automatically rejected/);
+    assert.equal(bySubject("Not welcome").filter((m) => !m.rcptTo.includes("stranger@example.org")).length, 0);
+  });
+
+  it("a discarded post and a looping post are dropped", async () => {
+    const before = sink.messages.length;
+    await post("stranger@example.org", "quiet@example.com", ["Subject: Into the void", "Message-ID: <void@example.org>"]);
+    await post("anne@example.com", "test@example.com", ["Subject: Loop", "Message-ID: <loop@example.com>", "X-BeenThere: test@example.com"]);
+    await settled();
+    assert.equal(sink.messages.length, before);
+  });
+});
