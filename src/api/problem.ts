@@ -45,13 +45,19 @@ const unreachable = () => problem(503, "the database is not reachable", "databas
 // Socket errors from pg, and PostgreSQL's "admin shutdown"/"cannot connect now" classes.
 const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EPIPE", "57P01", "57P02", "57P03"]);
 
+/** The PostgreSQL SQLSTATE behind a failed raw query, as the driver adapter reports it. */
+function sqlState(err: { meta?: Record<string, unknown> }): string | undefined {
+  const adapter = err.meta?.driverAdapterError as { cause?: { originalCode?: string } } | undefined;
+  return adapter?.cause?.originalCode;
+}
+
 function databaseProblem(err: { code?: unknown; meta?: Record<string, unknown>; message: string }): ProblemDocument | null {
   switch (err.code) {
     case "P2002": return problem(409, "a resource with the same unique key already exists", "conflict");
     case "P2025": return problem(404, "the resource does not exist (any more)", "not-found");
     case "P1001": case "P1002": case "P1017": case "P2024": return unreachable();
     case "P2010": // a raw query failed: look at why
-      if (err.meta?.code === "23505") return problem(409, "a resource with the same unique key already exists", "conflict");
+      if (sqlState(err) === "23505") return problem(409, "a resource with the same unique key already exists", "conflict");
       if (/can't reach database server|connection (terminated|refused|closed)/i.test(err.message)) return unreachable();
       return null;
   }

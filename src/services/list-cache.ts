@@ -5,15 +5,21 @@
 // old row.
 import type { ListView } from "./list-settings.js";
 
+/** What is kept per list id: the object clients see, and the row's primary key. */
+export interface CachedList {
+  id: number;
+  view: ListView;
+}
+
 const MAX_ENTRIES = 10_000;
 
 export class ListViewCache {
-  private readonly views = new Map<string, ListView>();
+  private readonly views = new Map<string, CachedList>();
   private generation = 0;
   /** False until LISTEN is up (and after it fails): every read goes to the database. */
   live = false;
 
-  get(listId: string): ListView | undefined {
+  get(listId: string): CachedList | undefined {
     return this.live ? this.views.get(listId) : undefined;
   }
 
@@ -22,10 +28,10 @@ export class ListViewCache {
     return this.generation;
   }
 
-  set(listId: string, view: ListView, token: number): void {
+  set(listId: string, entry: CachedList, token: number): void {
     if (!this.live || token !== this.generation) return;
     if (this.views.size >= MAX_ENTRIES) this.views.clear();
-    this.views.set(listId, view);
+    this.views.set(listId, entry);
   }
 
   /** A list id, or "*" for everything (domain changes, a reconnected LISTEN). */

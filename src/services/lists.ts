@@ -9,7 +9,7 @@ import { conflict, invalid, notFound } from "../domain/errors.js";
 import { listIdOf } from "../domain/list-address.js";
 import type { Tx } from "../db/client.js";
 import type { ServiceDeps } from "./deps.js";
-import { ListViewCache } from "./list-cache.js";
+import { ListViewCache, type CachedList } from "./list-cache.js";
 import { LISTS_CHANNEL, notifyListsChanged } from "./notify.js";
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from "./pagination.js";
 import { hashPassword } from "./password-hash.js";
@@ -73,6 +73,22 @@ export function createListService({ db, maps, log }: ServiceDeps) {
     return row;
   }
 
+  async function cachedList(listId: string): Promise<CachedList | undefined> {
+    const cached = cache.get(listId);
+    if (cached) return cached;
+    const token = cache.token();
+    const session = await db.session();
+    try {
+      const [row] = await session.query<MailingList>(SELECT_BY_LIST_ID, [listId]);
+      if (!row) return undefined;
+      const entry = { id: row.id, view: listView(row) };
+      cache.set(listId, entry, token);
+      return entry;
+    } finally {
+      await session.release();
+    }
+  }
+
   return {
     requireList,
     /** Resolves true once list objects are cached (LISTEN is up), false if they never will be. */
@@ -112,22 +128,21 @@ export function createListService({ db, maps, log }: ServiceDeps) {
     async get(ref: string): Promise<ListView> {
       const listId = listIdFromRef(ref);
       if (listId) {
-        const cached = cache.get(listId);
-        if (cached) return cached;
-        const token = cache.token();
-        const session = await db.session();
-        try {
-          const [row] = await session.query<MailingList>(SELECT_BY_LIST_ID, [listId]);
-          if (row) {
-            const view = listView(row);
-            cache.set(listId, view, token);
-            return view;
-          }
-        } finally {
-          await session.release();
-        }
+        const entry = await cachedList(listId);
+        if (entry) return entry.view;
       }
       throw notFound(`list ${ref} does not exist`);
+    },
+
+    /**
+     * The primary key and list id for a `{list}` reference, from the cache when it can:
+     * for callers that only need to know which list (members). 404 if there is none.
+     */
+    async lookup(ref: string): Promise<{ id: number; listId: string }> {
+      const listId = listIdFromRef(ref);
+      const entry = listId ? await cachedList(listId) : undefined;
+      if (!entry) throw notFound(`list ${ref} does not exist`);
+      return { id: entry.id, listId: entry.view.listId };
     },
 
     /** Forget cached list objects after a change this process committed ("*": all). */

@@ -51,6 +51,11 @@ export function memberView(m: Member, listId: string): MemberView {
 }
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string })?.code === "P2002";
+/** The list was deleted (by another process) after we looked it up: its members' foreign key fails. */
+const isListGone = (err: unknown) => {
+  const e = err as { code?: string; meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } };
+  return e?.code === "P2003" || (e?.code === "P2010" && e.meta?.driverAdapterError?.cause?.originalCode === "23503");
+};
 
 export function createMemberService({ db }: ServiceDeps, lists: ListService) {
   /** A path's address that is not an address names no member: 404, not 400. */
@@ -61,7 +66,7 @@ export function createMemberService({ db }: ServiceDeps, lists: ListService) {
   }
 
   async function requireMember(listRef: string, rawAddress: string, role: Role) {
-    const list = await lists.requireList(listRef);
+    const list = await lists.lookup(listRef);
     const addressKey = keyOrNotFound(rawAddress, list.listId);
     const m = await db.prisma.member.findUnique({ where: { listId_role_addressKey: { listId: list.id, role, addressKey } } });
     if (!m) throw notFound(`${rawAddress.trim()} is not a ${role} of ${list.listId}`);
@@ -72,7 +77,7 @@ export function createMemberService({ db }: ServiceDeps, lists: ListService) {
     async add(listRef: string, input: NewMember): Promise<MemberView> {
       const { address: raw, role = "member", ...prefs } = input;
       const a = requireAddress(raw);
-      const list = await lists.requireList(listRef);
+      const list = await lists.lookup(listRef);
       try {
         const m = await db.prisma.member.create({
           data: { ...prefs, listId: list.id, role, address: a.address, addressKey: a.key },
@@ -80,6 +85,7 @@ export function createMemberService({ db }: ServiceDeps, lists: ListService) {
         return memberView(m, list.listId);
       } catch (err) {
         if (isUniqueViolation(err)) throw conflict(`${a.address} is already a ${role} of ${list.listId}`);
+        if (isListGone(err)) throw notFound(`list ${listRef} does not exist`);
         throw err;
       }
     },
@@ -90,7 +96,7 @@ export function createMemberService({ db }: ServiceDeps, lists: ListService) {
      * reported, not fatal; an address already present (or repeated in the input) counts as existing.
      */
     async bulkAdd(listRef: string, items: { address: string; displayName?: string }[], role: Role = "member"): Promise<BulkResult> {
-      const list = await lists.requireList(listRef);
+      const list = await lists.lookup(listRef);
       const invalid: BulkResult["invalid"] = [];
       const seen = new Set<string>();
       const addresses: string[] = [];
@@ -114,17 +120,22 @@ export function createMemberService({ db }: ServiceDeps, lists: ListService) {
       }
       let created = 0;
       if (keys.length > 0) {
-        created = await db.prisma.$executeRaw`
-          INSERT INTO "Member" ("listId", "address", "addressKey", "displayName", "role")
-          SELECT ${list.id}, t.address, t.key, t.name, ${role}::"Role"
-          FROM unnest(${addresses}::text[], ${keys}::text[], ${names}::text[]) AS t(address, key, name)
-          ON CONFLICT ("listId", "role", "addressKey") DO NOTHING`;
+        try {
+          created = await db.prisma.$executeRaw`
+            INSERT INTO "Member" ("listId", "address", "addressKey", "displayName", "role")
+            SELECT ${list.id}, t.address, t.key, t.name, ${role}::"Role"
+            FROM unnest(${addresses}::text[], ${keys}::text[], ${names}::text[]) AS t(address, key, name)
+            ON CONFLICT ("listId", "role", "addressKey") DO NOTHING`;
+        } catch (err) {
+          if (isListGone(err)) throw notFound(`list ${listRef} does not exist`);
+          throw err;
+        }
       }
       return { created, existing: keys.length - created + repeated, invalid };
     },
 
     async list(listRef: string, query: MemberQuery): Promise<Page<MemberView>> {
-      const list = await lists.requireList(listRef);
+      const list = await lists.lookup(listRef);
       const limit = pageLimit(query.limit);
       const after = decodeCursor(query.cursor);
       const where: Prisma.MemberWhereInput = { listId: list.id, ...(query.role ? { role: query.role } : {}) };

@@ -8,7 +8,7 @@ import { toProblem } from "../../src/api/problem.js";
 const cases: [string, unknown, number, string][] = [
   ["a MailroomError keeps its code", new MailroomError("maps-unavailable", "postmap failed"), 503, "maps-unavailable"],
   ["Prisma unique violation", Object.assign(new Error("Unique constraint failed"), { code: "P2002" }), 409, "conflict"],
-  ["unique violation in a raw query", Object.assign(new Error("Raw query failed"), { code: "P2010", meta: { code: "23505" } }), 409, "conflict"],
+  ["unique violation in a raw query", Object.assign(new Error("Raw query failed"), { code: "P2010", meta: { driverAdapterError: { cause: { originalCode: "23505" } } } }), 409, "conflict"],
   ["record gone", Object.assign(new Error("not found"), { code: "P2025" }), 404, "not-found"],
   ["server unreachable (Prisma)", Object.assign(new Error("Can't reach database server at 127.0.0.1:5999"), { code: "P1001" }), 503, "database-unavailable"],
   ["server unreachable (raw)", Object.assign(new Error("Raw query failed. Code: `N/A`. Message: `Can't reach database server at x`"), { code: "P2010" }), 503, "database-unavailable"],

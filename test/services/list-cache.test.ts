@@ -22,7 +22,7 @@ async function eventually(check: () => Promise<boolean>, what: string): Promise<
 test("ListViewCache ignores a fill that raced an invalidation", () => {
   const cache = new ListViewCache();
   cache.live = true;
-  const view = { listId: "a.example.com" } as ListView;
+  const view = { id: 1, view: { listId: "a.example.com" } as ListView };
   const token = cache.token();
   cache.invalidate("a.example.com");
   cache.set("a.example.com", view, token);
@@ -60,4 +60,14 @@ test("a change made by one process reaches another's cached list objects", async
   await a.domains.remove("example.com");
   await assert.rejects(a.lists.get("shared.example.com"), /does not exist/);
   await eventually(() => b.lists.get("shared.example.com").then(() => false, () => true), "b sees the list gone");
+
+  await t.test("a list deleted elsewhere before its NOTIFY arrives is a 404 for member changes, not a 500", async () => {
+    await a.domains.create({ mailHost: "example.org" });
+    await a.lists.create({ address: "brief@example.org" });
+    await b.lists.get("brief.example.org");
+    // Deleted without a NOTIFY: b still has it cached.
+    await testDb.db.prisma.$executeRaw`DELETE FROM "MailingList" WHERE "listId" = 'brief.example.org'`;
+    await assert.rejects(b.members.add("brief.example.org", { address: "x@example.org" }), { code: "not-found" });
+    await assert.rejects(b.members.bulkAdd("brief.example.org", [{ address: "x@example.org" }]), { code: "not-found" });
+  });
 });
