@@ -41,13 +41,18 @@ export const PageQuery = {
 
 /** `{items, total, nextCursor?}` around an item schema. */
 export function Page(item: TSchema, name: string) {
+  const example = (item as { examples?: unknown[] }).examples?.[0];
   return Type.Object(
     {
       items: Type.Array(item),
       total: Type.Integer({ description: "Number of items across all pages" }),
       nextCursor: Type.Optional(Type.String({ description: "Pass as ?cursor= for the next page; absent on the last page" })),
     },
-    { title: name, description: `A page of ${name.replace(/Page$/, "")} items in creation order` },
+    {
+      title: name,
+      description: `A page of ${name.replace(/Page$/, "")} items in creation order`,
+      examples: example ? [{ items: [example], total: 120, nextCursor: "aWQ6NTA" }] : undefined,
+    },
   );
 }
 
