@@ -27,7 +27,7 @@ export interface DeliveryDeps {
   decorate?: ((raw: Buffer, list: ListRow, member: { address: string; displayName: string }) => Buffer) | null;
   /** A different mailer (bench); default: the nodemailer pool to MAILROOM_SMTP_HOST:PORT. */
   mailer?: Mailer;
-  /** Bulk mode: domains with fewer recipients than this share chunks (default 10). */
+  /** Bulk mode: domains with fewer recipients than this share chunks (default a tenth of a chunk). */
   ownChunkMin?: number;
 }
 
@@ -37,6 +37,7 @@ export interface DeliveryHandler extends JobHandler {
 }
 
 const MESSAGE_CACHE = 8;
+const LIST_CACHE_MS = 5000;
 
 export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
   const { db, config } = deps;
@@ -58,6 +59,18 @@ export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
     return p;
   }
 
+  // List rows change rarely; a few seconds of staleness only affects decoration of chunks in flight.
+  const lists = new Map<number, { at: number; row: Promise<ListRow | null> }>();
+  function loadList(id: number): Promise<ListRow | null> {
+    const hit = lists.get(id);
+    if (hit && Date.now() - hit.at < LIST_CACHE_MS) return hit.row;
+    const row = db.prisma.mailingList.findUnique({ where: { id } });
+    row.catch(() => lists.delete(id));
+    lists.set(id, { at: Date.now(), row });
+    if (lists.size > 100) lists.delete(lists.keys().next().value!);
+    return row;
+  }
+
   async function listPost(job: Job, data: ListPostDelivery, ctx: JobContext): Promise<void> {
     const list = await db.prisma.mailingList.findUnique({ where: { listId: data.listId }, select: { id: true } });
     if (!list) {
@@ -68,7 +81,7 @@ export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
     const res = await expandListPost(db, job, data, list.id, {
       verp,
       chunkSize: verp ? config.smtp.personalizedChunkSize : config.smtp.maxRecipientsPerTransaction,
-      ownChunkMin: deps.ownChunkMin ?? 10,
+      ownChunkMin: deps.ownChunkMin ?? Math.max(1, Math.floor(config.smtp.maxRecipientsPerTransaction / 10)),
     });
     if (res.expanded) ctx.log.info({ chunks: res.chunks, recipients: res.recipients, verp }, "post expanded");
   }
@@ -77,7 +90,7 @@ export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
     if (job.messageId === null) throw new PermanentFailure("chunk without a message");
     const [msg, list] = await Promise.all([
       loadMessage(job.messageId),
-      db.prisma.mailingList.findUnique({ where: { id: data.list } }),
+      loadList(data.list),
     ]);
     if (!msg) throw new PermanentFailure(`message ${job.messageId} is gone`);
     const pending = data.pending ?? data.rcpt.map((_, i) => i);

@@ -73,33 +73,31 @@ export async function settleChunk<D extends RecipientState>(db: Database, s: Set
   };
   const lastError = temporary.length ? `${temporary.length} deferred, e.g. ${s.rcpt[temporary[0]![0]]}: ${temporary[0]![1]}` : null;
 
-  await db.prisma.$transaction(async (tx) => {
-    const updated = done
-      ? await tx.$executeRaw`
-          UPDATE "Job" SET state = 'done', "finishedAt" = now(), "lockedAt" = NULL, "lockedBy" = NULL,
-                 data = ${JSON.stringify(data)}::jsonb
-          WHERE id = ${s.jobId} AND state = 'running' AND "lockedBy" = ${WORKER_ID}`
-      : await tx.$executeRaw`
-          UPDATE "Job" SET state = 'ready', "lockedAt" = NULL, "lockedBy" = NULL, attempts = 0,
-                 "runAt" = now() + make_interval(secs => ${delay}), "lastError" = ${lastError},
-                 data = ${JSON.stringify(data)}::jsonb
-          WHERE id = ${s.jobId} AND state = 'running' AND "lockedBy" = ${WORKER_ID}`;
-    // Lost the job (lease ran out and another worker has it): it records the outcome.
-    if (updated === 0) return;
-    if (s.bounce && newlyFailed.length) {
-      await tx.bounceEvent.createMany({
-        data: newlyFailed.map(([i, reply]) => ({
-          listId: s.bounce!.listPk,
-          address: s.rcpt[i]!,
-          addressKey: s.rcpt[i]!.toLowerCase(),
-          messageId: s.bounce!.messageId,
-          kind: "permanent" as const,
-          reason: reply,
-        })),
-      });
-    }
-    if (!done && delay === 0) await tx.$executeRaw`SELECT pg_notify(${JOBS_CHANNEL}, 'out')`;
-  });
+  // One statement (one round trip, atomic): the job's next state and the bounce events.
+  // Matches nothing when the job was lost (lease ran out, another worker has it): that
+  // worker records the outcome instead.
+  const bounces = s.bounce ? newlyFailed.map(([i, reply]) => ({ address: s.rcpt[i]!, reason: reply })) : [];
+  await db.prisma.$queryRaw`
+    WITH u AS (
+      UPDATE "Job" SET
+        state = (CASE WHEN ${done}::boolean THEN 'done' ELSE 'ready' END)::"JobState",
+        "finishedAt" = CASE WHEN ${done}::boolean THEN now() ELSE NULL END,
+        "lockedAt" = NULL, "lockedBy" = NULL,
+        attempts = CASE WHEN ${done}::boolean THEN attempts ELSE 0 END,
+        "runAt" = CASE WHEN ${done}::boolean THEN "runAt" ELSE now() + make_interval(secs => ${delay}::int) END,
+        "lastError" = CASE WHEN ${done}::boolean THEN "lastError" ELSE ${lastError}::text END,
+        data = ${JSON.stringify(data)}::jsonb
+      WHERE id = ${s.jobId}::bigint AND state = 'running' AND "lockedBy" = ${WORKER_ID}::text
+      RETURNING id
+    ), b AS (
+      INSERT INTO "BounceEvent" ("listId", address, "addressKey", "messageId", kind, reason)
+      SELECT ${s.bounce?.listPk ?? 0}::int, x.address, lower(x.address), ${s.bounce?.messageId ?? ""}::text, 'permanent', x.reason
+      FROM u, jsonb_to_recordset(${JSON.stringify(bounces)}::jsonb) AS x(address text, reason text)
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM u) AS updated, (SELECT count(*) FROM b) AS bounced`;
+  // Stopped before sending to everyone: the rest is due now, wake a worker (here or elsewhere).
+  if (!done && delay === 0) await db.prisma.$executeRaw`SELECT pg_notify(${JOBS_CHANNEL}, 'out')`;
   return {
     done, sent: s.outcome.sent.length, failed: newlyFailed.length, deferred: done ? 0 : temporary.length,
     expired: pastDeadline ? temporary.length : 0, delay,
