@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
@@ -110,12 +110,16 @@ async function throughput(kind: "embedded" | "postgres"): Promise<void> {
           // Embedded PGlite commits one transaction at a time: fewer messages keep the run short.
           const total = kind === "embedded" ? Math.min(MESSAGES, 1000) : MESSAGES;
           const before = await committed(db);
+          const cpu0 = process.cpuUsage();
           const t0 = performance.now();
           if (generator === "node") await nodeClient(port, connections, total);
           else await smtpSource(port, connections, total);
           const seconds = (performance.now() - t0) / 1000;
           const stored = (await committed(db)) - before;
-          console.log(`${kind.padEnd(8)} ${generator.padEnd(11)} ${String(connections).padStart(2)} conn  ${String(total).padStart(5)} msgs  ${(stored / seconds).toFixed(0).padStart(6)} msg/s committed  (${stored}/${total} stored, ${seconds.toFixed(2)} s)`);
+          const cpu = process.cpuUsage(cpu0);
+          // CPU of this process per message: the server (and, for "node", the client too).
+          const cpuPerMsg = (cpu.user + cpu.system) / 1000 / Math.max(1, stored);
+          console.log(`${kind.padEnd(8)} ${generator.padEnd(11)} ${String(connections).padStart(2)} conn  ${String(total).padStart(5)} msgs  ${(stored / seconds).toFixed(0).padStart(6)} msg/s committed  (${stored}/${total} stored, ${seconds.toFixed(2)} s, ${cpuPerMsg.toFixed(2)} ms CPU/msg in-process)`);
         }
       }
     } finally {
@@ -164,6 +168,7 @@ async function rcptLatency(kind: "embedded" | "postgres"): Promise<void> {
 }
 
 const kinds = (opts.db === "both" ? ["embedded", "postgres"] : [opts.db]) as ("embedded" | "postgres")[];
+console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${cpus().length} cores`);
 console.log(`load generators: ${SMTP_SOURCE ? `${SMTP_SOURCE} -L -d` : "(smtp-source not installed)"}, node LmtpClient (same process as the server)`);
 for (const kind of kinds) await throughput(kind);
 for (const kind of kinds) await rcptLatency(kind);

@@ -40,9 +40,10 @@ interface Pending { msg: IncomingMessage; resolve(id: bigint): void; reject(err:
 
 export function createIncomingStore(db: Database): IncomingStore {
   let queue: Pending[] = [];
-  // A few transactions may run at once on a server (their commits overlap);
-  // PGlite has one backend, so one at a time there.
-  const maxInFlight = db.kind === "postgres" ? 4 : 1;
+  // Several transactions may run at once on a server (PostgreSQL merges their
+  // commits; measured better than one big batch at a time), leaving pool room for
+  // the REST API and workers. PGlite has one backend, so one at a time there.
+  const maxInFlight = db.kind === "postgres" ? 8 : 1;
   let inFlight = 0;
 
   async function flush(): Promise<void> {
