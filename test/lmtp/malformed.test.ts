@@ -126,3 +126,19 @@ test("SIZE declared over the limit at MAIL is refused up front", async () => {
   assert.equal(r.enhanced, "5.3.4");
   await c.quit();
 });
+
+test("a client that vanishes in the middle of DATA leaves nothing behind, and the server goes on", async () => {
+  const before = await t.db.prisma.message.count();
+  const c = await client();
+  c.write("MAIL FROM:<anne@example.org>\r\nRCPT TO:<mylist@example.com>\r\nDATA\r\n");
+  for (const code of [250, 250, 354]) assert.equal((await c.reply()).code, code);
+  c.write("Subject: cut\r\nMessage-ID: <cut@x>\r\n\r\nhalf a messa");
+  await new Promise((r) => setTimeout(r, 50));
+  c.socket.destroy();
+  await new Promise((r) => setTimeout(r, 100));
+  const d = await client();
+  assert.equal((await d.send("anne@example.org", ["mylist@example.com"], "Subject: next\r\n\r\nok\r\n")).final[0]!.code, 250);
+  await d.quit();
+  assert.equal(await t.db.prisma.message.count(), before + 1);
+  assert.equal(await t.db.prisma.message.count({ where: { messageId: "<cut@x>" } }), 0);
+});
