@@ -47,4 +47,23 @@ test("system routes and error handling", async (t) => {
       assert.match(String(r.headers["content-type"]), /^application\/problem\+json/, `${c.method} ${c.url}`);
     }
   });
+
+  await t.test("a NUL character anywhere is a 400 (PostgreSQL cannot store it)", async () => {
+    assert.equal((await call("POST", "/domains", { mailHost: "nul.example.com" })).status, 201);
+    assert.equal((await call("POST", "/lists", { address: "nul@nul.example.com" })).status, 201);
+    const cases: [("POST" | "PATCH" | "GET"), string, unknown?][] = [
+      ["POST", "/domains", { mailHost: "x.example.com", description: "a\u0000b" }],
+      ["PATCH", "/lists/nul.nul.example.com", { msgFooter: "x\u0000" }],
+      ["POST", "/lists/nul.nul.example.com/members", { address: "a@example.com", displayName: "\u0000" }],
+      ["POST", "/lists/nul.nul.example.com/members/bulk", { members: [{ address: "b@example.com", displayName: "x\u0000" }] }],
+      ["GET", "/lists/a%00b"],
+      ["GET", "/lists/nul.nul.example.com/members/a%00@example.com"],
+      ["GET", "/lists?domain=a%00"],
+    ];
+    for (const [method, url, body] of cases) {
+      const r = await call(method, url, body);
+      assert.equal(r.status, 400, `${method} ${url}`);
+      assert.match(r.body.detail, /NUL/);
+    }
+  });
 });
