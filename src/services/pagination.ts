@@ -25,8 +25,9 @@ export function encodeCursor(id: number): string {
 export function decodeCursor(cursor: string | undefined): number {
   if (cursor === undefined || cursor === "") return 0;
   const text = Buffer.from(cursor, "base64url").toString("utf8");
-  const m = /^id:(\d{1,15})$/.exec(text);
-  if (!m) throw invalid(`cursor: "${cursor}" is not a cursor returned by this API`);
+  const m = /^id:(\d{1,10})$/.exec(text);
+  // Ids are PostgreSQL integers: anything larger was not made by this API.
+  if (!m || Number(m[1]) > 2_147_483_647) throw invalid(`cursor: "${cursor}" is not a cursor returned by this API`);
   return Number(m[1]);
 }
 

@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor, pageLimit, toPage } from "../../src/service
 test("cursors round-trip and reject what the API did not make", () => {
   assert.equal(decodeCursor(encodeCursor(42)), 42);
   assert.equal(decodeCursor(undefined), 0);
-  for (const bad of ["42", "bogus", Buffer.from("id:-1").toString("base64url"), Buffer.from("id:1e9").toString("base64url")]) {
+  for (const bad of ["42", "bogus", Buffer.from("id:-1").toString("base64url"), Buffer.from("id:1e9").toString("base64url"), Buffer.from("id:2147483648").toString("base64url")]) {
     assert.throws(() => decodeCursor(bad), { code: "invalid-input" }, bad);
   }
 });
