@@ -122,8 +122,9 @@ export function createListService({ db, maps, log }: ServiceDeps) {
     },
 
     /**
-     * The hot read (GET /lists/{list}): one indexed probe as plain SQL on a session of
-     * its own. Prisma's findUnique costs 2–5× more per call for this 48-column row.
+     * The hot read (GET /lists/{list}): from the in-process cache, else one indexed probe
+     * as plain SQL on a session of its own (Prisma's findUnique costs 2–5× more per call
+     * for this 48-column row).
      */
     async get(ref: string): Promise<ListView> {
       const listId = listIdFromRef(ref);
