@@ -2,7 +2,7 @@
 // Mailman's roster: add, bulk add, page through, read, change preferences, remove.
 // Addresses compare case-insensitively as a whole; the spelling of the first add is
 // kept for display. Called by api/members and by any service that (un)subscribes.
-import type { Member, Prisma, Role } from "../generated/prisma/client.js";
+import { Prisma, type Member, type Role } from "../generated/prisma/client.js";
 import { parseAddress, requireAddress } from "../domain/address.js";
 import { conflict, notFound } from "../domain/errors.js";
 import type { ServiceDeps } from "./deps.js";
@@ -50,7 +50,10 @@ export function memberView(m: Member, listId: string): MemberView {
   };
 }
 
-const isUniqueViolation = (err: unknown) => (err as { code?: string })?.code === "P2002";
+/** Settable member columns, with the PostgreSQL enum type a value must be cast to (null: none). */
+const PREFERENCE_TYPES: Record<keyof MemberPreferences, string | null> = {
+  displayName: null, deliveryStatus: "DeliveryStatus", moderationAction: "Action", receiveOwnPostings: null, receiveListCopy: null,
+};
 /** The list was deleted (by another process) after we looked it up: its members' foreign key fails. */
 const isListGone = (err: unknown) => {
   const e = err as { code?: string; meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } };
@@ -78,16 +81,27 @@ export function createMemberService({ db }: ServiceDeps, lists: ListService) {
       const { address: raw, role = "member", ...prefs } = input;
       const a = requireAddress(raw);
       const list = await lists.lookup(listRef);
+      const columns = ['"listId"', '"address"', '"addressKey"', '"role"'];
+      const values = [Prisma.sql`${list.id}`, Prisma.sql`${a.address}`, Prisma.sql`${a.key}`, Prisma.sql`${role}::"Role"`];
+      for (const [key, value] of Object.entries(prefs)) {
+        if (value === undefined || !Object.hasOwn(PREFERENCE_TYPES, key)) continue;
+        const type = PREFERENCE_TYPES[key as keyof MemberPreferences];
+        columns.push(`"${key}"`);
+        values.push(type ? Prisma.sql`${value}::${Prisma.raw(`"${type}"`)}` : Prisma.sql`${value}`);
+      }
+      // One statement; ON CONFLICT turns "already there" into zero rows instead of an aborted statement.
+      let rows: Member[];
       try {
-        const m = await db.prisma.member.create({
-          data: { ...prefs, listId: list.id, role, address: a.address, addressKey: a.key },
-        });
-        return memberView(m, list.listId);
+        rows = await db.prisma.$queryRaw<Member[]>`
+          INSERT INTO "Member" (${Prisma.raw(columns.join(", "))}) VALUES (${Prisma.join(values)})
+          ON CONFLICT ("listId", "role", "addressKey") DO NOTHING
+          RETURNING *`;
       } catch (err) {
-        if (isUniqueViolation(err)) throw conflict(`${a.address} is already a ${role} of ${list.listId}`);
         if (isListGone(err)) throw notFound(`list ${listRef} does not exist`);
         throw err;
       }
+      if (!rows[0]) throw conflict(`${a.address} is already a ${role} of ${list.listId}`);
+      return memberView(rows[0], list.listId);
     },
 
     /**

@@ -19,6 +19,22 @@ test("members API", async (t) => {
     assert.equal(r.headers.location, "/lists/team.example.com/members/Anne%40example.com");
   });
 
+  await t.test("adds a member with preferences", async () => {
+    const r = await call("POST", "/lists/team.example.com/members", {
+      address: "prefs@example.com", role: "nonmember", deliveryStatus: "by_moderator", moderationAction: "discard",
+      receiveOwnPostings: false, receiveListCopy: false,
+    });
+    assert.equal(r.status, 201);
+    assert.deepEqual(
+      [r.body.role, r.body.deliveryStatus, r.body.moderationAction, r.body.receiveOwnPostings, r.body.receiveListCopy, r.body.displayName],
+      ["nonmember", "by_moderator", "discard", false, false, ""],
+    );
+    const nullAction = await call("POST", "/lists/team.example.com/members", { address: "prefs@example.com", role: "moderator", moderationAction: null });
+    assert.equal(nullAction.status, 201);
+    assert.equal(nullAction.body.moderationAction, null);
+    assert.equal(nullAction.body.deliveryStatus, "enabled");
+  });
+
   await t.test("409 for the same address in the same role, whatever its case", async () => {
     const r = await call("POST", "/lists/team@example.com/members", { address: "anne@example.com" });
     assert.equal(r.status, 409);
@@ -99,7 +115,7 @@ test("members API", async (t) => {
     const first = await call("GET", "/lists/team.example.com/members?limit=2");
     assert.equal(first.status, 200);
     assert.equal(first.body.items.length, 2);
-    assert.equal(first.body.total, 10_004);
+    assert.equal(first.body.total, 10_006);
     const second = await call("GET", `/lists/team.example.com/members?limit=2&cursor=${first.body.nextCursor}`);
     assert.notEqual(second.body.items[0].address, first.body.items[0].address);
     const owners = await call("GET", "/lists/team.example.com/members?role=owner");
