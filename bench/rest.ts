@@ -1,8 +1,8 @@
 // REST benchmark: starts a real `mailroom serve` (its own var dir, ports 0) and drives
 // it over keep-alive HTTP from this process, printing requests/second and latency
-// percentiles for GET /lists/{list}, POST /lists/{list}/members and a 10,000-member
-// bulk add. Embedded PGlite by default; with DATABASE_URL it creates (and drops) a
-// database of its own on that server.
+// percentiles for GET /lists/{list} (cached, and a miss that always reads the
+// database), POST /lists/{list}/members and a 10,000-member bulk add. Embedded PGlite
+// by default; with DATABASE_URL it creates (and drops) a database of its own there.
 //   npx tsx bench/rest.ts [--seconds 5] [--connections 32]
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -131,6 +131,8 @@ async function main(): Promise<void> {
 
       console.log(`GET /health (no database)         ${fmt(await load(port, SECONDS, CONNECTIONS, () => ["GET", "/health"], 200))}`);
       console.log(`GET /lists/{list}                 ${fmt(await load(port, SECONDS, CONNECTIONS, () => ["GET", "/lists/bench@bench.example.com"], 200))}`);
+      // Misses are not cached: this is the cost of the indexed SELECT behind a cold entry.
+      console.log(`GET /lists/{missing} (404)        ${fmt(await load(port, SECONDS, CONNECTIONS, () => ["GET", "/lists/missing@bench.example.com"], 404))}`);
       console.log(`POST /lists/{list}/members        ${fmt(await load(port, SECONDS, CONNECTIONS,
         (i) => ["POST", "/lists/bench@bench.example.com/members", { address: `m${i}@members.example.org` }], 201))}`);
 
