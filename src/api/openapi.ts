@@ -4,12 +4,12 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
-import { Problem } from "./common/schemas.js";
+import { components } from "./common/components.js";
 
 export const API_VERSION = "0.1.0";
 
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
-  app.addSchema(Problem);
+  for (const schema of components) app.addSchema(schema);
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",

@@ -39,16 +39,21 @@ export const PageQuery = {
   cursor: Type.Optional(Type.String({ maxLength: 100, description: "The nextCursor of the previous page", examples: ["aWQ6NTA"] })),
 };
 
-/** `{items, total, nextCursor?}` around an item schema. */
+/**
+ * `{items, total, nextCursor?}` around an item schema. An item schema with an `$id`
+ * is a component (see components.ts) and is referred to, not copied.
+ */
 export function Page(item: TSchema, name: string) {
-  const example = (item as { examples?: unknown[] }).examples?.[0];
+  const { examples, $id } = item as { examples?: unknown[]; $id?: string };
+  const example = examples?.[0];
   return Type.Object(
     {
-      items: Type.Array(item),
+      items: Type.Array($id ? Type.Ref($id) : item),
       total: Type.Integer({ description: "Number of items across all pages" }),
       nextCursor: Type.Optional(Type.String({ description: "Pass as ?cursor= for the next page; absent on the last page" })),
     },
     {
+      $id: $id ? name : undefined,
       title: name,
       description: `A page of ${name.replace(/Page$/, "")} items in creation order`,
       examples: example ? [{ items: [example], total: 120, nextCursor: "aWQ6NTA" }] : undefined,
@@ -59,6 +64,13 @@ export function Page(item: TSchema, name: string) {
 /** A success response schema with the description OpenAPI shows for it. */
 export function described<T extends TSchema>(schema: T, description: string): T {
   return { ...schema, description };
+}
+
+/** A response that refers to a component schema (one with an `$id`, listed in components.ts). */
+export function ref(schema: TSchema, description: string): TSchema {
+  const id = (schema as { $id?: string }).$id;
+  if (!id) throw new Error("ref() needs a schema with an $id");
+  return Type.Ref(id, { description });
 }
 
 export const NoContent = Type.Null({ description: "Done; no body" });

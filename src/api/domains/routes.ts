@@ -1,6 +1,6 @@
 // /domains: create, list, read, change (description, alias domain), delete.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { described, NoContent, problems } from "../common/schemas.js";
+import { described, NoContent, problems, ref } from "../common/schemas.js";
 import { Domain, DomainList, DomainPatch, MailHostParams, NewDomain } from "./schemas.js";
 
 const tags = ["domains"];
@@ -13,7 +13,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       operationId: "createDomain", summary: "Create a domain", tags,
       description: "Adds a mail host that lists can live under. The Postfix maps are regenerated before the answer.",
       body: NewDomain,
-      response: { 201: described(Domain, "The new domain"), ...problems(400, 401, 409, 503) },
+      response: { 201: ref(Domain, "The new domain"), ...problems(400, 401, 409, 503) },
     },
   }, async (request, reply) => {
     const d = await domains.create(request.body);
@@ -24,7 +24,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       operationId: "listDomains", summary: "List domains", tags,
       description: "Every domain, ordered by mail host.",
-      response: { 200: described(DomainList, "Every domain"), ...problems(401) },
+      response: { 200: ref(DomainList, "Every domain"), ...problems(401) },
     },
   }, async () => domains.list());
 
@@ -33,7 +33,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       operationId: "getDomain", summary: "Get a domain", tags,
       description: "One domain by its mail host (case-insensitive).",
       params: MailHostParams,
-      response: { 200: described(Domain, "The domain"), ...problems(401, 404) },
+      response: { 200: ref(Domain, "The domain"), ...problems(401, 404) },
     },
   }, async (request) => domains.get(request.params.mailHost));
 
@@ -43,7 +43,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       description: "Changes the description or the alias domain. A new alias domain regenerates the Postfix maps.",
       params: MailHostParams,
       body: DomainPatch,
-      response: { 200: described(Domain, "The domain as changed"), ...problems(400, 401, 404, 503) },
+      response: { 200: ref(Domain, "The domain as changed"), ...problems(400, 401, 404, 503) },
     },
   }, async (request) => domains.update(request.params.mailHost, request.body));
 

@@ -14,6 +14,7 @@ export const Domain = Type.Object(
     createdAt: Type.String({ format: "date-time" }),
   },
   {
+    $id: "Domain",
     title: "Domain",
     examples: [{ mailHost: "example.com", description: "Example lists", aliasDomain: null, createdAt: "2025-01-01T12:00:00.000Z" }],
   },
@@ -37,8 +38,8 @@ export const DomainPatch = Type.Object(
 );
 
 export const DomainList = Type.Object(
-  { items: Type.Array(Domain), total: Type.Integer() },
-  { title: "DomainList", examples: [{ items: [{ mailHost: "example.com", description: "", aliasDomain: null, createdAt: "2025-01-01T12:00:00.000Z" }], total: 1 }] },
+  { items: Type.Array(Type.Ref("Domain")), total: Type.Integer() },
+  { $id: "DomainList", title: "DomainList", examples: [{ items: [{ mailHost: "example.com", description: "", aliasDomain: null, createdAt: "2025-01-01T12:00:00.000Z" }], total: 1 }] },
 );
 
 export const MailHostParams = Type.Object({

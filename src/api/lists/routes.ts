@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { ListSettingsInput } from "../../services/list-settings.js";
 import type { NewList as NewListInput } from "../../services/lists.js";
-import { described, NoContent, problems } from "../common/schemas.js";
+import { described, NoContent, problems, ref } from "../common/schemas.js";
 import { ListPage, ListParams, ListPatch, ListQuery, MailingList, NewList } from "./schemas.js";
 
 const tags = ["lists"];
@@ -17,7 +17,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       description: "Creates a list at the given posting address with any settings. The domain must exist (400 otherwise). " +
         "The Postfix maps are regenerated before the answer.",
       body: NewList,
-      response: { 201: described(MailingList, "The new list"), ...problems(400, 401, 409, 503) },
+      response: { 201: ref(MailingList, "The new list"), ...problems(400, 401, 409, 503) },
     },
   }, async (request, reply) => {
     const list = await lists.create(request.body as NewListInput);
@@ -29,7 +29,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       operationId: "listLists", summary: "List lists", tags,
       description: "Lists in creation order, optionally of one domain, a page at a time.",
       querystring: ListQuery,
-      response: { 200: described(ListPage, "A page of lists"), ...problems(400, 401) },
+      response: { 200: ref(ListPage, "A page of lists"), ...problems(400, 401) },
     },
   }, async (request) => lists.list(request.query));
 
@@ -38,7 +38,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       operationId: "getList", summary: "Get a list", tags,
       description: "One list with all its settings, by list id or posting address.",
       params: ListParams,
-      response: { 200: described(MailingList, "The list"), ...problems(401, 404) },
+      response: { 200: ref(MailingList, "The list"), ...problems(401, 404) },
     },
   }, async (request) => lists.get(request.params.list));
 
@@ -48,7 +48,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       description: "Applies the given settings; the others stay as they are.",
       params: ListParams,
       body: ListPatch,
-      response: { 200: described(MailingList, "The list as changed"), ...problems(400, 401, 404) },
+      response: { 200: ref(MailingList, "The list as changed"), ...problems(400, 401, 404) },
     },
   }, async (request) => lists.update(request.params.list, request.body as ListSettingsInput));
 

@@ -89,7 +89,7 @@ export const MailingList = Type.Object(
     hasModeratorPassword: Type.Boolean({ description: "Whether a moderator password is set (it is never returned)" }),
     ...(SETTINGS as Record<string, TSchema>),
   },
-  { title: "MailingList", description: "A mailing list and all its settings", examples: [LIST_EXAMPLE] },
+  { $id: "MailingList", title: "MailingList", description: "A mailing list and all its settings", examples: [LIST_EXAMPLE] },
 );
 
 export const NewList = Type.Object(

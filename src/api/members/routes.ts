@@ -1,7 +1,7 @@
 // /lists/{list}/members: add one, bulk add, page through, read, change, remove.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { MemberPreferences, NewMember as NewMemberInput, Role } from "../../services/members.js";
-import { described, NoContent, problems } from "../common/schemas.js";
+import { described, NoContent, problems, ref } from "../common/schemas.js";
 import {
   BulkMembers, BulkResult, Member, MemberListQuery, MemberPage, MemberParams, MemberPatch, MembersParams, NewMember, RoleQuery,
 } from "./schemas.js";
@@ -22,7 +22,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       description: "Adds the address in the given role (default member) directly, without confirmation. 409 if it already has that role.",
       params: MembersParams,
       body: NewMember,
-      response: { 201: described(Member, "The new member"), ...problems(400, 401, 404, 409) },
+      response: { 201: ref(Member, "The new member"), ...problems(400, 401, 404, 409) },
     },
   }, async (request, reply) => {
     const m = await members.add(request.params.list, request.body as NewMemberInput);
@@ -36,7 +36,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
         "addresses already in the role count as existing.",
       params: MembersParams,
       body: BulkMembers,
-      response: { 200: described(BulkResult, "What was added"), ...problems(400, 401, 404) },
+      response: { 200: ref(BulkResult, "What was added"), ...problems(400, 401, 404) },
     },
   }, async (request) => members.bulkAdd(request.params.list, request.body.members, request.body.role as Role | undefined));
 
@@ -46,7 +46,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       description: "Members in the order they were added, of one role or all, a page at a time.",
       params: MembersParams,
       querystring: MemberListQuery,
-      response: { 200: described(MemberPage, "A page of members"), ...problems(400, 401, 404) },
+      response: { 200: ref(MemberPage, "A page of members"), ...problems(400, 401, 404) },
     },
   }, async (request) => members.list(request.params.list, request.query as { role?: Role; limit?: number; cursor?: string }));
 
@@ -56,7 +56,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       description: "One address in one role (?role=, default member).",
       params: MemberParams,
       querystring: RoleQuery,
-      response: { 200: described(Member, "The member"), ...problems(400, 401, 404) },
+      response: { 200: ref(Member, "The member"), ...problems(400, 401, 404) },
     },
   }, async (request) => members.get(request.params.list, request.params.address, request.query.role as Role | undefined));
 
@@ -67,7 +67,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       params: MemberParams,
       querystring: RoleQuery,
       body: MemberPatch,
-      response: { 200: described(Member, "The member as changed"), ...problems(400, 401, 404) },
+      response: { 200: ref(Member, "The member as changed"), ...problems(400, 401, 404) },
     },
   }, async (request) => members.update(
     request.params.list, request.params.address, (request.query.role ?? "member") as Role, request.body as MemberPreferences));

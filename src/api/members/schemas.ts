@@ -36,6 +36,7 @@ export const Member = Type.Object(
     createdAt: Type.String({ format: "date-time" }),
   },
   {
+    $id: "Member",
     title: "Member",
     examples: [{
       address: "Anne@example.com", displayName: "Anne Person", role: "member", listId: "mylist.example.com",
@@ -81,7 +82,7 @@ export const BulkResult = Type.Object(
     existing: Type.Integer({ description: "Addresses already in that role (or repeated in the request)" }),
     invalid: Type.Array(Type.Object({ address: Type.String(), reason: Type.String() }), { description: "Addresses refused, with why" }),
   },
-  { title: "BulkResult", examples: [{ created: 9998, existing: 1, invalid: [{ address: "not-an-address", reason: "not a valid email address" }] }] },
+  { $id: "BulkResult", title: "BulkResult", examples: [{ created: 9998, existing: 1, invalid: [{ address: "not-an-address", reason: "not a valid email address" }] }] },
 );
 
 export const MemberPage = Page(Member, "MemberPage");

@@ -1,6 +1,6 @@
 // GET /queues: depth and oldest age of each job queue, for operators' monitoring.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { described, problems } from "../common/schemas.js";
+import { problems, ref } from "../common/schemas.js";
 import { Queues } from "./schemas.js";
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
@@ -10,7 +10,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       summary: "Queue depths",
       description: "Depth and age of the oldest job for each queue (list, command, bounces, owner, out) and for shunt (failed jobs).",
       tags: ["system"],
-      response: { 200: described(Queues, "Depth of each queue"), ...problems(401) },
+      response: { 200: ref(Queues, "Depth of each queue"), ...problems(401) },
     },
   }, async () => ({ items: await app.services.queues.depths() }));
 };

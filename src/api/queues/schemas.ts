@@ -13,6 +13,7 @@ export const QueueDepth = Type.Object(
 export const Queues = Type.Object(
   { items: Type.Array(QueueDepth) },
   {
+    $id: "Queues",
     title: "Queues",
     examples: [{ items: [{ name: "list", depth: 0, oldestAgeSeconds: null }, { name: "out", depth: 3, oldestAgeSeconds: 12 }] }],
   },
