@@ -7,16 +7,10 @@ import { createLogger } from "../../src/log.js";
 import { startRunner } from "../../src/queue/runner.js";
 import { createDeliveryHandler } from "../../src/delivery/handler.js";
 import { addMembers, createList, enqueuePost, manyMembers } from "./fixtures.js";
+import { until } from "../helpers/wait.js";
 
 const log = createLogger(process.env.TEST_LOG ?? "silent");
 
-async function until(cond: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 test("bulk delivery", async (t) => {
   const tdb = await createTestDatabase();

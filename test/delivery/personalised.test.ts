@@ -9,16 +9,10 @@ import { createDeliveryHandler } from "../../src/delivery/handler.js";
 import { verifyUnsubscribeToken } from "../../src/domain/unsubscribe-token.js";
 import { decodeVerp, recipientCandidates } from "../../src/domain/list-address.js";
 import { addMembers, createList, enqueuePost } from "./fixtures.js";
+import { until } from "../helpers/wait.js";
 
 const log = createLogger(process.env.TEST_LOG ?? "silent");
 
-async function until(cond: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function header(raw: Buffer, name: string): string[] {
   const head = raw.toString("latin1").split(/\r\n\r\n/)[0]!.replace(/\r\n[ \t]/g, " ");

@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
-import { startServer, TEST_ADMIN_PASSWORD, type ServerProcess } from "../helpers/server-process.js";
+import { adminRequest, startServer, type ServerProcess } from "../helpers/server-process.js";
 import { configurePostfix, startPostfix, freePort, type Postfix } from "../helpers/postfix.js";
 import { createEmptyServerDatabase, SERVER_URL } from "../helpers/db.js";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js";
@@ -91,12 +91,8 @@ after(async () => {
 });
 
 async function rest(method: string, path: string, body?: unknown) {
-  const res = await fetch(`http://127.0.0.1:${server.httpPort}${path}`, {
-    method,
-    headers: { authorization: `Basic ${Buffer.from(`admin:${TEST_ADMIN_PASSWORD}`).toString("base64")}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
+  const res = await adminRequest(server.httpPort, method, path, body);
+  assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
 /** Sends one message as an outside client (from 127.0.0.2, not in mynetworks); returns the RCPT refusal if any. */

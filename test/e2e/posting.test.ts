@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { simpleParser } from "mailparser";
 import { createEmptyServerDatabase, SERVER_URL } from "../helpers/db.js";
 import { LmtpClient } from "../helpers/lmtp-client.js";
-import { startServer, TEST_ADMIN_PASSWORD, type ServerProcess } from "../helpers/server-process.js";
+import { adminRequest, startServer, type ServerProcess } from "../helpers/server-process.js";
 import { startSmtpSink, type SinkMessage, type SmtpSink } from "../helpers/smtp-sink.js";
 import { RawMessage } from "../../src/domain/raw-message.js";
 
@@ -17,15 +17,7 @@ let server: ServerProcess;
 let sink: SmtpSink;
 let dropDb: (() => Promise<void>) | null = null;
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`http://127.0.0.1:${server.httpPort}${path}`, {
-    method,
-    headers: { authorization: `Basic ${Buffer.from(`admin:${TEST_ADMIN_PASSWORD}`).toString("base64")}`, ...(body ? { "content-type": "application/json" } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const api = (method: string, path: string, body?: unknown) => adminRequest(server.httpPort, method, path, body);
 
 async function post(from: string, to: string, headers: string[], body = "Hello.\r\n"): Promise<void> {
   const c = await LmtpClient.connect(server.lmtpPort);

@@ -10,24 +10,17 @@ import { readFileSync } from "node:fs";
 import { simpleParser } from "mailparser";
 import { createEmptyServerDatabase, SERVER_URL } from "../helpers/db.js";
 import { LmtpClient } from "../helpers/lmtp-client.js";
-import { startServer, TEST_ADMIN_PASSWORD, type ServerProcess } from "../helpers/server-process.js";
+import { adminRequest, startServer, type ServerProcess } from "../helpers/server-process.js";
 import { startSmtpSink, type SinkMessage, type SmtpSink } from "../helpers/smtp-sink.js";
 import { RawMessage } from "../../src/domain/raw-message.js";
+import { waitFor } from "../helpers/wait.js";
 
 const PUBLIC_URL = "https://lists.example.com";
 let server: ServerProcess;
 let sink: SmtpSink;
 let dropDb: (() => Promise<void>) | null = null;
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`http://127.0.0.1:${server.httpPort}${path}`, {
-    method,
-    headers: { authorization: `Basic ${Buffer.from(`admin:${TEST_ADMIN_PASSWORD}`).toString("base64")}`, ...(body ? { "content-type": "application/json" } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text && res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text };
-}
+const api = (method: string, path: string, body?: unknown) => adminRequest(server.httpPort, method, path, body);
 
 async function lmtp(mailFrom: string, to: string, message: string): Promise<void> {
   const c = await LmtpClient.connect(server.lmtpPort);
@@ -67,15 +60,6 @@ async function settled(queues = ["list", "command", "bounces", "owner", "out"]):
   }
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 before(async () => {
   sink = await startSmtpSink();

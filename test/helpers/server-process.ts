@@ -34,6 +34,20 @@ export interface StartOptions {
 
 export const TEST_ADMIN_PASSWORD = "test-admin-password";
 
+/** A REST call to a server started here, as the admin. The body is parsed when it is JSON. */
+export async function adminRequest(port: number, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method,
+    headers: {
+      authorization: `Basic ${Buffer.from(`admin:${TEST_ADMIN_PASSWORD}`).toString("base64")}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text && res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text };
+}
+
 export async function startServer(opts: StartOptions = {}): Promise<ServerProcess> {
   const varDir = opts.varDir ?? mkdtempSync(join(tmpdir(), "mailroom-var-"));
   const env: Record<string, string | undefined> = {

@@ -6,17 +6,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createTestDatabase, SERVER_URL } from "../helpers/db.js";
 import { LmtpClient } from "../helpers/lmtp-client.js";
-import { startServer, TEST_ADMIN_PASSWORD, type ServerProcess } from "../helpers/server-process.js";
-
-const auth = "Basic " + Buffer.from(`admin:${TEST_ADMIN_PASSWORD}`).toString("base64");
+import { adminRequest, startServer, type ServerProcess } from "../helpers/server-process.js";
 
 async function rest(p: ServerProcess, method: string, path: string, body?: object): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${p.httpPort}${path}`, {
-    method, headers: { authorization: auth, ...(body ? { "content-type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  await res.arrayBuffer();
-  return res.status;
+  return (await adminRequest(p.httpPort, method, path, body)).status;
 }
 
 test("a REST change on process A is in force at the next RCPT on process B", { skip: !SERVER_URL && "needs DATABASE_URL (PostgreSQL)" }, async () => {

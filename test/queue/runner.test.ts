@@ -4,16 +4,10 @@ import { createTestDatabase } from "../helpers/db.js";
 import { enqueue, queueDepths, claim, releaseDeadWorkers } from "../../src/queue/jobs.js";
 import { startRunner, RetryLater, PermanentFailure, type JobHandler } from "../../src/queue/runner.js";
 import { createLogger } from "../../src/log.js";
+import { until } from "../helpers/wait.js";
 
 const log = createLogger("silent");
 
-async function until(cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test("queue runner", async (t) => {
   const tdb = await createTestDatabase();

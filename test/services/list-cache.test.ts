@@ -10,15 +10,11 @@ import { ListViewCache } from "../../src/services/list-cache.js";
 import type { ListView } from "../../src/services/list-settings.js";
 import { NO_MAPS } from "../../src/services/ports.js";
 import { createTestDatabase } from "../helpers/db.js";
+import { waitFor } from "../helpers/wait.js";
 
 async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.fail(`never happened: ${what}`);
+  await waitFor(what, check, 3000, 20);
 }
-
 test("ListViewCache ignores a fill that raced an invalidation", () => {
   const cache = new ListViewCache();
   cache.live = true;
