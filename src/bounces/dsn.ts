@@ -1,7 +1,7 @@
 // RFC 3464 delivery status notifications: reads the per-recipient field blocks
 // (Final-Recipient / Original-Recipient, Action, Status, Diagnostic-Code) of a
 // message/delivery-status body. Pure; called by parse.ts.
-import type { BouncedRecipient } from "./types.js";
+import type { BouncedRecipient } from "../domain/bounce-report.js";
 
 /** Header-style fields of one block, continuation lines unfolded, names lower-cased. */
 function fieldsOf(block: string): Map<string, string> {

@@ -5,9 +5,9 @@
 import { simpleParser, type ParsedMail } from "mailparser";
 import { looksLikeDeliveryStatus, parseDeliveryStatus } from "./dsn.js";
 import { isWarning, scanPatterns } from "./scan.js";
-import type { BounceReport, BouncedRecipient } from "./types.js";
+import type { BounceReport, BouncedRecipient } from "../domain/bounce-report.js";
 
-export type { BounceReport, BouncedRecipient, BounceClass } from "./types.js";
+export type { BounceReport, BouncedRecipient, BounceClass } from "../domain/bounce-report.js";
 
 export interface ParseOptions {
   /** The member address decoded from the VERP'd envelope recipient (decodeVerp), if any. */

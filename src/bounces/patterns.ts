@@ -2,7 +2,7 @@
 // failed addresses starts (and ends) and how an address line looks, in the spirit of
 // Mailman's flufl.bounce detectors (Postfix, Exim, Sendmail, qmail, Exchange, Gmail,
 // Yahoo, Microsoft 365, Domino, GroupWise, Mailman, SimpleMatch). Read by scan.ts.
-import type { BounceClass } from "./types.js";
+import type { BounceClass } from "../domain/bounce-report.js";
 
 export interface BouncePattern {
   /** Reported as the bounce's format. */

@@ -1,7 +1,7 @@
 // Applies the pattern table (patterns.ts) to a bounce's text: finds the first format
 // whose region lists at least one failed address. Pure; called by parse.ts.
 import { BOUNCE_PATTERNS, DEFAULT_END, MAX_REGION_LINES, WARNING_MARKERS, type BouncePattern } from "./patterns.js";
-import type { BounceClass, BouncedRecipient } from "./types.js";
+import type { BounceClass, BouncedRecipient } from "../domain/bounce-report.js";
 
 export interface ScanResult { format: string; recipients: BouncedRecipient[] }
 

@@ -10,7 +10,7 @@ import type { Config } from "../config/index.js";
 import type { Database, Tx } from "../db/client.js";
 import { MailroomError } from "../domain/errors.js";
 import type { Logger } from "../log.js";
-import type { MapsUpdater } from "../services/ports.js";
+import type { MapsUpdater } from "./updater.js";
 import { MapFile, MapFileError, type WriteOutcome } from "./map-file.js";
 import { buildMaps, type ListRow } from "./map-text.js";
 import { createReloader, type Reloader } from "./reloader.js";

@@ -7,7 +7,7 @@
 // the member is removed. Called by the "bounces" queue handler and its sweep.
 import type { MailingList, Member } from "../generated/prisma/client.js";
 import type { Tx } from "../db/client.js";
-import type { BounceReport } from "../bounces/types.js";
+import type { BounceReport } from "../domain/bounce-report.js";
 import { parseAddress } from "../domain/address.js";
 import { subaddressOf } from "../domain/list-address.js";
 import type { ServiceDeps } from "./deps.js";

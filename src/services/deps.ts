@@ -2,7 +2,7 @@
 import type { Config } from "../config/index.js";
 import type { Database } from "../db/client.js";
 import type { Logger } from "../log.js";
-import type { MapsUpdater } from "./ports.js";
+import type { MapsUpdater } from "../mta/updater.js";
 
 export interface ServiceDeps {
   db: Database;

@@ -3,7 +3,7 @@
 // returns, and a failure there rolls the change back).
 import type { Database, Tx } from "../db/client.js";
 import { MailroomError } from "../domain/errors.js";
-import type { MapsUpdater } from "./ports.js";
+import type { MapsUpdater } from "../mta/updater.js";
 
 // Embedded PGlite runs transactions one at a time, so a caller may wait for others
 // (maxWait) and a 10,000-member bulk add may take a while (timeout).

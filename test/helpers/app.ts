@@ -6,7 +6,7 @@ import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import { loadConfig, type Config } from "../../src/config/index.js";
 import { createLogger } from "../../src/log.js";
 import { createServices, type Services } from "../../src/services/index.js";
-import { NO_MAPS, type MapsUpdater } from "../../src/services/ports.js";
+import { NO_MAPS, type MapsUpdater } from "../../src/mta/updater.js";
 import { buildApp, type App } from "../../src/api/app.js";
 import { createTestDatabase, type TestDatabase } from "./db.js";
 

@@ -5,7 +5,7 @@ import { loadConfig, type Config } from "../../src/config/index.js";
 import { createLogger } from "../../src/log.js";
 import type { Database } from "../../src/db/client.js";
 import { createServices, type Services } from "../../src/services/index.js";
-import { NO_MAPS } from "../../src/services/ports.js";
+import { NO_MAPS } from "../../src/mta/updater.js";
 import { createLmtpServer, type LmtpServer } from "../../src/lmtp/server.js";
 
 export const silent = createLogger("silent");

@@ -8,7 +8,7 @@ import { createLogger } from "../../src/log.js";
 import { createServices } from "../../src/services/index.js";
 import { ListViewCache } from "../../src/services/list-cache.js";
 import type { ListView } from "../../src/services/list-settings.js";
-import { NO_MAPS } from "../../src/services/ports.js";
+import { NO_MAPS } from "../../src/mta/updater.js";
 import { createTestDatabase } from "../helpers/db.js";
 import { waitFor } from "../helpers/wait.js";
 

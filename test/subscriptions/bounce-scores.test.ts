@@ -5,7 +5,7 @@ import { after, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { createTestDatabase } from "../helpers/db.js";
 import { createBounceService } from "../../src/services/bounce-scores.js";
-import type { BounceReport } from "../../src/bounces/types.js";
+import type { BounceReport } from "../../src/domain/bounce-report.js";
 import { LIST, memberRow, queuedNotices, setUp } from "./helpers.js";
 
 const t = await createTestDatabase();

@@ -4,7 +4,7 @@ import { simpleParser } from "mailparser";
 import { loadConfig } from "../../src/config/index.js";
 import { createLogger } from "../../src/log.js";
 import { createServices } from "../../src/services/index.js";
-import { NO_MAPS } from "../../src/services/ports.js";
+import { NO_MAPS } from "../../src/mta/updater.js";
 import type { Database } from "../../src/db/client.js";
 
 export const LIST = "dev@lists.example.com";

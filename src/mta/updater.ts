@@ -1,4 +1,5 @@
-// What services need from the outside, handed in by main.ts (and by tests).
+// The port through which the list and domain services keep the Postfix maps current.
+// Implemented by maps.ts; tests hand in NO_MAPS or a failing fake.
 import type { Tx } from "../db/client.js";
 
 /**
