@@ -2,6 +2,7 @@
 // opens the database, wires the parts together (the only module that imports api,
 // lmtp, pipeline and delivery), starts them, and stops them gracefully.
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { loadConfig, redacted, ConfigError, type Config } from "./config/index.js";
 import { createLogger, component, type Logger } from "./log.js";
 import { openDatabase, type Database } from "./db/client.js";
@@ -40,6 +41,16 @@ other processes start: migrations are serialised by an advisory lock.`,
 Regenerates the Postfix maps (postfix_lmtp, postfix_domains, postfix_vmap) under
 $MAILROOM_VAR_DIR/data/ from the database, runs MAILROOM_POSTMAP on them, and exits.`,
 };
+
+/**
+ * Postfix is "found" when its commands are on PATH and it has a configuration
+ * (MAILROOM_POSTFIX_CONFIG_DIR, MAIL_CONFIG or /etc/postfix): an installed but
+ * unconfigured Postfix cannot run postmap, and must not stop `npm start`.
+ */
+function postfixFound(env: NodeJS.ProcessEnv, cmd: string): boolean {
+  const dir = env.MAILROOM_POSTFIX_CONFIG_DIR?.trim() || env.MAIL_CONFIG?.trim() || "/etc/postfix";
+  return onPath(cmd) && existsSync(join(dir, "main.cf"));
+}
 
 function onPath(cmd: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
@@ -115,7 +126,10 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`mailroom ${cmd}: unexpected argument "${rest[0]}" (try --help)\n`);
     return 2;
   }
-  const config = loadConfig(process.env, { postmapOnPath: onPath("postmap"), postfixOnPath: onPath("postfix") });
+  const config = loadConfig(process.env, {
+    postmapFound: postfixFound(process.env, "postmap"),
+    postfixFound: postfixFound(process.env, "postfix"),
+  });
   const log = createLogger(config.logLevel);
   log.debug({ config: redacted(config) }, "configuration");
   switch (cmd) {

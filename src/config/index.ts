@@ -86,12 +86,12 @@ function command(env: Env, key: string, fallback: string | null): string | null 
 }
 
 export interface Defaults {
-  /** Whether `postmap` / `postfix` are on PATH (main.ts looks; config stays pure). */
-  postmapOnPath: boolean;
-  postfixOnPath: boolean;
+  /** Whether Postfix's `postmap` / `postfix` are on PATH with a main.cf to use (main.ts looks; config stays pure). */
+  postmapFound: boolean;
+  postfixFound: boolean;
 }
 
-export function loadConfig(env: Env, defaults: Defaults = { postmapOnPath: false, postfixOnPath: false }): Config {
+export function loadConfig(env: Env, defaults: Defaults = { postmapFound: false, postfixFound: false }): Config {
   const databaseUrl = env.DATABASE_URL?.trim() || null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError("DATABASE_URL must start with postgres:// or postgresql://");
@@ -135,8 +135,8 @@ export function loadConfig(env: Env, defaults: Defaults = { postmapOnPath: false
       host: str(env, "MAILROOM_TRANSPORT_HOST", lmtpHost),
       port: int(env, "MAILROOM_TRANSPORT_PORT", lmtpPort, 1, 65535),
     },
-    postmap: command(env, "MAILROOM_POSTMAP", defaults.postmapOnPath ? "postmap" : null),
-    postfixReload: command(env, "MAILROOM_POSTFIX_RELOAD", defaults.postfixOnPath ? "postfix reload" : null),
+    postmap: command(env, "MAILROOM_POSTMAP", defaults.postmapFound ? "postmap" : null),
+    postfixReload: command(env, "MAILROOM_POSTFIX_RELOAD", defaults.postfixFound ? "postfix reload" : null),
     postfixConfigDir: env.MAILROOM_POSTFIX_CONFIG_DIR?.trim() ? resolve(env.MAILROOM_POSTFIX_CONFIG_DIR.trim()) : null,
     socketmap: command(env, "MAILROOM_SOCKETMAP", null),
     publicUrl: publicUrl ? publicUrl.replace(/\/+$/, "") : null,

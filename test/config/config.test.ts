@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { loadConfig, redacted, ConfigError } from "../../src/config/index.js";
 
 test("defaults follow the contract", () => {
-  const c = loadConfig({}, { postmapOnPath: true, postfixOnPath: false });
+  const c = loadConfig({}, { postmapFound: true, postfixFound: false });
   assert.equal(c.databaseUrl, null);
   assert.match(c.varDir, /\/var$/);
   assert.deepEqual(c.http, { host: "127.0.0.1", port: 8001 });
@@ -26,7 +26,7 @@ test("the transport map follows the LMTP listener unless set", () => {
 });
 
 test("off disables commands; a bad value is a one-line ConfigError", () => {
-  assert.equal(loadConfig({ MAILROOM_POSTMAP: "off" }, { postmapOnPath: true, postfixOnPath: true }).postmap, null);
+  assert.equal(loadConfig({ MAILROOM_POSTMAP: "off" }, { postmapFound: true, postfixFound: true }).postmap, null);
   assert.throws(() => loadConfig({ MAILROOM_HTTP_PORT: "eighty" }), (e) => e instanceof ConfigError && /MAILROOM_HTTP_PORT/.test(e.message));
   assert.throws(() => loadConfig({ MAILROOM_LMTP_PORT: "70000" }), ConfigError);
   assert.throws(() => loadConfig({ DATABASE_URL: "mysql://x" }), ConfigError);
