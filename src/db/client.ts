@@ -6,8 +6,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { PGlite } from "@electric-sql/pglite";
-import { PrismaPGlite } from "pglite-prisma-adapter";
+import type { PGlite } from "@electric-sql/pglite";
 import { PrismaClient } from "../generated/prisma/client.js";
 import type { Logger } from "../log.js";
 import { acquireDirLock, type DirLock } from "./dir-lock.js";
@@ -114,6 +113,9 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
 }
 
 async function openPglite(opts: OpenOptions): Promise<Database> {
+  // Loaded only here: the embedded engine costs tens of MB that a server-backed process need not carry.
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { PrismaPGlite } = await import("pglite-prisma-adapter");
   let lock: DirLock | null = null;
   let db: PGlite;
   if (opts.dataDir) {
