@@ -43,7 +43,7 @@ for (;;) {
   if (jobs.length === 0) break;
   await Promise.all(jobs.map(async (job) => {
     await processPost({ db, log, dmarc }, job, log);
-    await complete(db.prisma, job.id);
+    await complete(db.prisma, job);
     done++;
   }));
 }

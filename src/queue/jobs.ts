@@ -65,18 +65,29 @@ export async function heartbeat(db: Database, id: bigint): Promise<void> {
   await db.prisma.$executeRaw`UPDATE "Job" SET "lockedAt" = now() WHERE id = ${id} AND "lockedBy" = ${WORKER_ID}`;
 }
 
+/**
+ * The claim a worker holds: a job's id and its attempt number at claim time. Settling
+ * matches both, so a worker whose lease ran out (and whose job was claimed again,
+ * which bumps attempts) cannot settle the new owner's work.
+ */
+export type Claim = Pick<Job, "id" | "attempts">;
+
+function held(c: Claim) {
+  return { id: c.id, state: "running" as const, attempts: c.attempts };
+}
+
 /** Marks a running job done. Idempotent: a handler may complete inside its own transaction first. */
-export async function complete(tx: Tx, id: bigint): Promise<void> {
+export async function complete(tx: Tx, c: Claim): Promise<void> {
   await tx.job.updateMany({
-    where: { id, state: "running" },
+    where: held(c),
     data: { state: "done", finishedAt: new Date(), lockedAt: null, lockedBy: null },
   });
 }
 
 /** Back to ready after `delaySeconds`, keeping the error for operators. */
-export async function retryLater(tx: Tx, id: bigint, error: string, delaySeconds: number, data?: object): Promise<void> {
-  await tx.job.update({
-    where: { id },
+export async function retryLater(tx: Tx, c: Claim, error: string, delaySeconds: number, data?: object): Promise<void> {
+  await tx.job.updateMany({
+    where: held(c),
     data: {
       state: "ready", lockedAt: null, lockedBy: null, lastError: error.slice(0, 2000),
       runAt: new Date(Date.now() + delaySeconds * 1000),
@@ -86,9 +97,9 @@ export async function retryLater(tx: Tx, id: bigint, error: string, delaySeconds
 }
 
 /** Failed for good: kept, visible in GET /queues, never dropped (Mailman's shunt queue). */
-export async function shunt(tx: Tx, id: bigint, error: string): Promise<void> {
-  await tx.job.update({
-    where: { id },
+export async function shunt(tx: Tx, c: Claim, error: string): Promise<void> {
+  await tx.job.updateMany({
+    where: held(c),
     data: { state: "shunt", lockedAt: null, lockedBy: null, lastError: error.slice(0, 2000), finishedAt: new Date() },
   });
 }

@@ -94,7 +94,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
     }, Math.max(1000, (opts.leaseSeconds * 1000) / 3));
     try {
       await h.handle(job, { signal: abort.signal, log: jlog });
-      await complete(db.prisma, job.id);
+      await complete(db.prisma, job);
     } catch (err) {
       await settleFailure(h, job, err as Error, jlog).catch((e) =>
         // The database is gone too: the lease expires and the job is retried later.
@@ -107,14 +107,14 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
   async function settleFailure(h: JobHandler, job: Job, err: Error, jlog: Logger): Promise<void> {
     if (err instanceof RetryLater) {
       jlog.info({ reason: err.message, delay: err.delaySeconds }, "job deferred");
-      await retryLater(db.prisma, job.id, err.message, err.delaySeconds, err.data);
+      await retryLater(db.prisma, job, err.message, err.delaySeconds, err.data);
     } else if (err instanceof PermanentFailure || job.attempts >= h.maxAttempts) {
       jlog.error({ err: err.message, attempts: job.attempts }, "job shunted");
-      await shunt(db.prisma, job.id, `${err.name}: ${err.message}`);
+      await shunt(db.prisma, job, `${err.name}: ${err.message}`);
     } else {
       const delay = backoffSeconds(job.attempts);
       jlog.warn({ err: err.message, attempts: job.attempts, delay }, "job failed; retrying");
-      await retryLater(db.prisma, job.id, `${err.name}: ${err.message}`, delay);
+      await retryLater(db.prisma, job, `${err.name}: ${err.message}`, delay);
     }
   }
 

@@ -44,7 +44,7 @@ export async function drainListQueue(db: Database, dmarc: DmarcResolver = fakeDm
     if (jobs.length === 0) return n;
     for (const job of jobs) {
       await processPost({ db, log: quietLog, dmarc }, job, quietLog);
-      await complete(db.prisma, job.id);
+      await complete(db.prisma, job);
       n++;
     }
   }

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createTestDatabase } from "../helpers/db.js";
-import { enqueue, queueDepths, claim, releaseDeadWorkers } from "../../src/queue/jobs.js";
+import { enqueue, queueDepths, claim, complete, releaseDeadWorkers, retryLater, shunt } from "../../src/queue/jobs.js";
 import { startRunner, RetryLater, PermanentFailure, type JobHandler } from "../../src/queue/runner.js";
 import { createLogger } from "../../src/log.js";
 import { until } from "../helpers/wait.js";
@@ -94,6 +94,22 @@ test("queue runner", async (t) => {
     await db.prisma.job.updateMany({ data: { state: "running", lockedBy: `${host}:999999999`, lockedAt: new Date() } });
     assert.equal(await releaseDeadWorkers(db), 1);
     assert.equal((await db.prisma.job.findFirstOrThrow()).state, "ready");
+  });
+
+  await t.test("a worker whose job was claimed again after its lease ran out cannot settle it", async () => {
+    await db.prisma.$transaction((tx) => enqueue(tx, [{ queue: "owner" }]));
+    const [stale] = await claim(db, "owner", 1, 60);
+    await db.prisma.job.updateMany({ data: { lockedAt: new Date(Date.now() - 120_000) } });
+    const [fresh] = await claim(db, "owner", 1, 60);
+    assert.equal(fresh!.attempts, stale!.attempts + 1);
+    await complete(db.prisma, stale!);
+    await shunt(db.prisma, stale!, "late");
+    await retryLater(db.prisma, stale!, "late", 0);
+    const row = await db.prisma.job.findFirstOrThrow();
+    assert.equal(row.state, "running");
+    assert.equal(row.lastError, null);
+    await complete(db.prisma, fresh!);
+    assert.equal((await db.prisma.job.findFirstOrThrow()).state, "done");
   });
 
   await t.test("a running job whose lease ran out is claimed again", async () => {
