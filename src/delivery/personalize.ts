@@ -5,6 +5,7 @@
 // Called by send-chunk.ts for each member of a VERP chunk.
 import { signUnsubscribeToken } from "../domain/unsubscribe-token.js";
 import { subaddressOf } from "../domain/list-address.js";
+import { formatMailbox } from "../domain/raw-message.js";
 
 export interface ListForCopy {
   listId: string;
@@ -31,7 +32,7 @@ export function memberCopy(raw: Buffer, list: ListForCopy, member: MemberForCopy
   let out = raw;
   if (opts.decorate && opts.personalize !== "none") out = opts.decorate(out, member);
   const set: [string, string][] = [];
-  if (opts.personalize === "full") set.push(["To", formatAddress(member)]);
+  if (opts.personalize === "full") set.push(["To", formatMailbox(member.displayName, member.address)]);
   if (opts.publicUrl) {
     const token = signUnsubscribeToken(opts.secret, { listId: list.listId, address: member.address });
     const leave = subaddressOf(list.listName, list.mailHost, "leave");
@@ -75,10 +76,3 @@ function splitHeader(raw: Buffer): { headerEnd: number; bodyStart: number; eol: 
   return { headerEnd: raw.length, bodyStart: raw.length, eol: "\r\n" }; // headers only
 }
 
-/** `"Name" <addr>` with RFC 2047 encoding for non-ASCII names. */
-function formatAddress(m: MemberForCopy): string {
-  const name = m.displayName.replace(/[\r\n]/g, " ").trim();
-  if (!name) return `<${m.address}>`;
-  if (/^[\x20-\x7e]*$/.test(name)) return `"${name.replace(/["\\]/g, "\\$&")}" <${m.address}>`;
-  return `=?UTF-8?B?${Buffer.from(name, "utf8").toString("base64")}?= <${m.address}>`;
-}

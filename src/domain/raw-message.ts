@@ -135,6 +135,8 @@ function rawValue(f: HeaderField): string {
 }
 
 function makeField(name: string, value: string, eol: string): HeaderField {
+  // A bare CR or LF would end the field and start another (header injection): unfold it.
+  value = value.replace(/[\r\n]+[ \t]*/g, " ");
   // encodeWords folds long encoded text into several words; join them with folding
   // whitespace so no line exceeds RFC 5322's 998 characters.
   const text = /^[\x20-\x7e\t]*$/.test(value) ? value : encodeWords(value, "Q", 52);
@@ -166,6 +168,8 @@ export function decodeHeaderValue(latin1: string): string {
 
 /** A header value for one mailbox, encoded when needed: `"Name" <addr>` or `addr`. */
 export function formatMailbox(name: string, address: string): string {
+  // A decoded display name may carry CR/LF (from =0D=0A in an encoded word): never write it raw.
+  name = name.replace(/[\r\n]+/g, " ").trim();
   if (!name) return address;
   if (/^[\x20-\x7e]*$/.test(name)) {
     const phrase = /^[A-Za-z0-9!#$%&'*+\/=?^_`{|}~ -]*$/.test(name) ? name : `"${name.replace(/(["\\])/g, "\\$1")}"`;

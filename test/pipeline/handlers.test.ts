@@ -53,6 +53,16 @@ describe("dmarc", () => {
     assert.equal(p.msg.get("Subject"), "From a p=reject domain");
     assert.deepEqual(p.msg.body, raw);
   });
+  it("a decoded display name with CR/LF injects no header line", () => {
+    const evil = "From: =?utf-8?q?Evil=0D=0ABcc=3A_victim=40x?= <e@evil.example>";
+    for (const list of [makeList(), makeList({ replyGoesToList: "point_to_list" })]) {
+      const p = post(message([evil, "Reply-To: =?utf-8?q?R=0D=0ABcc=3A_victim=40x?= <r@evil.example>"]), { list });
+      p.ctx.dmarc = "munge_from";
+      dmarc.process(p);
+      assert.equal(p.msg.getAll("Bcc").length, 0);
+      assert.doesNotMatch(p.msg.headerBytes().toString("latin1"), /\nBcc:/i);
+    }
+  });
   it("does nothing when the rule did not ask", () => {
     const p = post(fixture("dmarc-reject-from"));
     dmarc.process(p);
@@ -101,6 +111,12 @@ describe("cook-headers headers", () => {
     const p = post(message(["From: a@x.org", "Precedence: bulk"]));
     cookHeaders.process(p);
     assert.deepEqual(p.msg.getAll("Precedence"), ["bulk"]);
+  });
+  it("a decoded Reply-To display name with CR/LF injects no header line", () => {
+    const p = post(message(["From: a@x.org", "Reply-To: =?utf-8?q?Evil=0D=0ABcc=3A_victim=40x?= <e@evil.example>"]), { list: makeList({ replyGoesToList: "point_to_list" }) });
+    cookHeaders.process(p);
+    assert.equal(p.msg.getAll("Bcc").length, 0);
+    assert.doesNotMatch(p.msg.headerBytes().toString("latin1"), /\nBcc:/i);
   });
   it("no_munging leaves Reply-To alone", () => assert.equal(replyTo({}, ["From: a@x.org", "Reply-To: r@x.org"]), "r@x.org"));
   it("point_to_list sets the list", () => assert.equal(replyTo({ replyGoesToList: "point_to_list" }), "Test <test@example.com>"));

@@ -40,4 +40,12 @@ describe("RawMessage", () => {
     assert.equal(formatMailbox("Ex, Ann", "a@x.org"), '"Ex, Ann" <a@x.org>');
     assert.match(formatMailbox("Jörg", "j@x.org"), /^=\?UTF-8\?Q\?J=C3=B6rg\?= <j@x.org>$/);
   });
+  it("never writes CR/LF from a display name or a value (header injection)", () => {
+    assert.doesNotMatch(formatMailbox("Evil\r\nBcc: victim@x", "e@evil"), /[\r\n]/);
+    const m = RawMessage.parse(Buffer.from("From: a@x.org\r\n\r\n"));
+    m.set("Reply-To", "a@x.org\r\nBcc: victim@x");
+    m.append("Cc", "b@x.org\nBcc: victim@x");
+    assert.equal(m.getAll("Bcc").length, 0);
+    assert.doesNotMatch(m.headerBytes().toString("latin1"), /\nBcc:/i);
+  });
 });
