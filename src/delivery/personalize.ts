@@ -37,7 +37,8 @@ export function memberCopy(raw: Buffer, list: ListForCopy, member: MemberForCopy
     const token = signUnsubscribeToken(opts.secret, { listId: list.listId, address: member.address });
     const leave = subaddressOf(list.listName, list.mailHost, "leave");
     set.push(["List-Unsubscribe", `<${opts.publicUrl}/u/${token}>,\r\n <mailto:${leave}>`]);
-    set.push(["List-Unsubscribe-Post", "List-Unsubscribe=One-Click"]);
+    // RFC 8058 one-click requires an HTTPS URI.
+    if (/^https:\/\//i.test(opts.publicUrl)) set.push(["List-Unsubscribe-Post", "List-Unsubscribe=One-Click"]);
   }
   return set.length ? replaceHeaders(out, set) : out;
 }

@@ -106,3 +106,14 @@ test("personalised delivery", async (t) => {
     assert.deepEqual(bounces.map((b) => [b.addressKey, b.kind]), [["gone@x.test", "permanent"]]);
   });
 });
+
+test("one-click List-Unsubscribe-Post only with an https public URL (RFC 8058)", async () => {
+  const { memberCopy } = await import("../../src/delivery/personalize.js");
+  const raw = Buffer.from("From: a@x.org\r\nSubject: s\r\n\r\nbody\r\n");
+  const list = { listId: "dev.lists.test", listName: "dev", mailHost: "lists.test" };
+  const member = { address: "m@x.org", displayName: "" };
+  const copy = (publicUrl: string) => memberCopy(raw, list, member, { personalize: "individual", publicUrl, secret: "s", decorate: null });
+  assert.equal(header(copy("http://l.test"), "List-Unsubscribe").length, 1);
+  assert.deepEqual(header(copy("http://l.test"), "List-Unsubscribe-Post"), []);
+  assert.deepEqual(header(copy("https://l.test"), "List-Unsubscribe-Post"), ["List-Unsubscribe=One-Click"]);
+});
