@@ -102,10 +102,14 @@ export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): P
 async function accept(
   deps: ListQueueDeps, job: Job, list: MailingList, message: Message, msg: RawMessage, ctx: MessageContext, rosterRows: Member[],
 ): Promise<void> {
-  ctx.postId = list.postId;
-  const post = runPipeline({ msg, list, ctx, rosterRows });
-  const out = post.msg.toBuffer();
   await finish(deps.db, job, async (tx) => {
+    // Take the post number inside the finishing transaction (the row lock serialises
+    // concurrent posts to one list), so two posts never share a %d.
+    const [taken] = await tx.$queryRaw<{ postId: number }[]>`
+      UPDATE "MailingList" SET "postId" = "postId" + 1 WHERE "id" = ${list.id} RETURNING "postId"`;
+    ctx.postId = (taken?.postId ?? list.postId + 1) - 1;
+    const post = runPipeline({ msg, list, ctx, rosterRows });
+    const out = post.msg.toBuffer();
     const row = await storeCopy(tx, message, out, bouncesAddress(list.listName, list.mailHost));
     const data: ListPostDelivery = {
       kind: "list-post", listId: list.listId, exclude: ctx.exclude ?? [], personalize: list.personalize,
@@ -117,7 +121,6 @@ async function accept(
         skipDuplicates: true,
       });
     }
-    await tx.mailingList.update({ where: { id: list.id }, data: { postId: { increment: 1 } } });
   });
 }
 

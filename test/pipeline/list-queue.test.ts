@@ -7,6 +7,9 @@ import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { hashPassword } from "../../src/services/password-hash.js";
 import { addMember, createList, drainListQueue, insertPost, outJobs } from "./db-helpers.js";
 import { fakeDmarc, fixture, message } from "./helpers.js";
+import { claim } from "../../src/queue/jobs.js";
+import { processPost } from "../../src/pipeline/list-queue.js";
+import { createLogger } from "../../src/log.js";
 
 let t: TestDatabase;
 before(async () => { t = await createTestDatabase(); });
@@ -33,6 +36,19 @@ describe("list queue", () => {
     assert.equal((await t.db.prisma.mailingList.findUniqueOrThrow({ where: { id: list.id } })).postId, 2);
     const listJobs = await t.db.prisma.job.findMany({ where: { queue: "list" } });
     assert.deepEqual(listJobs.map((j) => j.state), ["done"]);
+  });
+
+  it("posts processed at once get distinct post numbers", async () => {
+    const list = await createList(t.db, { subjectPrefix: "[Test %d] ", personalize: "none" });
+    await addMember(t.db, list, "anne@example.com");
+    for (let i = 0; i < 4; i++) await insertPost(t.db, message(["From: anne@example.com", `Message-ID: <n${i}@example.com>`, "Subject: hi"]));
+    const jobs = await claim(t.db, "list", 10, 60);
+    assert.equal(jobs.length, 4);
+    const quiet = createLogger("silent");
+    await Promise.all(jobs.map((job) => processPost({ db: t.db, log: quiet, dmarc: fakeDmarc({}) }, job, quiet)));
+    const subjects = (await outJobs(t.db)).map((o) => o.msg.get("Subject")).sort();
+    assert.deepEqual(subjects, ["[Test 1] hi", "[Test 2] hi", "[Test 3] hi", "[Test 4] hi"]);
+    assert.equal((await t.db.prisma.mailingList.findUniqueOrThrow({ where: { id: list.id } })).postId, 5);
   });
 
   it("holds a nonmember's post and notifies the moderators", async () => {
