@@ -30,7 +30,13 @@ const sameUtcDay = (a: Date, b: Date) => Math.floor(a.getTime() / DAY_MS) === Ma
 export function createBounceService({ db, log }: ServiceDeps, opts: BounceServiceOptions = {}) {
   const now = opts.now ?? (() => new Date());
 
-  async function warn(tx: Tx, list: MailingList, m: Member): Promise<void> {
+  async function warn(tx: Tx, list: MailingList, m: Member, at_ = now()): Promise<void> {
+    // Claim the warning first: an overlapping sweep that read the same lastWarningSent sends none.
+    const claimed = await tx.member.updateMany({
+      where: { id: m.id, lastWarningSent: m.lastWarningSent, totalWarningsSent: m.totalWarningsSent },
+      data: { lastWarningSent: at_, totalWarningsSent: { increment: 1 } },
+    });
+    if (claimed.count === 0) return;
     const at = (sub: "request" | "join") => subaddressOf(list.listName, list.mailHost, sub);
     await queueNotice(tx, {
       list: noticeList(list), to: [m.address], subject: `Your membership of "${list.displayName}" is on hold`,
@@ -42,7 +48,6 @@ export function createBounceService({ db, log }: ServiceDeps, opts: BounceServic
         `Questions: ${at("request")} answers "help".`,
       ].join("\n"),
     });
-    await tx.member.update({ where: { id: m.id }, data: { lastWarningSent: now(), totalWarningsSent: { increment: 1 } } });
   }
 
   async function notifyOwners(tx: Tx, list: MailingList, subject: string, text: string): Promise<void> {
@@ -50,7 +55,8 @@ export function createBounceService({ db, log }: ServiceDeps, opts: BounceServic
   }
 
   async function remove(tx: Tx, list: MailingList, m: Member): Promise<void> {
-    await tx.member.delete({ where: { id: m.id } });
+    const gone = await tx.member.deleteMany({ where: { id: m.id } });
+    if (gone.count === 0) return; // removed by an overlapping sweep
     log.info({ list: list.listId, member: m.addressKey }, "member removed after bounce warnings");
     if (list.bounceNotifyOwnerOnRemoval) {
       await notifyOwners(tx, list, `${m.address} removed from ${list.displayName} after bounces`,
@@ -100,15 +106,33 @@ export function createBounceService({ db, log }: ServiceDeps, opts: BounceServic
     return events.length;
   }
 
-  /** Further warnings, then removal, for members disabled by bounces (Mailman's send_warnings task). */
-  async function warnings(tx: Tx): Promise<void> {
-    const t = now().getTime();
-    const disabled = await tx.member.findMany({ where: { deliveryStatus: "by_bounces", role: "member" }, include: { list: true }, take: 1000 });
-    for (const { list, ...m } of disabled) {
-      const due = !m.lastWarningSent || m.lastWarningSent.getTime() + list.bounceYouAreDisabledWarningsInterval * 1000 <= t;
-      if (!due) continue;
-      if (m.totalWarningsSent >= list.bounceYouAreDisabledWarnings) await remove(tx, list, m);
-      else await warn(tx, list, m);
+  /**
+   * Further warnings, then removal, for members disabled by bounces (Mailman's send_warnings
+   * task): the due ones, oldest warning first, one transaction per batch.
+   */
+  async function warnings(batch = 500): Promise<void> {
+    const t = now();
+    const at = t.toISOString();
+    for (;;) {
+      const n = await inTransaction(db, async (tx) => {
+        // Due: never warned, or the list's interval has passed. Warned in this sweep
+        // (lastWarningSent = t) is excluded so a zero interval cannot loop.
+        const due = await tx.$queryRaw<{ id: number }[]>`
+          SELECT m.id FROM "Member" m JOIN "MailingList" l ON l.id = m."listId"
+          WHERE m."deliveryStatus" = 'by_bounces' AND m.role = 'member'
+            AND (m."lastWarningSent" IS NULL OR (m."lastWarningSent" < ${at}::timestamptz
+              AND m."lastWarningSent" + l."bounceYouAreDisabledWarningsInterval" * interval '1 second' <= ${at}::timestamptz))
+          ORDER BY m."lastWarningSent" ASC NULLS FIRST, m.id
+          LIMIT ${batch} FOR UPDATE OF m SKIP LOCKED`;
+        if (due.length === 0) return 0;
+        const rows = await tx.member.findMany({ where: { id: { in: due.map((d) => d.id) } }, include: { list: true } });
+        for (const { list, ...m } of rows) {
+          if (m.totalWarningsSent >= list.bounceYouAreDisabledWarnings) await remove(tx, list, m);
+          else await warn(tx, list, m, t);
+        }
+        return due.length;
+      });
+      if (n < batch) return;
     }
   }
 
@@ -150,11 +174,11 @@ export function createBounceService({ db, log }: ServiceDeps, opts: BounceServic
     },
 
     /** The periodic pass: score pending events, send due warnings, remove after the last one. */
-    sweep(): Promise<void> {
-      return inTransaction(db, async (tx) => {
-        while ((await processEvents(tx)) === 500) { /* drain */ }
-        await warnings(tx);
-      });
+    async sweep(): Promise<void> {
+      // One transaction per batch: a long backlog never holds one transaction (or, on
+      // embedded PGlite, the whole database) for the length of the drain.
+      while ((await inTransaction(db, (tx) => processEvents(tx))) === 500) { /* drain */ }
+      await warnings();
     },
 
     /** A member's score, delivery status, warnings and latest events (REST); null if not a member. */

@@ -84,3 +84,33 @@ test("5xx events recorded by delivery are scored by the sweep; re-enabling start
   assert.equal(m?.deliveryStatus, "by_bounces");
   assert.equal(m?.totalWarningsSent, 1);
 });
+
+test("past 1,000 disabled members the due ones are still warned, oldest first", async () => {
+  const { bounces, clock, list } = await world({ bounceYouAreDisabledWarnings: 5, bounceYouAreDisabledWarningsInterval: 7 * 24 * 3600 });
+  await t.db.prisma.member.createMany({
+    data: Array.from({ length: 1001 }, (_, i) => ({
+      listId: list.id, address: `m${i}@example.org`, addressKey: `m${i}@example.org`, deliveryStatus: "by_bounces" as const,
+      lastWarningSent: i === 1000 ? new Date(clock.now.getTime() - 8 * DAY) : clock.now, totalWarningsSent: 1,
+    })),
+  });
+  await bounces.sweep();
+  assert.equal((await memberRow(t.db, "m1000@example.org"))?.totalWarningsSent, 2, "the due member is warned");
+  assert.equal(await t.db.prisma.member.count({ where: { totalWarningsSent: 2 } }), 1, "the others are not due");
+});
+
+test("overlapping sweeps warn a member once", async () => {
+  const { bounces, list } = await world({ bounceYouAreDisabledWarnings: 5 });
+  await t.db.prisma.member.update({ where: { listId_role_addressKey: { listId: list.id, role: "member", addressKey: "anne@example.org" } }, data: { deliveryStatus: "by_bounces" } });
+  await Promise.all([bounces.sweep(), bounces.sweep(), bounces.sweep()]);
+  assert.equal((await memberRow(t.db, "anne@example.org"))?.totalWarningsSent, 1);
+  assert.equal((await queuedNotices(t.db)).filter((n) => n.to[0] === "anne@example.org").length, 1);
+});
+
+test("a backlog of more than one batch of events is scored", async () => {
+  const { bounces, list } = await world({ bounceScoreThreshold: 100 });
+  await t.db.prisma.bounceEvent.createMany({
+    data: Array.from({ length: 1201 }, () => ({ listId: list.id, address: "x@y.example", addressKey: "x@y.example", kind: "permanent" as const, reason: "550" })),
+  });
+  await bounces.sweep();
+  assert.equal(await t.db.prisma.bounceEvent.count({ where: { processed: false } }), 0);
+});
