@@ -80,10 +80,11 @@ async function serve(config: Config, log: Logger): Promise<void> {
   const workers = await startWorkers({ db, services, config, log: component(log, "worker") });
   const socketmap = config.socketmap ? await startSocketmap({ db, config, log: component(log, "socketmap") }) : null;
 
-  const httpPort = await listenHttp(app, config);
-  log.info({ service: "http", host: config.http.host, port: httpPort }, "listening");
+  // LMTP first: /health answers 200 only once every listener is up.
   const lmtpPort = await lmtp.listen(config.lmtp.host, config.lmtp.port);
   log.info({ service: "lmtp", host: config.lmtp.host, port: lmtpPort }, "listening");
+  const httpPort = await listenHttp(app, config);
+  log.info({ service: "http", host: config.http.host, port: httpPort }, "listening");
   if (socketmap) log.info({ service: "socketmap", address: socketmap.address }, "listening");
 
   let stopping = false;

@@ -55,9 +55,12 @@ function databaseProblem(err: { code?: unknown; meta?: Record<string, unknown>; 
   switch (err.code) {
     case "P2002": return problem(409, "a resource with the same unique key already exists", "conflict");
     case "P2025": return problem(404, "the resource does not exist (any more)", "not-found");
+    // A row it refers to went away meanwhile (a list created while its domain is deleted).
+    case "P2003": return problem(404, "a resource it refers to does not exist (any more)", "not-found");
     case "P1001": case "P1002": case "P1017": case "P2024": return unreachable();
     case "P2010": // a raw query failed: look at why
       if (sqlState(err) === "23505") return problem(409, "a resource with the same unique key already exists", "conflict");
+      if (sqlState(err) === "23503") return problem(404, "a resource it refers to does not exist (any more)", "not-found");
       if (/can't reach database server|connection (terminated|refused|closed)/i.test(err.message)) return unreachable();
       return null;
   }

@@ -53,6 +53,8 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const listeners = new Map<string, Set<(payload: string) => void>>();
   let listenClient: pg.Client | null = null;
+  /** The connect under way, so that listen() calls racing it share one connection. */
+  let connecting: Promise<void> | null = null;
   let closed = false;
   let reconnectTimer: NodeJS.Timeout | null = null;
 
@@ -78,7 +80,7 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
     if (closed || reconnectTimer) return;
     reconnectTimer = setTimeout(() => {
       reconnectTimer = null;
-      connectListener().catch(() => scheduleReconnect());
+      connecting = connectListener().catch(() => scheduleReconnect()).finally(() => { connecting = null; });
     }, 1000);
   }
 
@@ -98,8 +100,11 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
       const first = !set;
       if (!set) listeners.set(channel, (set = new Set()));
       set.add(onNotify);
-      if (!listenClient) await connectListener();
-      else if (first) await listenClient.query(`LISTEN ${ident(channel)}`);
+      if (connecting) await connecting; // its LISTEN loop covers every channel registered so far
+      else if (!listenClient) {
+        connecting = connectListener().finally(() => { connecting = null; });
+        await connecting;
+      } else if (first) await listenClient.query(`LISTEN ${ident(channel)}`);
       return async () => { set!.delete(onNotify); };
     },
     async close() {

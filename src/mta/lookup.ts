@@ -35,8 +35,11 @@ export function createListLookup(db: Database): ListLookup {
     async isListDomain(domain) {
       const d = domain.toLowerCase();
       const rows = await db.prisma.$queryRawUnsafe<{ n: number }[]>(
-        `SELECT 1 AS n FROM "MailingList" l JOIN "Domain" d ON d.id = l."domainId"
-          WHERE l."mailHost" = $1 OR d."aliasDomain" = $1 LIMIT 1`,
+        // Two EXISTS, each an index probe ((mailHost, id) on MailingList), rather than an
+        // OR across a join that scans every list on each Postfix lookup.
+        `SELECT 1 AS n WHERE EXISTS (SELECT 1 FROM "MailingList" WHERE "mailHost" = $1)
+            OR EXISTS (SELECT 1 FROM "Domain" d WHERE d."aliasDomain" = $1
+                         AND EXISTS (SELECT 1 FROM "MailingList" l WHERE l."mailHost" = d."mailHost"))`,
         d,
       );
       return rows.length > 0;

@@ -89,6 +89,14 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
 
   async function runJob(h: JobHandler, job: Job): Promise<void> {
     const jlog = log.child({ queue: h.queue, job: String(job.id), list: job.listId ?? undefined });
+    // Claimed more often than it may be tried: its workers died while handling it
+    // (a message that crashes the process must not crash every restart).
+    if (job.attempts > h.maxAttempts) {
+      jlog.error({ attempts: job.attempts }, "job shunted");
+      await shunt(db.prisma, job, `abandoned: ${job.attempts - 1} workers stopped while handling it`)
+        .catch((e) => jlog.error({ err: (e as Error).message }, "could not record job failure"));
+      return;
+    }
     const beat = setInterval(() => {
       heartbeat(db, job.id).catch((err) => jlog.warn({ err: (err as Error).message }, "heartbeat failed"));
     }, Math.max(1000, (opts.leaseSeconds * 1000) / 3));

@@ -244,6 +244,9 @@ CREATE UNIQUE INDEX "MailingList_listName_mailHost_key" ON "MailingList"("listNa
 CREATE INDEX "Member_addressKey_idx" ON "Member"("addressKey");
 
 -- CreateIndex
+CREATE INDEX "Member_listId_id_idx" ON "Member"("listId", "id");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "Member_listId_role_addressKey_key" ON "Member"("listId", "role", "addressKey");
 
 -- CreateIndex
@@ -254,6 +257,9 @@ CREATE INDEX "Job_queue_state_runAt_idx" ON "Job"("queue", "state", "runAt");
 
 -- CreateIndex
 CREATE INDEX "Job_messageId_idx" ON "Job"("messageId");
+
+-- CreateIndex
+CREATE INDEX "Job_state_queue_idx" ON "Job"("state", "queue");
 
 -- CreateIndex
 CREATE INDEX "HeldMessage_listId_id_idx" ON "HeldMessage"("listId", "id");
