@@ -9,7 +9,7 @@ import type { MailingList } from "../generated/prisma/client.js";
 import type { Job } from "../queue/jobs.js";
 import type { JobHandler } from "../queue/runner.js";
 import type { ServiceDeps } from "../services/deps.js";
-import { administrators, queueForward, queueNotice } from "../services/notices.js";
+import { forwardToAdministrators, queueNotice } from "../services/notices.js";
 import { createSubscriptionService, type Outcome } from "../services/subscriptions.js";
 import { inTransaction } from "../services/transaction.js";
 import { parseAddress } from "../domain/address.js";
@@ -145,11 +145,10 @@ export function createOwnerHandler(deps: CommandHandlerDeps): JobHandler {
     async handle(job: Job, ctx) {
       const list = job.listId ? await deps.db.prisma.mailingList.findUnique({ where: { listId: job.listId } }) : null;
       if (!list || !job.messageId) { ctx.log.info({ list: job.listId }, "owner mail for a list that is gone; dropped"); return; }
-      const sent = await inTransaction(deps.db, async (tx) => {
-        const to = await administrators(tx, list.id);
-        await queueForward(tx, list, job.messageId!, to);
-        return to.length;
-      });
+      const message = await deps.db.prisma.message.findUnique({ where: { id: job.messageId }, select: { mailFrom: true } });
+      // A bounce sent to -owner is forwarded with the null sender too (no loop through -bounces).
+      const nullSender = !message?.mailFrom;
+      const sent = await inTransaction(deps.db, (tx) => forwardToAdministrators(tx, list, job.messageId!, { nullSender }));
       if (sent === 0) ctx.log.warn({ list: list.listId }, "mail to -owner, but the list has no owners or moderators");
     },
   };

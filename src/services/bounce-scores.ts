@@ -11,7 +11,7 @@ import type { BounceReport } from "../domain/bounce-report.js";
 import { parseAddress } from "../domain/address.js";
 import { subaddressOf } from "../domain/list-address.js";
 import type { ServiceDeps } from "./deps.js";
-import { administrators, queueForward, queueNotice, type NoticeList } from "./notices.js";
+import { administrators, forwardToAdministrators, queueNotice, type NoticeList } from "./notices.js";
 import { inTransaction } from "./transaction.js";
 
 export interface BounceServiceOptions { now?: () => Date }
@@ -167,9 +167,7 @@ export function createBounceService({ db, log }: ServiceDeps, opts: BounceServic
       return inTransaction(db, async (tx) => {
         // No site-wide owner is configured yet, so site_owner falls back to the list's administrators.
         if (list.forwardUnrecognizedBouncesTo === "no_one") return 0;
-        const to = await administrators(tx, list.id);
-        await queueForward(tx, noticeList(list), messageId, to);
-        return to.length;
+        return forwardToAdministrators(tx, list, messageId, { nullSender: true });
       });
     },
 

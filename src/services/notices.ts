@@ -65,10 +65,20 @@ export async function queueNotice(tx: Tx, n: Notice): Promise<void> {
 }
 
 /** Re-sends stored bytes as they are (mail to -owner, an unrecognised bounce) to `to`. */
-export async function queueForward(tx: Tx, list: NoticeList, messageId: bigint, to: string[]): Promise<void> {
-  if (to.length === 0) return;
-  const data: DirectDelivery = { kind: "direct", recipients: to, envelopeFrom: bouncesAddress(list.listName, list.mailHost) };
+/**
+ * Forwards a stored message as it is to the list's administrators (owners and
+ * moderators); returns how many. A bounce is forwarded with the null sender, so an
+ * administrator address that fails cannot send it back to -bounces and loop.
+ */
+export async function forwardToAdministrators(
+  tx: Tx, list: NoticeList & { id: number }, messageId: bigint, opts: { nullSender: boolean },
+): Promise<number> {
+  const to = await administrators(tx, list.id);
+  if (to.length === 0) return 0;
+  const envelopeFrom = opts.nullSender ? "" : bouncesAddress(list.listName, list.mailHost);
+  const data: DirectDelivery = { kind: "direct", recipients: to, envelopeFrom };
   await enqueue(tx, [{ queue: "out", messageId, listId: list.listId, data }]);
+  return to.length;
 }
 
 /** Owners and moderators (Mailman's "administrators") with delivery enabled. */

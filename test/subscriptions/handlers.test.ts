@@ -95,6 +95,10 @@ test("-owner mail is forwarded as is to owners and moderators", async () => {
   const jobs = await t.db.prisma.job.findMany({ where: { queue: "out" } });
   assert.equal(jobs.length, 1);
   assert.deepEqual((jobs[0]!.data as { recipients: string[] }).recipients, ["boss@example.org", "mod@example.org"]);
+  assert.equal((jobs[0]!.data as { envelopeFrom: string }).envelopeFrom, "dev-bounces@lists.example.com");
+  await deliver(owner, mail("Undelivered Mail Returned to Sender"), { subaddress: "owner", mailFrom: "" });
+  const bounced = await t.db.prisma.job.findMany({ where: { queue: "out" }, orderBy: { id: "desc" }, take: 1 });
+  assert.equal((bounced[0]!.data as { envelopeFrom: string }).envelopeFrom, "", "a bounce to -owner is forwarded with the null sender");
 });
 
 test("a DSN bounce disables a member at the threshold; an unrecognised one goes to the owners", async () => {
@@ -115,6 +119,7 @@ test("a DSN bounce disables a member at the threshold; an unrecognised one goes 
   await deliver(bounce, readFileSync(new URL("../fixtures/bounces/vacation-autoreply.eml", import.meta.url)), { subaddress: "bounces" });
   const forwarded = await t.db.prisma.job.findMany({ where: { queue: "out" }, orderBy: { id: "desc" }, take: 1 });
   assert.deepEqual((forwarded[0]!.data as { recipients: string[] }).recipients, ["boss@example.org"]);
+  assert.equal((forwarded[0]!.data as { envelopeFrom: string }).envelopeFrom, "", "forwarded with the null sender: a failing owner address cannot loop");
 });
 
 test("a temporary bounce is recorded but does not count", async () => {
