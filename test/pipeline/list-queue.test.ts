@@ -92,7 +92,11 @@ describe("list queue", () => {
     await createList(t.db, { defaultNonmemberAction: "reject" });
     await insertPost(t.db, message(["From: bob@example.org", "To: test@example.com", "Subject: hi"]), "");
     await insertPost(t.db, message(["From: bob@example.org", "To: test@example.com", "Subject: hi", "Auto-Submitted: auto-replied"]), "bob@example.org");
-    assert.equal(await drainListQueue(t.db), 2);
+    // The same robot test as the command addresses: Precedence: bulk, another list's copy, MAILER-DAEMON.
+    await insertPost(t.db, message(["From: bob@example.org", "To: test@example.com", "Subject: hi", "Precedence: bulk"]), "bob@example.org");
+    await insertPost(t.db, message(["From: bob@example.org", "To: test@example.com", "Subject: hi", "List-Id: <other.example.org>"]), "bob@example.org");
+    await insertPost(t.db, message(["From: bob@example.org", "To: test@example.com", "Subject: hi"]), "MAILER-DAEMON@example.org");
+    assert.equal(await drainListQueue(t.db), 5);
     assert.equal((await outJobs(t.db)).length, 0);
   });
 

@@ -1,12 +1,24 @@
 // Decides whether a message was written by a robot (auto-responder, bounce, another
 // list), so that the -request and -confirm robots never answer it and two robots
-// cannot loop (RFC 3834 §2, RFC 2076 Precedence). Pure; called by the command handler.
+// cannot loop (RFC 3834 §2, RFC 2076 Precedence). Pure; called by the command handler
+// and for rejection notices (services/moderation.ts).
+import type { RawMessage } from "./raw-message.js";
 
 export interface AutoCheckInput {
   /** Lower-cased header name → value (first occurrence). */
   headers: Map<string, string>;
   /** The envelope sender; "" for the null sender (bounces, RFC 5321 §4.5.5). */
   envelopeFrom: string;
+}
+
+/** Lower-cased header name → decoded value of its first occurrence. */
+export function headerMapOf(msg: RawMessage): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const f of msg.fields) {
+    const key = f.name.toLowerCase();
+    if (!map.has(key)) map.set(key, msg.get(f.name) ?? "");
+  }
+  return map;
 }
 
 /** Why the message must not be answered, or null when a person sent it. */
