@@ -32,11 +32,15 @@ export interface VerpSend {
 
 export async function sendChunk(mailer: Mailer, rcpt: string[], pending: number[], how: BulkSend | VerpSend, signal: AbortSignal): Promise<Outcome> {
   const out: Outcome = { sent: [], refused: [], unreachable: [], unsent: [] };
+  // After the first "MTA unavailable" the rest of the chunk is not tried (each try would
+  // wait out its own connect timeout): it is unreachable for the same reason.
+  const state: SendState = { down: null };
   if (how.mode === "bulk") {
     for (let start = 0; start < pending.length; start += how.maxRecipients) {
       const batch = pending.slice(start, start + how.maxRecipients);
       if (signal.aborted) { out.unsent.push(...batch); continue; }
-      await sendOne(mailer, how.from, batch.map((i) => rcpt[i]!), how.raw, batch, out);
+      if (state.down !== null) { for (const i of batch) out.unreachable.push([i, state.down]); continue; }
+      await sendOne(mailer, how.from, batch.map((i) => rcpt[i]!), how.raw, batch, out, state);
     }
     return out;
   }
@@ -45,15 +49,18 @@ export async function sendChunk(mailer: Mailer, rcpt: string[], pending: number[
     while (next < pending.length) {
       const i = pending[next++]!;
       if (signal.aborted) { out.unsent.push(i); continue; }
+      if (state.down !== null) { out.unreachable.push([i, state.down]); continue; }
       const { from, raw } = how.envelopeFor(i);
-      await sendOne(mailer, from, [rcpt[i]!], raw, [i], out);
+      await sendOne(mailer, from, [rcpt[i]!], raw, [i], out, state);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(how.parallel, pending.length)) }, worker));
   return out;
 }
 
-async function sendOne(mailer: Mailer, from: string, to: string[], raw: Buffer, idx: number[], out: Outcome): Promise<void> {
+interface SendState { down: string | null }
+
+async function sendOne(mailer: Mailer, from: string, to: string[], raw: Buffer, idx: number[], out: Outcome, state: SendState): Promise<void> {
   try {
     const res = await mailer.send(from, to, raw);
     const refusedBy = new Map(res.refused.map((r) => [r.rcpt.toLowerCase(), r]));
@@ -64,6 +71,7 @@ async function sendOne(mailer: Mailer, from: string, to: string[], raw: Buffer, 
     }
   } catch (err) {
     if (!(err instanceof MtaUnavailable)) throw err;
+    state.down ??= err.message;
     for (const i of idx) out.unreachable.push([i, err.message]);
   }
 }
