@@ -1,6 +1,6 @@
 // Writes one Postfix map atomically and keeps its hash: table (.db) in step:
 // the new text and .db are built under temporary names in the same directory,
-// fsynced, then renamed over the live ones, so a failure anywhere leaves the
+// fsynced (prepare), then renamed over the live ones (commit), so a failure anywhere leaves the
 // previous map (text and .db) exactly as it was. Called by maps.ts under the
 // advisory lock. When this process wrote the live map last, only the changed
 // groups are applied (postmap -d / -i on a copy of the .db): with 100,000 lists
@@ -33,6 +33,17 @@ const INCREMENTAL_LIMIT = 2000;
 
 export class MapFileError extends Error {}
 
+/** A map built under a temporary name, not yet live. */
+export interface PreparedMap {
+  outcome: WriteOutcome;
+  /** Renames the new text and .db over the live ones. */
+  commit(): Promise<void>;
+  /** Removes the temporary files (the live map stays as it was). */
+  discard(): Promise<void>;
+}
+
+const UNCHANGED: PreparedMap = { outcome: "unchanged", commit: async () => {}, discard: async () => {} };
+
 export class MapFile {
   private last: Written | null = null;
   readonly path: string;
@@ -41,20 +52,32 @@ export class MapFile {
     this.path = join(dir, name);
   }
 
+  /** prepare() then commit() at once (one map on its own). */
   async write(content: MapContent): Promise<WriteOutcome> {
+    const prepared = await this.prepare(content);
+    await prepared.commit();
+    return prepared.outcome;
+  }
+
+  /**
+   * Builds the new text and .db under temporary names (postmapped, fsynced) and
+   * leaves the live map alone: commit() renames them into place, discard()
+   * removes them. maps.ts prepares all three maps before renaming any.
+   */
+  async prepare(content: MapContent): Promise<PreparedMap> {
     const live = await this.liveSignatures();
     const last = this.last && live.text === this.last.textSig && live.db === this.last.dbSig ? this.last : null;
-    if (last && last.params === content.params && sameSet(last.groups, content.groups)) return "unchanged";
+    if (last && last.params === content.params && sameSet(last.groups, content.groups)) return UNCHANGED;
     if (!last && (await this.liveMatches(content.text, live))) {
       this.remember(content, live);
-      return "unchanged";
+      return UNCHANGED;
     }
 
     const tmp = join(dirname(this.path), `.${basename(this.path)}.${randomBytes(6).toString("hex")}`);
-    const files = [tmp, `${tmp}.db`];
+    const discard = () => this.discard(tmp);
+    let outcome: WriteOutcome = "full";
     try {
       await writeDurably(tmp, content.text);
-      let outcome: WriteOutcome = "full";
       if (this.postmap.command) {
         const diff = last && last.params === content.params && live.db ? diffGroups(last.groups, content.groups) : null;
         if (diff && diff.removed.length + diff.added.length <= INCREMENTAL_LIMIT) {
@@ -66,18 +89,35 @@ export class MapFile {
         }
         await fsyncFile(`${tmp}.db`);
       }
-      // Text first, then .db: a crash between the two leaves a .db older than
-      // its text, which liveMatches() treats as "rebuild".
-      await rename(tmp, this.path);
-      if (this.postmap.command) await rename(`${tmp}.db`, `${this.path}.db`);
-      await fsyncDir(dirname(this.path));
-      this.remember(content, await this.liveSignatures());
-      return outcome;
     } catch (err) {
-      this.last = null;
-      await Promise.all(files.map((f) => rm(f, { force: true }).catch(() => {})));
-      throw err instanceof MapFileError ? err : new MapFileError(`${basename(this.path)}: ${(err as Error).message}`);
+      throw await this.failed(err, tmp);
     }
+    return {
+      outcome,
+      discard,
+      commit: async () => {
+        try {
+          // Text first, then .db: a crash between the two leaves a .db older than
+          // its text, which liveMatches() treats as "rebuild".
+          await rename(tmp, this.path);
+          if (this.postmap.command) await rename(`${tmp}.db`, `${this.path}.db`);
+          await fsyncDir(dirname(this.path));
+          this.remember(content, await this.liveSignatures());
+        } catch (err) {
+          throw await this.failed(err, tmp);
+        }
+      },
+    };
+  }
+
+  private async discard(tmp: string): Promise<void> {
+    await Promise.all([tmp, `${tmp}.db`].map((f) => rm(f, { force: true }).catch(() => {})));
+  }
+
+  private async failed(err: unknown, tmp: string): Promise<MapFileError> {
+    this.last = null;
+    await this.discard(tmp);
+    return err instanceof MapFileError ? err : new MapFileError(`${basename(this.path)}: ${(err as Error).message}`);
   }
 
   private async applyDiff(tmp: string, content: MapContent, diff: { removed: string[]; added: string[] }) {

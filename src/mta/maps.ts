@@ -1,9 +1,11 @@
 // Keeps the Postfix maps under $MAILROOM_VAR_DIR/data (postfix_lmtp,
 // postfix_domains, postfix_vmap) in step with the lists. The list and domain
 // services call regenerate(tx) inside the transaction that changed them, before
-// commit; main.ts calls writeNow() at start and for `mailroom aliases`.
+// commit, then reload() after the commit (or writeNow() when the commit failed);
+// main.ts calls writeNow() at start and for `mailroom aliases`.
 // Serialised across processes by a transaction-level advisory lock; maps whose
-// content did not change are neither rewritten nor postmapped.
+// content did not change are neither rewritten nor postmapped. All three maps are
+// built under temporary names before any is renamed into place.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/index.js";
@@ -11,13 +13,12 @@ import type { Database, Tx } from "../db/client.js";
 import { MailroomError } from "../domain/errors.js";
 import type { Logger } from "../log.js";
 import type { MapsUpdater } from "./updater.js";
-import { MapFile, MapFileError, type WriteOutcome } from "./map-file.js";
+import { MapFile, MapFileError, type PreparedMap } from "./map-file.js";
 import { buildMaps, type ListRow } from "./map-text.js";
 import { createReloader, type Reloader } from "./reloader.js";
 
 export interface MapsDeps { db: Database; config: Config; log: Logger }
 export interface Maps extends MapsUpdater {
-  writeNow(): Promise<void>;
   /** Resolves once no reload is running or pending. */
   reloadIdle(): Promise<void>;
 }
@@ -38,7 +39,7 @@ export function createMaps(deps: MapsDeps): Maps {
   };
   const reloader: Reloader = createReloader(config.postfixReload, config.postfixConfigDir, log);
 
-  async function regenerate(tx: Tx): Promise<void> {
+  async function regenerate(tx: Tx): Promise<boolean> {
     const started = Date.now();
     try {
       // Held until the caller commits: the next writer (any process) then reads
@@ -54,14 +55,18 @@ export function createMaps(deps: MapsDeps): Maps {
         log.warn({ lists: maps.skipped.slice(0, 10).map((r) => `${r.listName}@${r.mailHost}`) }, "lists left out of the Postfix maps: name unusable as a map key");
       }
       await mkdir(dir, { recursive: true });
-      const outcomes: Record<string, WriteOutcome> = {};
-      for (const key of ["lmtp", "domains", "vmap"] as const) {
-        outcomes[key] = await files[key].write(maps[key]);
+      const prepared: Record<string, PreparedMap> = {};
+      try {
+        for (const key of ["lmtp", "domains", "vmap"] as const) prepared[key] = await files[key].prepare(maps[key]);
+        for (const p of Object.values(prepared)) await p.commit();
+      } catch (err) {
+        await Promise.all(Object.values(prepared).map((p) => p.discard()));
+        throw err;
       }
+      const outcomes = Object.fromEntries(Object.entries(prepared).map(([k, p]) => [k, p.outcome]));
       const changed = Object.values(outcomes).some((o) => o !== "unchanged");
       log.info({ lists: rows.length, ...outcomes, ms: Date.now() - started }, changed ? "postfix maps written" : "postfix maps unchanged");
-      // Before answering: a post right after the call must be routed by the new map.
-      if (changed) await reloader.request();
+      return changed;
     } catch (err) {
       if (err instanceof MapFileError || isFsError(err)) {
         log.error({ err: (err as Error).message, dir }, "postfix maps could not be written");
@@ -73,9 +78,12 @@ export function createMaps(deps: MapsDeps): Maps {
 
   return {
     regenerate,
+    // Outside any transaction: the reload takes up to 30 s.
+    reload: () => reloader.request(),
     async writeNow() {
       // Long timeout: a first full postmap of 100,000 lists takes seconds.
-      await deps.db.prisma.$transaction((tx) => regenerate(tx), { timeout: 300_000, maxWait: 60_000 });
+      const changed = await deps.db.prisma.$transaction((tx) => regenerate(tx), { timeout: 300_000, maxWait: 60_000 });
+      if (changed) await reloader.request();
     },
     reloadIdle: () => reloader.idle(),
   };

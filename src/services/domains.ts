@@ -1,10 +1,11 @@
 // Domains (Mailman's mail hosts): create, read, change the alias domain, delete with
-// their lists. Every change regenerates the Postfix maps and tells other processes
-// to drop cached list lookups, inside the same transaction. Called by api/domains.
+// their lists. A change that moves list addresses (alias domain, delete) regenerates
+// the Postfix maps and tells other processes to drop cached list lookups, inside the
+// same transaction; a new domain has no lists, so it does neither. Called by api/domains.
 import type { Domain } from "../generated/prisma/client.js";
 import { normaliseMailHost } from "../domain/address.js";
 import { conflict, invalid, notFound } from "../domain/errors.js";
-import { inTransaction, regenerateMaps } from "./transaction.js";
+import { inMapsTransaction, inTransaction } from "./transaction.js";
 import { notifyListsChanged } from "./notify.js";
 import type { ServiceDeps } from "./deps.js";
 
@@ -45,7 +46,8 @@ function aliasDomainOf(raw: string | null | undefined, mailHost: string): string
 /** Told after a commit that removed lists (so cached list objects are dropped at once). */
 export type ListsChanged = (listId: string) => void;
 
-export function createDomainService({ db, maps }: ServiceDeps, listsChanged: ListsChanged = () => {}) {
+export function createDomainService(deps: ServiceDeps, listsChanged: ListsChanged = () => {}) {
+  const { db } = deps;
   return {
     async create(input: NewDomain): Promise<DomainView> {
       const mailHost = normaliseMailHost(input.mailHost);
@@ -54,9 +56,8 @@ export function createDomainService({ db, maps }: ServiceDeps, listsChanged: Lis
         if (await tx.domain.findUnique({ where: { mailHost }, select: { id: true } })) {
           throw conflict(`domain ${mailHost} already exists`);
         }
+        // A domain without lists is in no Postfix map and changes no list lookup.
         const d = await tx.domain.create({ data: { mailHost, description: input.description ?? "", aliasDomain } });
-        await regenerateMaps(maps, tx);
-        await notifyListsChanged(tx, "*");
         return domainView(d);
       });
     },
@@ -75,7 +76,7 @@ export function createDomainService({ db, maps }: ServiceDeps, listsChanged: Lis
 
     async update(rawHost: string, patch: DomainPatch): Promise<DomainView> {
       const mailHost = hostOrNotFound(rawHost);
-      return inTransaction(db, async (tx) => {
+      return inMapsTransaction(deps, async (tx, regenerateMaps) => {
         const current = await tx.domain.findUnique({ where: { mailHost } });
         if (!current) throw notFound(`domain ${mailHost} does not exist`);
         const aliasDomain = patch.aliasDomain === undefined ? current.aliasDomain : aliasDomainOf(patch.aliasDomain, mailHost);
@@ -84,7 +85,7 @@ export function createDomainService({ db, maps }: ServiceDeps, listsChanged: Lis
           data: { description: patch.description ?? current.description, aliasDomain },
         });
         if (aliasDomain !== current.aliasDomain) {
-          await regenerateMaps(maps, tx);
+          await regenerateMaps();
           await notifyListsChanged(tx, "*");
         }
         return domainView(d);
@@ -94,11 +95,11 @@ export function createDomainService({ db, maps }: ServiceDeps, listsChanged: Lis
     /** Deletes the domain and, by cascade, its lists, members and held messages. */
     async remove(rawHost: string): Promise<void> {
       const mailHost = hostOrNotFound(rawHost);
-      await inTransaction(db, async (tx) => {
+      await inMapsTransaction(deps, async (tx, regenerateMaps) => {
         const current = await tx.domain.findUnique({ where: { mailHost }, select: { id: true } });
         if (!current) throw notFound(`domain ${mailHost} does not exist`);
         await tx.domain.delete({ where: { id: current.id } });
-        await regenerateMaps(maps, tx);
+        await regenerateMaps();
         await notifyListsChanged(tx, "*");
       });
       listsChanged("*");

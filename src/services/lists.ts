@@ -14,7 +14,7 @@ import { LISTS_CHANNEL, notifyListsChanged } from "./notify.js";
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from "./pagination.js";
 import { hashPassword } from "./password-hash.js";
 import { checkSettings, defaultDisplayName, listView, type ListSettingsInput, type ListView } from "./list-settings.js";
-import { inTransaction, regenerateMaps } from "./transaction.js";
+import { inMapsTransaction, inTransaction } from "./transaction.js";
 
 // A list name is the local part of the posting address; "+" would clash with VERP
 // and sub-address extensions, and the name is also the first label(s) of the list id.
@@ -53,7 +53,8 @@ async function settingsData(input: ListSettingsInput): Promise<Prisma.MailingLis
   return data;
 }
 
-export function createListService({ db, maps, log }: ServiceDeps) {
+export function createListService(deps: ServiceDeps) {
+  const { db, log } = deps;
   const cache = new ListViewCache();
   // Other processes' changes arrive as NOTIFY at their commit; until LISTEN is up the cache stays off.
   const caching = db.listen(LISTS_CHANNEL, (payload) => cache.invalidate(payload || "*")).then(
@@ -106,7 +107,7 @@ export function createListService({ db, maps, log }: ServiceDeps) {
       const listId = listIdOf(listName, mailHost);
       const displayName = settings.displayName ?? defaultDisplayName(listName);
       const data = await settingsData({ displayName, subjectPrefix: `[${displayName}] `, ...settings });
-      return inTransaction(db, async (tx) => {
+      return inMapsTransaction(deps, async (tx, regenerateMaps) => {
         const domain = await tx.domain.findUnique({ where: { mailHost }, select: { id: true } });
         if (!domain) throw invalid(`domain ${mailHost} does not exist; create it first with POST /domains`);
         if (await tx.mailingList.findUnique({ where: { listId }, select: { id: true } })) {
@@ -115,7 +116,7 @@ export function createListService({ db, maps, log }: ServiceDeps) {
         const row = await tx.mailingList.create({
           data: { ...(data as Prisma.MailingListUncheckedCreateInput), listName, mailHost, listId, domainId: domain.id },
         });
-        await regenerateMaps(maps, tx);
+        await regenerateMaps();
         await notifyListsChanged(tx, listId);
         return listView(row);
       });
@@ -178,10 +179,10 @@ export function createListService({ db, maps, log }: ServiceDeps) {
 
     /** Deletes the list with its members, held messages, requests and archive. */
     async remove(ref: string): Promise<void> {
-      const listId = await inTransaction(db, async (tx) => {
+      const listId = await inMapsTransaction(deps, async (tx, regenerateMaps) => {
         const current = await requireList(ref, tx);
         await tx.mailingList.delete({ where: { id: current.id } });
-        await regenerateMaps(maps, tx);
+        await regenerateMaps();
         await notifyListsChanged(tx, current.listId);
         return current.listId;
       });

@@ -139,6 +139,40 @@ test("a failing postmap: MailroomError maps-unavailable, the change rolls back, 
   assert.deepEqual(readdirSync(good.data).filter((f) => f.startsWith(".")), [], "no temporary files left");
 });
 
+test("a map failing after another was built renames none; a rolled-back change is undone by writeNow", async () => {
+  const good = setup();
+  const d = await t.db.prisma.domain.create({ data: { mailHost: "example.com" } });
+  await addList(t.db.prisma, d.id, "old", "example.com");
+  await good.maps.writeNow();
+  const before = readFileSync(join(good.data, "postfix_lmtp"), "utf8");
+  // postmap that fails for postfix_domains only: postfix_lmtp is built first and fine.
+  const script = join(good.varDir, "postmap-fails-domains");
+  writeFileSync(script, `#!/bin/sh\ncase "$*" in *postfix_domains*) exit 1;; esac\nexec postmap "$@"\n`, { mode: 0o755 });
+  const bad = createMaps({
+    db: t.db, log,
+    config: loadConfig({ MAILROOM_VAR_DIR: good.varDir, MAILROOM_POSTMAP: script, MAILROOM_POSTFIX_CONFIG_DIR: postfixConf, MAILROOM_POSTFIX_RELOAD: "off", MAILROOM_TRANSPORT_HOST: "127.0.0.1", MAILROOM_TRANSPORT_PORT: "8024" }),
+  });
+  await assert.rejects(t.db.prisma.$transaction(async (tx) => {
+    const e = await addDomain(tx, "example.net");
+    await addList(tx, e.id, "new", "example.net");
+    await bad.regenerate(tx);
+  }), (err: unknown) => err instanceof MailroomError && /postfix_domains/.test(err.message));
+  assert.equal(readFileSync(join(good.data, "postfix_lmtp"), "utf8"), before, "postfix_lmtp not renamed");
+  assert.equal(query(good.data, "postfix_lmtp", "new@example.net"), null);
+  assert.deepEqual(readdirSync(good.data).filter((f) => f.startsWith(".")), [], "no temporary files left");
+
+  // All maps written, then the transaction fails: writeNow puts them back to the committed state.
+  await assert.rejects(t.db.prisma.$transaction(async (tx) => {
+    await tx.mailingList.delete({ where: { listId: "old.example.com" } });
+    assert.equal(await good.maps.regenerate(tx), true);
+    throw new Error("commit failed");
+  }));
+  assert.equal(query(good.data, "postfix_lmtp", "old@example.com"), null, "the map ran ahead of the database");
+  await good.maps.writeNow();
+  assert.ok(query(good.data, "postfix_lmtp", "old@example.com"));
+  assert.equal(readFileSync(join(good.data, "postfix_lmtp"), "utf8"), before);
+});
+
 test("an unwritable data directory is a maps-unavailable error, not a crash", async () => {
   const { maps, varDir } = setup();
   writeFileSync(join(varDir, "data"), "not a directory");

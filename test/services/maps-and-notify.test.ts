@@ -13,10 +13,15 @@ function fakeMaps() {
   const fake = {
     fail: null as null | Error,
     seen: [] as string[][],
+    rewrites: 0,
+    reloads: 0,
     async regenerate(tx: Tx) {
       fake.seen.push((await tx.mailingList.findMany({ orderBy: { listId: "asc" } })).map((l) => l.listId));
       if (fake.fail) throw fake.fail;
+      return true;
     },
+    async reload() { fake.reloads++; },
+    async writeNow() { fake.rewrites++; },
   };
   return fake;
 }
@@ -36,7 +41,6 @@ test("maps and notifications", async (t) => {
     assert.equal((await call("POST", "/lists", { address: "one@example.com" })).status, 201);
     assert.deepEqual(maps.seen.at(-1), ["one.example.com"]);
     await waitFor("one.example.com");
-    await waitFor("*");
   });
 
   await t.test("a maps failure answers 503 naming the cause and rolls the list back", async () => {
@@ -49,19 +53,43 @@ test("maps and notifications", async (t) => {
     assert.equal((await call("GET", "/lists/two.example.com")).status, 404);
   });
 
-  await t.test("an unexpected error from the maps is a 503 too, and deletes are rolled back", async () => {
-    maps.fail = new Error("disk full");
+  await t.test("deletes are rolled back too, and the maps rewritten from the committed state", async () => {
+    maps.fail = new MailroomError("maps-unavailable", "postmap failed: disk full");
+    const rewrites = maps.rewrites;
     const del = await call("DELETE", "/lists/one.example.com");
     assert.equal(del.status, 503);
     assert.match(del.body.detail, /disk full/);
+    assert.equal(maps.rewrites, rewrites + 1, "maps rewritten after the rollback");
     assert.equal((await call("GET", "/lists/one.example.com")).status, 200);
     assert.equal((await call("DELETE", "/domains/example.com")).status, 503);
     assert.equal((await call("GET", "/domains/example.com")).status, 200);
-    assert.equal((await call("POST", "/domains", { mailHost: "example.net" })).status, 503);
-    assert.equal((await call("GET", "/domains/example.net")).status, 404);
     assert.equal((await call("PATCH", "/domains/example.com", { aliasDomain: "alias.example.org" })).status, 503);
     assert.equal((await call("GET", "/domains/example.com")).body.aliasDomain, null);
     maps.fail = null;
+  });
+
+  await t.test("an error that is not the maps' own is not a 503 (and still rolls back)", async () => {
+    maps.fail = new Error("relation does not exist");
+    const r = await call("POST", "/lists", { address: "four@example.com" });
+    assert.equal(r.status, 500);
+    assert.doesNotMatch(JSON.stringify(r.body), /relation does not exist/);
+    assert.equal((await call("GET", "/lists/four.example.com")).status, 404);
+    maps.fail = null;
+  });
+
+  await t.test("creating a domain touches neither the maps nor the list caches", async () => {
+    const seen = maps.seen.length;
+    notes.length = 0;
+    assert.equal((await call("POST", "/domains", { mailHost: "example.net" })).status, 201);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(maps.seen.length, seen);
+    assert.ok(!notes.includes("*"), `no NOTIFY * (got ${JSON.stringify(notes)})`);
+  });
+
+  await t.test("Postfix is reloaded after the commit, not inside the transaction", async () => {
+    const reloads = maps.reloads;
+    assert.equal((await call("POST", "/lists", { address: "five@example.com" })).status, 201);
+    assert.equal(maps.reloads, reloads + 1);
   });
 
   await t.test("a patch notifies; deleting regenerates without the list", async () => {
@@ -69,11 +97,11 @@ test("maps and notifications", async (t) => {
     assert.equal((await call("PATCH", "/lists/one.example.com", { emergency: true })).status, 200);
     await waitFor("one.example.com");
     assert.equal((await call("DELETE", "/lists/one.example.com")).status, 204);
-    assert.deepEqual(maps.seen.at(-1), []);
+    assert.deepEqual(maps.seen.at(-1), ["five.example.com"]);
   });
 
   await t.test("no NOTIFY escapes a rolled-back change", async () => {
-    maps.fail = new Error("nope");
+    maps.fail = new MailroomError("maps-unavailable", "nope");
     assert.equal((await call("POST", "/lists", { address: "three@example.com" })).status, 503);
     await new Promise((r) => setTimeout(r, 100));
     assert.ok(!notes.includes("three.example.com"), `no NOTIFY for the rolled-back list (got ${JSON.stringify(notes)})`);
