@@ -1,12 +1,14 @@
 // The text of the `help` reply, naming the list's own addresses. Pure; called by the
 // command handler.
 
+import { postingAddress, subaddressOf, type Subaddress } from "../domain/list-address.js";
+
 export interface HelpList { displayName: string; listName: string; mailHost: string }
 
 export function helpText(list: HelpList): string {
-  const at = (sub: string) => `${list.listName}-${sub}@${list.mailHost}`;
+  const at = (sub: Subaddress) => subaddressOf(list.listName, list.mailHost, sub);
   return [
-    `Help for the ${list.displayName} mailing list (${list.listName}@${list.mailHost}).`,
+    `Help for the ${list.displayName} mailing list (${postingAddress(list)}).`,
     "",
     `Send commands in the Subject or the body of a message to ${at("request")}`,
     "(one per line; a line with `end` stops reading):",

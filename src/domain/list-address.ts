@@ -17,6 +17,11 @@ export const SUBADDRESSES = {
 export type Subaddress = keyof typeof SUBADDRESSES;
 export type QueueForRecipient = "list" | (typeof SUBADDRESSES)[Subaddress];
 
+/** The list's posting address, `name@mailhost`. */
+export function postingAddress(list: { listName: string; mailHost: string }): string {
+  return `${list.listName}@${list.mailHost}`;
+}
+
 /** RFC 2919 list id: `name.mailhost`. */
 export function listIdOf(listName: string, mailHost: string): string {
   return `${listName}.${mailHost}`;

@@ -11,7 +11,7 @@ import type { BounceReport } from "../domain/bounce-report.js";
 import { parseAddress } from "../domain/address.js";
 import { subaddressOf } from "../domain/list-address.js";
 import type { ServiceDeps } from "./deps.js";
-import { administrators, forwardToAdministrators, queueNotice, type NoticeList } from "./notices.js";
+import { administrators, forwardToAdministrators, noticeList, queueNotice } from "./notices.js";
 import { inTransaction } from "./transaction.js";
 
 export interface BounceServiceOptions { now?: () => Date }
@@ -23,7 +23,6 @@ export interface RecordResult {
   unknown: string[];
 }
 
-const noticeList = (l: MailingList): NoticeList => ({ listId: l.listId, listName: l.listName, mailHost: l.mailHost, displayName: l.displayName });
 const DAY_MS = 24 * 3600 * 1000;
 const sameUtcDay = (a: Date, b: Date) => Math.floor(a.getTime() / DAY_MS) === Math.floor(b.getTime() / DAY_MS);
 

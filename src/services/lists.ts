@@ -53,9 +53,24 @@ async function settingsData(input: ListSettingsInput): Promise<Prisma.MailingLis
   return data;
 }
 
+/** The list row for a `{list}` reference, or 404; `client` may be a transaction. The one lookup every service uses. */
+export async function requireList(client: Tx, ref: string): Promise<MailingList> {
+  const listId = listIdFromRef(ref);
+  // Raw SQL: same row, a fraction of findUnique's cost on this wide table (see get()).
+  const row = listId ? (await client.$queryRaw<MailingList[]>`SELECT * FROM "MailingList" WHERE "listId" = ${listId}`)[0] : null;
+  if (!row) throw notFound(`list ${ref} does not exist`);
+  return row;
+}
+
 export function createListService(deps: ServiceDeps) {
   const { db, log } = deps;
   const cache = new ListViewCache();
+  /** Told synchronously after this process commits a list change (the LMTP recipient cache). */
+  const subscribers = new Set<(listId: string) => void>();
+  function changed(listId: string): void {
+    cache.invalidate(listId);
+    for (const cb of subscribers) cb(listId);
+  }
   // Other processes' changes arrive as NOTIFY at their commit; until LISTEN is up the cache stays off.
   const caching = db.listen(LISTS_CHANNEL, (payload) => cache.invalidate(payload || "*")).then(
     () => (cache.live = true),
@@ -66,13 +81,7 @@ export function createListService(deps: ServiceDeps) {
   );
 
   /** The list row for a `{list}` reference, or 404. Works on `tx` inside a transaction. */
-  async function requireList(ref: string, client: Tx = db.prisma): Promise<MailingList> {
-    const listId = listIdFromRef(ref);
-    // Raw SQL: same row, a fraction of findUnique's cost on this wide table (see get()).
-    const row = listId ? (await client.$queryRaw<MailingList[]>`SELECT * FROM "MailingList" WHERE "listId" = ${listId}`)[0] : null;
-    if (!row) throw notFound(`list ${ref} does not exist`);
-    return row;
-  }
+  const requireListHere = (ref: string, client: Tx = db.prisma) => requireList(client, ref);
 
   async function cachedList(listId: string): Promise<CachedList | undefined> {
     const cached = cache.get(listId);
@@ -91,7 +100,7 @@ export function createListService(deps: ServiceDeps) {
   }
 
   return {
-    requireList,
+    requireList: requireListHere,
     /** Resolves true once list objects are cached (LISTEN is up), false if they never will be. */
     caching,
 
@@ -107,7 +116,7 @@ export function createListService(deps: ServiceDeps) {
       const listId = listIdOf(listName, mailHost);
       const displayName = settings.displayName ?? defaultDisplayName(listName);
       const data = await settingsData({ displayName, subjectPrefix: `[${displayName}] `, ...settings });
-      return inMapsTransaction(deps, async (tx, regenerateMaps) => {
+      const view = await inMapsTransaction(deps, async (tx, regenerateMaps) => {
         const domain = await tx.domain.findUnique({ where: { mailHost }, select: { id: true } });
         if (!domain) throw invalid(`domain ${mailHost} does not exist; create it first with POST /domains`);
         if (await tx.mailingList.findUnique({ where: { listId }, select: { id: true } })) {
@@ -120,6 +129,9 @@ export function createListService(deps: ServiceDeps) {
         await notifyListsChanged(tx, listId);
         return listView(row);
       });
+      // A new name changes what neighbouring names mean ("a-request" next to "a").
+      changed(listId);
+      return view;
     },
 
     /**
@@ -149,9 +161,16 @@ export function createListService(deps: ServiceDeps) {
       return { id: entry.id, listId: entry.view.listId };
     },
 
-    /** Forget cached list objects after a change this process committed ("*": all). */
-    changed(listId: string): void {
-      cache.invalidate(listId);
+    /** Forget cached list objects after a change this process committed ("*": all), here and in every subscriber. */
+    changed,
+
+    /**
+     * Calls `cb` (list id or "*") at once after this process commits a list change,
+     * before the call that made it returns; other processes' changes arrive by NOTIFY.
+     */
+    onChanged(cb: (listId: string) => void): () => void {
+      subscribers.add(cb);
+      return () => { subscribers.delete(cb); };
     },
 
     async list(query: ListQuery): Promise<Page<ListView>> {
@@ -168,25 +187,25 @@ export function createListService(deps: ServiceDeps) {
     async update(ref: string, patch: ListSettingsInput): Promise<ListView> {
       const data = await settingsData(patch);
       const view = await inTransaction(db, async (tx) => {
-        const current = await requireList(ref, tx);
+        const current = await requireList(tx, ref);
         const row = await tx.mailingList.update({ where: { id: current.id }, data });
         await notifyListsChanged(tx, row.listId);
         return listView(row);
       });
-      cache.invalidate(view.listId);
+      changed(view.listId);
       return view;
     },
 
     /** Deletes the list with its members, held messages, requests and archive. */
     async remove(ref: string): Promise<void> {
       const listId = await inMapsTransaction(deps, async (tx, regenerateMaps) => {
-        const current = await requireList(ref, tx);
+        const current = await requireList(tx, ref);
         await tx.mailingList.delete({ where: { id: current.id } });
         await regenerateMaps();
         await notifyListsChanged(tx, current.listId);
         return current.listId;
       });
-      cache.invalidate(listId);
+      changed(listId);
     },
   };
 }

@@ -12,6 +12,9 @@ import { enqueue } from "../queue/jobs.js";
 
 export interface NoticeList { listId: string; listName: string; mailHost: string; displayName: string }
 
+/** The fields of a list row a notice needs. */
+export const noticeList = (l: NoticeList): NoticeList => ({ listId: l.listId, listName: l.listName, mailHost: l.mailHost, displayName: l.displayName });
+
 export interface Notice {
   list: NoticeList;
   to: string[];

@@ -9,10 +9,10 @@ import type { MailingList, SubscriptionRequest } from "../generated/prisma/clien
 import type { Tx } from "../db/client.js";
 import { parseAddress, requireAddress } from "../domain/address.js";
 import { invalid, notFound } from "../domain/errors.js";
-import { subaddressOf } from "../domain/list-address.js";
+import { postingAddress, subaddressOf } from "../domain/list-address.js";
 import type { ServiceDeps } from "./deps.js";
-import { listIdFromRef } from "./lists.js";
-import { administrators, queueNotice, type NoticeList } from "./notices.js";
+import { requireList } from "./lists.js";
+import { administrators, noticeList, queueNotice } from "./notices.js";
 import { inTransaction } from "./transaction.js";
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from "./pagination.js";
 
@@ -49,8 +49,6 @@ export interface SubscriptionOptions {
   now?: () => Date;
 }
 
-const noticeList = (l: MailingList): NoticeList => ({ listId: l.listId, listName: l.listName, mailHost: l.mailHost, displayName: l.displayName });
-const postingAddress = (l: MailingList) => `${l.listName}@${l.mailHost}`;
 
 export function requestView(r: SubscriptionRequest, listId: string): RequestView {
   return {
@@ -63,12 +61,6 @@ export function createSubscriptionService({ db }: ServiceDeps, opts: Subscriptio
   const lifetime = opts.requestLifetimeMs ?? DEFAULT_REQUEST_LIFETIME_MS;
   const now = opts.now ?? (() => new Date());
 
-  async function requireList(tx: Tx, ref: string): Promise<MailingList> {
-    const listId = listIdFromRef(ref);
-    const list = listId ? await tx.mailingList.findUnique({ where: { listId } }) : null;
-    if (!list) throw notFound(`list ${ref} does not exist`);
-    return list;
-  }
 
   async function isMember(tx: Tx, list: MailingList, key: string): Promise<boolean> {
     return !!(await tx.member.findUnique({ where: { listId_role_addressKey: { listId: list.id, role: "member", addressKey: key } }, select: { id: true } }));

@@ -2,7 +2,8 @@
 // carries the moderator password; receipt requests would make every member's
 // client mail the poster. On an anonymous list the poster's identity goes too.
 import { formatMailbox } from "../../domain/raw-message.js";
-import { postingAddress, type Handler } from "./handler.js";
+import { postingAddress } from "../../domain/list-address.js";
+import type { Handler } from "./handler.js";
 
 const ALWAYS = [
   "Approved", "Approve", "X-Approved", "X-Approve", "Urgent",

@@ -2,7 +2,8 @@
 // prefix (once, moved in front of "Re:" rather than stacked), Reply-To munging,
 // X-BeenThere (what the loop rule looks for) and Precedence: list.
 import { formatMailbox } from "../../domain/raw-message.js";
-import { postingAddress, type Handler, type Post } from "./handler.js";
+import { postingAddress } from "../../domain/list-address.js";
+import type { Handler, Post } from "./handler.js";
 
 // Mailman's reply markers (RE, AW, SV, VS, optionally counted: "Re[2]:").
 const REPLY = /^((re|aw|sv|vs)(\[\d+\])?\s*:\s*)+/i;

@@ -4,7 +4,8 @@
 // original From goes to Reply-To (or Cc when replies already go to the list).
 // wrap_message: the original travels untouched as a message/rfc822 attachment.
 import { formatMailbox, RawMessage, type Mailbox } from "../../domain/raw-message.js";
-import { postingAddress, type Handler, type Post } from "./handler.js";
+import { postingAddress } from "../../domain/list-address.js";
+import type { Handler, Post } from "./handler.js";
 
 const KEEP_ON_WRAP = ["To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To", "References", "Reply-To"];
 

@@ -22,6 +22,3 @@ export interface Handler {
   process(post: Post): void;
 }
 
-export function postingAddress(list: MailingList): string {
-  return `${list.listName}@${list.mailHost}`;
-}

@@ -3,7 +3,8 @@
 // from an upstream list are replaced. The https one-click List-Unsubscribe (RFC 8058)
 // is per member, so delivery adds it.
 import { formatMailbox } from "../../domain/raw-message.js";
-import { postingAddress, type Handler } from "./handler.js";
+import { postingAddress, subaddressOf, type Subaddress } from "../../domain/list-address.js";
+import type { Handler } from "./handler.js";
 
 const LIST_HEADERS = ["List-Help", "List-Post", "List-Subscribe", "List-Unsubscribe", "List-Unsubscribe-Post", "List-Owner", "List-Archive", "Archived-At"];
 
@@ -15,7 +16,7 @@ const handler: Handler = {
     msg.append("List-Id", formatMailbox(list.displayName, list.listId));
     if (!list.includeRfc2369Headers) return;
     for (const h of LIST_HEADERS) msg.remove(h);
-    const at = (sub: string) => `${list.listName}-${sub}@${list.mailHost}`;
+    const at = (sub: Subaddress) => subaddressOf(list.listName, list.mailHost, sub);
     msg.append("List-Help", `<mailto:${at("request")}?subject=help>`);
     msg.append("List-Owner", `<mailto:${at("owner")}>`);
     msg.append("List-Post", list.allowListPosts ? `<mailto:${postingAddress(list)}>` : "NO");

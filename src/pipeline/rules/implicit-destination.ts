@@ -2,7 +2,8 @@
 // a post that names neither the list nor one of its acceptable aliases in To/Cc
 // (a Bcc, or a forward from another list) is held. Aliases starting with "^" are
 // regular expressions, as in Mailman.
-import { destinations, hit, MISS, postingAddress, type Rule } from "./rule.js";
+import { postingAddress } from "../../domain/list-address.js";
+import { destinations, hit, MISS, type Rule } from "./rule.js";
 
 const rule: Rule = {
   name: "implicit-dest",

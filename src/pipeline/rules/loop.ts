@@ -1,6 +1,7 @@
 // loop (Mailman rules/loop.py): a post that already went through this list carries
 // our X-BeenThere header; sending it again would loop, so it is discarded.
-import { hit, MISS, postingAddress, type Rule } from "./rule.js";
+import { postingAddress } from "../../domain/list-address.js";
+import { hit, MISS, type Rule } from "./rule.js";
 
 const rule: Rule = {
   name: "loop",

@@ -41,6 +41,3 @@ export function destinations(msg: RawMessage): string[] {
   return ["To", "Cc", "Resent-To", "Resent-Cc"].flatMap((h) => msg.addresses(h).map((a) => a.address.toLowerCase()));
 }
 
-export function postingAddress(list: MailingList): string {
-  return `${list.listName}@${list.mailHost}`;
-}
