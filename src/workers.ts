@@ -31,5 +31,13 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   if (deps.config.workers === 0) return { stop: async () => {} };
   const released = await releaseDeadWorkers(deps.db);
   if (released) deps.log.info({ released }, "jobs of a dead process released");
-  return startRunner({ db: deps.db, log: deps.log, handlers: handlers(deps), leaseSeconds: deps.config.jobLeaseSeconds });
+  const hs = handlers(deps);
+  const runner = await startRunner({ db: deps.db, log: deps.log, handlers: hs, leaseSeconds: deps.config.jobLeaseSeconds });
+  return {
+    async stop() {
+      await runner.stop();
+      // Handlers that hold a timer or connections (the bounce sweep, delivery's SMTP pool).
+      for (const h of hs as (JobHandler & { close?: () => void })[]) h.close?.();
+    },
+  };
 }

@@ -22,13 +22,14 @@ export interface BounceHandlerDeps {
 
 interface JobData { extension?: string | null }
 
-export function createBounceHandler(deps: BounceHandlerDeps): JobHandler & { bounces: BounceService } {
+export function createBounceHandler(deps: BounceHandlerDeps): JobHandler & { bounces: BounceService; close(): void } {
   const bounces = createBounceService(deps.services);
   const interval = deps.sweepIntervalMs ?? 30_000;
+  let timer: NodeJS.Timeout | null = null;
   if (interval > 0) {
-    // The runner has no periodic hook; an unref'd timer does not keep the process alive,
-    // and a sweep failing while the database closes at shutdown is harmless.
-    setInterval(() => {
+    // The runner has no periodic hook; an unref'd timer does not keep the process alive.
+    // close() (called by workers.ts once the runner has stopped) clears it.
+    timer = setInterval(() => {
       bounces.sweep().catch((err) => deps.log.debug({ err: (err as Error).message }, "bounce sweep failed"));
     }, interval).unref();
   }
@@ -38,6 +39,11 @@ export function createBounceHandler(deps: BounceHandlerDeps): JobHandler & { bou
     concurrency: 1,
     maxAttempts: 5,
     bounces,
+    /** Stops the periodic sweep. */
+    close() {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
     async handle(job: Job, ctx) {
       const list = job.listId ? await deps.db.prisma.mailingList.findUnique({ where: { listId: job.listId } }) : null;
       const msg = job.messageId ? await deps.db.prisma.message.findUnique({ where: { id: job.messageId } }) : null;

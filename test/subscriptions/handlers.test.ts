@@ -132,3 +132,16 @@ test("a temporary bounce is recorded but does not count", async () => {
   assert.equal(m?.bounceScore, 0);
   assert.equal((await t.db.prisma.bounceEvent.findFirst())?.kind, "temporary");
 });
+
+test("the bounce sweep timer stops when the handler is closed", async () => {
+  const { deps } = await setUp(t.db);
+  const handler = createBounceHandler({ db: t.db, log, services: deps, sweepIntervalMs: 5 });
+  let sweeps = 0;
+  handler.bounces.sweep = async () => { sweeps++; };
+  await new Promise((r) => setTimeout(r, 40));
+  assert.ok(sweeps > 0, "the timer runs");
+  handler.close();
+  const before = sweeps;
+  await new Promise((r) => setTimeout(r, 40));
+  assert.equal(sweeps, before, "no sweep after close");
+});
