@@ -18,7 +18,7 @@ export interface LmtpServer { listen(host: string, port: number): Promise<number
 
 export function createLmtpServer(deps: LmtpDeps): LmtpServer {
   const { db, config, log } = deps;
-  const resolver = createRecipientResolver(db, log);
+  const resolver = createRecipientResolver(db, log, deps.services.lists.onChanged);
   const store = createIncomingStore(db);
   const decisions: Decisions = new WeakMap();
   /** DATA being stored, by session id: close() waits for these. */

@@ -43,7 +43,7 @@ function aliasDomainOf(raw: string | null | undefined, mailHost: string): string
   return host;
 }
 
-/** Told after a commit that removed lists (so cached list objects are dropped at once). */
+/** Told after a commit that removed lists or moved their addresses (so cached lookups are dropped at once). */
 export type ListsChanged = (listId: string) => void;
 
 export function createDomainService(deps: ServiceDeps, listsChanged: ListsChanged = () => {}) {
@@ -76,7 +76,7 @@ export function createDomainService(deps: ServiceDeps, listsChanged: ListsChange
 
     async update(rawHost: string, patch: DomainPatch): Promise<DomainView> {
       const mailHost = hostOrNotFound(rawHost);
-      return inMapsTransaction(deps, async (tx, regenerateMaps) => {
+      const { view, moved } = await inMapsTransaction(deps, async (tx, regenerateMaps) => {
         const current = await tx.domain.findUnique({ where: { mailHost } });
         if (!current) throw notFound(`domain ${mailHost} does not exist`);
         const aliasDomain = patch.aliasDomain === undefined ? current.aliasDomain : aliasDomainOf(patch.aliasDomain, mailHost);
@@ -84,12 +84,16 @@ export function createDomainService(deps: ServiceDeps, listsChanged: ListsChange
           where: { id: current.id },
           data: { description: patch.description ?? current.description, aliasDomain },
         });
-        if (aliasDomain !== current.aliasDomain) {
+        const moved = aliasDomain !== current.aliasDomain;
+        if (moved) {
           await regenerateMaps();
           await notifyListsChanged(tx, "*");
         }
-        return domainView(d);
+        return { view: domainView(d), moved };
       });
+      // The lists now answer at other addresses.
+      if (moved) listsChanged("*");
+      return view;
     },
 
     /** Deletes the domain and, by cascade, its lists, members and held messages. */

@@ -1,8 +1,10 @@
 // Decides an LMTP RCPT: which list, which sub-address, which queue. Called by the
-// LMTP server for every RCPT TO. Answers come from a cache kept correct through the
-// database: every list create/patch/delete NOTIFYs "mailroom_lists" (list id or
-// "*"), in this process or any other on the same database, and the cache drops
-// what it names. A recipient the cache does not know is always looked up.
+// LMTP server for every RCPT TO. Answers come from a cache kept correct two ways:
+// a change committed by this process drops what it names synchronously (the list
+// service's onChanged, before the REST call answers); a change committed by another
+// process on the same database arrives as NOTIFY "mailroom_lists" (list id or "*"),
+// a few milliseconds after its commit (docs/lmtp.md). A recipient the cache does not
+// know is always looked up.
 import type { Database } from "../db/client.js";
 import type { Logger } from "../log.js";
 import {
@@ -35,12 +37,16 @@ const NONE = null;
 /** Cache entries beyond this drop the whole cache (100,000 lists × 2 keys fit). */
 const MAX_ENTRIES = 500_000;
 
-export function createRecipientResolver(db: Database, log: Logger): RecipientResolver {
+/** Subscribes to this process's committed list changes; returns the unsubscribe. */
+export type OnListsChanged = (cb: (listId: string) => void) => () => void;
+
+export function createRecipientResolver(db: Database, log: Logger, onListsChanged?: OnListsChanged): RecipientResolver {
   // key "listname@host" (lower case, host as received: a list's own host or an alias domain)
   const cache = new Map<string, ListRef | typeof NONE>();
   // Bumped on every invalidation, so a lookup that raced with one does not cache stale rows.
   let generation = 0;
   let unlisten: (() => Promise<void>) | null = null;
+  let unsubscribe: (() => void) | null = null;
 
   function invalidate(payload: string) {
     generation++;
@@ -80,6 +86,7 @@ export function createRecipientResolver(db: Database, log: Logger): RecipientRes
 
   return {
     async start() {
+      unsubscribe = onListsChanged?.(invalidate) ?? null;
       unlisten = await db.listen(LISTS_CHANNEL, invalidate);
     },
     async resolve(address) {
@@ -105,6 +112,8 @@ export function createRecipientResolver(db: Database, log: Logger): RecipientRes
       };
     },
     async stop() {
+      unsubscribe?.();
+      unsubscribe = null;
       const un = unlisten;
       unlisten = null;
       // A database that is already gone has nothing left to unlisten from.

@@ -1,0 +1,28 @@
+// The RCPT cache (src/services/recipients.ts) forgets a list this process deleted or
+// moved before the REST call answers, without waiting for the NOTIFY.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createLogger } from "../../src/log.js";
+import { createRecipientResolver } from "../../src/services/recipients.js";
+import { build } from "../helpers/app.js";
+
+test("a list deleted or moved by this process is forgotten at once", async (t) => {
+  const { services, testDb } = await build(t);
+  // NOTIFY is asynchronous and may come late: this resolver never gets one.
+  const noNotify = { ...testDb.db, listen: async () => async () => {} };
+  const resolver = createRecipientResolver(noNotify, createLogger("silent"), services.lists.onChanged);
+  await resolver.start();
+  t.after(() => resolver.stop());
+
+  await services.domains.create({ mailHost: "example.com" });
+  await services.lists.create({ address: "mylist@example.com" });
+  assert.equal((await resolver.resolve("mylist@example.com"))?.listId, "mylist.example.com");
+  await services.lists.remove("mylist.example.com");
+  assert.equal(await resolver.resolve("mylist@example.com"), null, "no 250 right after DELETE");
+
+  await services.lists.create({ address: "other@example.com" });
+  await services.domains.update("example.com", { aliasDomain: "alias.example.org" });
+  assert.equal((await resolver.resolve("other@alias.example.org"))?.listId, "other.example.com");
+  await services.domains.update("example.com", { aliasDomain: null });
+  assert.equal(await resolver.resolve("other@alias.example.org"), null, "no 250 at the old alias domain");
+});
