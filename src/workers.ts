@@ -6,6 +6,7 @@ import type { Logger } from "./log.js";
 import type { Services } from "./services/index.js";
 import { releaseDeadWorkers } from "./queue/jobs.js";
 import { startRunner, type JobHandler } from "./queue/runner.js";
+import { startJanitor } from "./queue/janitor.js";
 import { createDeliveryHandler } from "./delivery/handler.js";
 import { ensureSecret } from "./secret.js";
 import { createDnsDmarcResolver } from "./pipeline/dmarc.js";
@@ -33,9 +34,10 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   if (released) deps.log.info({ released }, "jobs of a dead process released");
   const hs = handlers(deps);
   const runner = await startRunner({ db: deps.db, log: deps.log, handlers: hs, leaseSeconds: deps.config.jobLeaseSeconds });
+  const janitor = startJanitor({ db: deps.db, log: deps.log, retentionSeconds: deps.config.jobRetentionSeconds });
   return {
     async stop() {
-      await runner.stop();
+      await Promise.all([runner.stop(), janitor.stop()]);
       // Handlers that hold a timer or connections (the bounce sweep, delivery's SMTP pool).
       for (const h of hs as (JobHandler & { close?: () => void })[]) h.close?.();
     },

@@ -56,6 +56,8 @@ export interface Config {
   workers: number;
   /** Seconds a claimed job stays locked without a heartbeat before another worker may take it over. */
   jobLeaseSeconds: number;
+  /** Done jobs, and messages nothing refers to, are deleted this long after. */
+  jobRetentionSeconds: number;
   /** pino level. */
   logLevel: string;
 }
@@ -143,6 +145,7 @@ export function loadConfig(env: Env, defaults: Defaults = { postmapFound: false,
     secret: env.MAILROOM_SECRET?.trim() || null,
     workers: int(env, "MAILROOM_WORKERS", 2, 0, 64),
     jobLeaseSeconds: int(env, "MAILROOM_JOB_LEASE", 60, 1),
+    jobRetentionSeconds: int(env, "MAILROOM_JOB_RETENTION", 7 * 86_400, 60),
     logLevel: str(env, "MAILROOM_LOG_LEVEL", "info"),
   };
   return deepFreeze(config);
