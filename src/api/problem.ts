@@ -4,6 +4,7 @@
 // whose text is logged but never shown. Registered by app.ts.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { MailroomError, type ErrorCode } from "../domain/errors.js";
+import { sqlStateOf } from "../db/sql-state.js";
 
 export interface ProblemDocument {
   type: string;
@@ -45,11 +46,6 @@ const unreachable = () => problem(503, "the database is not reachable", "databas
 // Socket errors from pg, and PostgreSQL's "admin shutdown"/"cannot connect now" classes.
 const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EPIPE", "57P01", "57P02", "57P03"]);
 
-/** The PostgreSQL SQLSTATE behind a failed raw query, as the driver adapter reports it. */
-function sqlState(err: { meta?: Record<string, unknown> }): string | undefined {
-  const adapter = err.meta?.driverAdapterError as { cause?: { originalCode?: string } } | undefined;
-  return adapter?.cause?.originalCode;
-}
 
 function databaseProblem(err: { code?: unknown; meta?: Record<string, unknown>; message: string }): ProblemDocument | null {
   switch (err.code) {
@@ -59,8 +55,8 @@ function databaseProblem(err: { code?: unknown; meta?: Record<string, unknown>; 
     case "P2003": return problem(404, "a resource it refers to does not exist (any more)", "not-found");
     case "P1001": case "P1002": case "P1017": case "P2024": return unreachable();
     case "P2010": // a raw query failed: look at why
-      if (sqlState(err) === "23505") return problem(409, "a resource with the same unique key already exists", "conflict");
-      if (sqlState(err) === "23503") return problem(404, "a resource it refers to does not exist (any more)", "not-found");
+      if (sqlStateOf(err) === "23505") return problem(409, "a resource with the same unique key already exists", "conflict");
+      if (sqlStateOf(err) === "23503") return problem(404, "a resource it refers to does not exist (any more)", "not-found");
       if (/can't reach database server|connection (terminated|refused|closed)/i.test(err.message)) return unreachable();
       return null;
   }

@@ -4,6 +4,7 @@
 // does x@mailHost rewrite to for an aliased domain. Used by socketmap.ts.
 import type { Database } from "../db/client.js";
 import { recipientCandidates } from "../domain/list-address.js";
+import { listsAtHost } from "../db/list-lookup.js";
 
 export interface ListLookup {
   /** The list whose address this is, with the domain the address used; null if none. */
@@ -19,16 +20,11 @@ export function createListLookup(db: Database): ListLookup {
       if (!candidates.length) return null;
       const host = candidates[0]!.mailHost;
       const names = candidates.map((c) => c.listName);
-      const rows = await db.prisma.$queryRawUnsafe<{ listName: string; mailHost: string; aliasDomain: string | null }[]>(
-        `SELECT l."listName", l."mailHost", d."aliasDomain"
-           FROM "MailingList" l JOIN "Domain" d ON d.id = l."domainId"
-          WHERE l."listName" = ANY($1::text[]) AND (l."mailHost" = $2 OR d."aliasDomain" = $2)`,
-        names, host,
-      );
+      const rows = await listsAtHost(db, names, host);
       // Posting address first: a list named "a-request" wins over list "a"'s -request.
       for (const c of candidates) {
         const row = rows.find((r) => r.listName === c.listName);
-        if (row) return { ...row, viaAlias: row.mailHost !== host };
+        if (row) return { listName: row.listName, mailHost: row.mailHost, aliasDomain: row.aliasDomain, viaAlias: row.mailHost !== host };
       }
       return null;
     },

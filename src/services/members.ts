@@ -5,6 +5,7 @@
 import { Prisma, type Member, type Role } from "../generated/prisma/client.js";
 import { parseAddress, requireAddress } from "../domain/address.js";
 import { conflict, notFound } from "../domain/errors.js";
+import { sqlStateOf } from "../db/sql-state.js";
 import type { ServiceDeps } from "./deps.js";
 import type { ListService } from "./lists.js";
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from "./pagination.js";
@@ -56,8 +57,8 @@ const PREFERENCE_TYPES: Record<keyof MemberPreferences, string | null> = {
 };
 /** The list was deleted (by another process) after we looked it up: its members' foreign key fails. */
 const isListGone = (err: unknown) => {
-  const e = err as { code?: string; meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } };
-  return e?.code === "P2003" || (e?.code === "P2010" && e.meta?.driverAdapterError?.cause?.originalCode === "23503");
+  const code = (err as { code?: string } | null)?.code;
+  return code === "P2003" || (code === "P2010" && sqlStateOf(err) === "23503");
 };
 
 export function createMemberService({ db }: ServiceDeps, lists: ListService) {

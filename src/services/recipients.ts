@@ -11,6 +11,7 @@ import {
   recipientCandidates, queueFor, type QueueForRecipient, type RecipientParts, type Subaddress,
 } from "../domain/list-address.js";
 import { LISTS_CHANNEL } from "./notify.js";
+import { listsAtHost } from "../db/list-lookup.js";
 
 export interface RecipientDecision {
   /** RFC 2919 list id, e.g. mylist.example.com. */
@@ -60,12 +61,7 @@ export function createRecipientResolver(db: Database, log: Logger, onListsChange
     const host = parts[0]!.mailHost;
     const names = parts.map((p) => p.listName);
     const gen = generation;
-    // A list answers on its own mail host and on its domain's alias domain (Postfix's
-    // virtual map rewrites list@host to list@aliasDomain before LMTP).
-    const rows = await db.prisma.$queryRaw<ListRef[]>`
-      SELECT l."listId", l."listName", l."mailHost" FROM "MailingList" l
-      JOIN "Domain" d ON d.id = l."domainId"
-      WHERE l."listName" = ANY(${names}::text[]) AND (l."mailHost" = ${host} OR lower(d."aliasDomain") = ${host})`;
+    const rows = await listsAtHost(db, names, host);
     const found = new Map(names.map((name) => [`${name}@${host}`, rows.find((r) => r.listName === name) ?? NONE]));
     if (gen === generation) {
       if (cache.size > MAX_ENTRIES) cache.clear();
