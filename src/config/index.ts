@@ -155,7 +155,7 @@ export function loadConfig(env: Env, defaults: Defaults = { postmapFound: false,
 export function redacted(config: Config): unknown {
   return {
     ...config,
-    databaseUrl: config.databaseUrl?.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@") ?? null,
+    databaseUrl: config.databaseUrl ? redactedUrl(config.databaseUrl) : null,
     admin: { user: config.admin.user, password: config.admin.password ? "***" : null },
     secret: config.secret ? "***" : null,
   };
@@ -164,4 +164,22 @@ export function redacted(config: Config): unknown {
 function deepFreeze<T>(o: T): T {
   for (const v of Object.values(o as object)) if (v && typeof v === "object") deepFreeze(v);
   return Object.freeze(o);
+}
+
+/** Query parameters libpq and node-postgres take a secret from. */
+const SECRET_PARAMS = /^(password|sslpassword|sslkey_password)$/i;
+
+/** A connection URL with its password blanked, given as user:pw@, :pw@ or ?password=. */
+function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    for (const key of [...u.searchParams.keys()]) if (SECRET_PARAMS.test(key)) u.searchParams.set(key, "***");
+    return u.toString();
+  } catch {
+    // Not a URL the WHATWG parser takes (a unix socket: postgres://user:pw@/db?host=…).
+    return url
+      .replace(/\/\/([^@/]*?):[^@/]*@/, "//$1:***@")
+      .replace(/([?&](?:password|sslpassword|sslkey_password)=)[^&]*/gi, "$1***");
+  }
 }

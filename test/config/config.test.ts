@@ -39,3 +39,19 @@ test("secrets are redacted when the config is printed", () => {
   assert.ok(!text.includes("s3cret") && !text.includes("hunter2"), text);
   assert.match(text, /app:\*\*\*@db/);
 });
+
+test("a database password is redacted in every form a URL can carry it", () => {
+  for (const [url, secret] of [
+    ["postgres://:pw-only@db/mail", "pw-only"],
+    ["postgres://app@db/mail?password=in-query&sslmode=require", "in-query"],
+    ["postgresql://app:p%40ss@db:5432/mail?sslpassword=keypass", "keypass"],
+    ["postgres://app:sock3t@/mail?host=/var/run/postgresql&password=q2", "sock3t"],
+    ["postgres://app:sock3t@/mail?host=/var/run/postgresql&password=q2", "q2"],
+  ] as const) {
+    const text = JSON.stringify(redacted(loadConfig({ DATABASE_URL: url })));
+    assert.ok(!text.includes(secret), `${secret} in ${text}`);
+    assert.match(text, /\*\*\*/);
+  }
+  const plain = redacted(loadConfig({ DATABASE_URL: "postgres://app:s3cret@db/mail?sslmode=require" })) as { databaseUrl: string };
+  assert.equal(plain.databaseUrl, "postgres://app:***@db/mail?sslmode=require");
+});
