@@ -17,7 +17,8 @@ import { migrate } from "../src/db/migrate.js";
 import { createLogger } from "../src/log.js";
 import { createLmtpServer } from "../src/lmtp/server.js";
 import { createRecipientResolver } from "../src/services/recipients.js";
-import type { Services } from "../src/services/index.js";
+import { createServices } from "../src/services/index.js";
+import { NO_MAPS } from "../src/mta/updater.js";
 import { LmtpClient } from "../test/helpers/lmtp-client.js";
 
 const { values: opts } = parseArgs({
@@ -102,7 +103,8 @@ async function throughput(kind: "embedded" | "postgres"): Promise<void> {
   await withDatabase(kind, async (db) => {
     await seedBenchList(db);
     const config = loadConfig({ MAILROOM_VAR_DIR: tmpdir(), MAILROOM_LMTP_PORT: "0" });
-    const lmtp = createLmtpServer({ db, services: {} as Services, config, log });
+    const services = createServices({ db, config, log, maps: NO_MAPS });
+    const lmtp = createLmtpServer({ db, services, config, log });
     const port = await lmtp.listen("127.0.0.1", 0);
     try {
       for (const generator of [...(SMTP_SOURCE ? ["smtp-source"] : []), "node"] as const) {
