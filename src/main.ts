@@ -80,12 +80,15 @@ async function serve(config: Config, log: Logger): Promise<void> {
   const workers = await startWorkers({ db, services, config, log: component(log, "worker") });
   const socketmap = config.socketmap ? await startSocketmap({ db, config, log: component(log, "socketmap") }) : null;
 
+  // The "listening" lines are the contract's way to learn a port 0 choice: logged
+  // whatever MAILROOM_LOG_LEVEL is.
+  const announce = log.child({}, { level: "info" });
   // LMTP first: /health answers 200 only once every listener is up.
   const lmtpPort = await lmtp.listen(config.lmtp.host, config.lmtp.port);
-  log.info({ service: "lmtp", host: config.lmtp.host, port: lmtpPort }, "listening");
+  announce.info({ service: "lmtp", host: config.lmtp.host, port: lmtpPort }, "listening");
   const httpPort = await listenHttp(app, config);
-  log.info({ service: "http", host: config.http.host, port: httpPort }, "listening");
-  if (socketmap) log.info({ service: "socketmap", address: socketmap.address }, "listening");
+  announce.info({ service: "http", host: config.http.host, port: httpPort }, "listening");
+  if (socketmap) announce.info({ service: "socketmap", address: socketmap.address }, "listening");
 
   let stopping = false;
   const stop = async (signal: string) => {

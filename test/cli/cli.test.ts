@@ -84,3 +84,17 @@ test("serve starts with defaults, generates an admin password file of mode 0600 
     assert.match(second.stderr, /embedded database is in use by process \d+/);
   }
 });
+
+test("the listening lines are logged even at MAILROOM_LOG_LEVEL=warn", async (t) => {
+  let url: string | undefined;
+  if (SERVER_URL) {
+    const empty = await createEmptyServerDatabase();
+    t.after(() => empty.drop());
+    url = empty.url;
+  }
+  // startServer waits for both "listening" lines and fails when they never come.
+  const server = await startServer({ env: { MAILROOM_LOG_LEVEL: "warn", DATABASE_URL: url } });
+  t.after(() => server.stop());
+  assert.ok(server.httpPort > 0 && server.lmtpPort > 0);
+  assert.ok(!server.logs.some((l) => l.msg === "admin password generated" || l.msg === "migrations applied"));
+});
