@@ -25,6 +25,11 @@ export interface RawSession {
 export interface Database {
   readonly kind: "postgres" | "pglite";
   readonly prisma: PrismaClient;
+  /**
+   * One read on the hot path (LMTP RCPT) without Prisma's per-query overhead; `name`
+   * makes it a prepared statement on PostgreSQL. Rows come back as the driver gives them.
+   */
+  query<R = Record<string, unknown>>(name: string, sql: string, params: unknown[]): Promise<R[]>;
   /** A session of its own (a pool connection; PGlite's single backend). */
   session(): Promise<RawSession>;
   /** LISTEN on a channel. The callback gets each NOTIFY payload. */
@@ -87,6 +92,9 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
   return {
     kind: "postgres",
     prisma,
+    async query(name, sql, params) {
+      return (await pool.query({ name, text: sql, values: params })).rows;
+    },
     async session() {
       const client = await pool.connect();
       return {
@@ -135,6 +143,9 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
   return {
     kind: "pglite",
     prisma,
+    async query(_name, sql, params) {
+      return (await db.query(sql, params)).rows as never[];
+    },
     async session() {
       return {
         query: async (sql, params) => (await db.query(sql, params)).rows as never[],

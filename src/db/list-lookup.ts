@@ -12,9 +12,11 @@ export interface ListAtHost {
   aliasDomain: string | null;
 }
 
+// Every LMTP RCPT runs this, so it is a prepared statement on a plain pool
+// connection rather than a Prisma query (measured: half the CPU per message).
 export function listsAtHost(db: Database, names: string[], host: string): Promise<ListAtHost[]> {
-  return db.prisma.$queryRaw<ListAtHost[]>`
+  return db.query<ListAtHost>("mailroom_lists_at_host", `
     SELECT l."listId", l."listName", l."mailHost", d."aliasDomain"
       FROM "MailingList" l JOIN "Domain" d ON d.id = l."domainId"
-     WHERE l."listName" = ANY(${names}::text[]) AND (l."mailHost" = ${host} OR d."aliasDomain" = ${host})`;
+     WHERE l."listName" = ANY($1::text[]) AND (l."mailHost" = $2 OR d."aliasDomain" = $2)`, [names, host]);
 }

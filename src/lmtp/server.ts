@@ -18,7 +18,7 @@ export interface LmtpServer { listen(host: string, port: number): Promise<number
 
 export function createLmtpServer(deps: LmtpDeps): LmtpServer {
   const { db, config, log } = deps;
-  const resolver = createRecipientResolver(db, log, deps.services.lists.onChanged);
+  const resolver = createRecipientResolver(db, log);
   const store = createIncomingStore(db);
   const decisions: Decisions = new WeakMap();
   /** DATA being stored, by session id: close() waits for these. */
@@ -78,7 +78,6 @@ export function createLmtpServer(deps: LmtpDeps): LmtpServer {
 
   return {
     async listen(host, port) {
-      await resolver.start();
       return new Promise<number>((resolve, reject) => {
         server.server.once("error", reject);
         server.listen(port, host, () => {
@@ -99,7 +98,6 @@ export function createLmtpServer(deps: LmtpDeps): LmtpServer {
         new Promise((r) => setTimeout(r, config.lmtp.shutdownTimeoutMs).unref()),
       ]);
       await closed;
-      await resolver.stop();
     },
   };
 }

@@ -65,11 +65,8 @@ export async function requireList(client: Tx, ref: string): Promise<MailingList>
 export function createListService(deps: ServiceDeps) {
   const { db, log } = deps;
   const cache = new ListViewCache();
-  /** Told synchronously after this process commits a list change (the LMTP recipient cache). */
-  const subscribers = new Set<(listId: string) => void>();
   function changed(listId: string): void {
     cache.invalidate(listId);
-    for (const cb of subscribers) cb(listId);
   }
   // Other processes' changes arrive as NOTIFY at their commit; until LISTEN is up the cache stays off.
   const caching = db.listen(LISTS_CHANNEL, (payload) => cache.invalidate(payload || "*")).then(
@@ -163,15 +160,6 @@ export function createListService(deps: ServiceDeps) {
 
     /** Forget cached list objects after a change this process committed ("*": all), here and in every subscriber. */
     changed,
-
-    /**
-     * Calls `cb` (list id or "*") at once after this process commits a list change,
-     * before the call that made it returns; other processes' changes arrive by NOTIFY.
-     */
-    onChanged(cb: (listId: string) => void): () => void {
-      subscribers.add(cb);
-      return () => { subscribers.delete(cb); };
-    },
 
     async list(query: ListQuery): Promise<Page<ListView>> {
       const limit = pageLimit(query.limit);

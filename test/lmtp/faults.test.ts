@@ -10,7 +10,7 @@ import pg from "pg";
 import { openDatabase, type Database } from "../../src/db/client.js";
 import { migrate } from "../../src/db/migrate.js";
 import { createTestDatabase, SERVER_URL } from "../helpers/db.js";
-import { LmtpClient } from "../helpers/lmtp-client.js";
+import { LmtpClient, dotStuff } from "../helpers/lmtp-client.js";
 import { startServer } from "../helpers/server-process.js";
 import { createList, message, startLmtp } from "./fixtures.js";
 
@@ -22,6 +22,7 @@ function swappable(first: Database): Database & { swap(db: Database): void } {
   return {
     kind: first.kind,
     get prisma() { return cur.prisma; },
+    query: (name, sql, params) => cur.query(name, sql, params),
     session: () => cur.session(),
     listen: (ch, cb) => cur.listen(ch, cb),
     close: () => cur.close(),
@@ -69,12 +70,18 @@ test("database stopped mid-session: 451 4.3.0 per recipient, the retry succeeds 
     const before = await c.send("anne@example.org", ["mylist@example.com", "mylist-owner@example.com"], post("<before@x>"));
     assert.deepEqual(before.final.map((r) => r.code), [250, 250]);
 
+    // RCPTs decided while the database is up; it goes away before DATA.
+    assert.equal((await c.command("MAIL FROM:<anne@example.org>")).code, 250);
+    assert.equal((await c.command("RCPT TO:<mylist@example.com>")).code, 250);
+    assert.equal((await c.command("RCPT TO:<mylist-owner@example.com>")).code, 250);
     await stop();
-    const down = await c.send("anne@example.org", ["mylist@example.com", "mylist-owner@example.com"], post("<during@x>"));
-    assert.deepEqual(down.rcpt.map((r) => r.code), [250, 250], "known lists are decided from the cache");
-    assert.deepEqual(down.final.map((r) => `${r.code} ${r.enhanced}`), ["451 4.3.0", "451 4.3.0"]);
-    const unknown = await c.send("anne@example.org", ["otherlist@example.com"], post("<during2@x>"));
-    assert.deepEqual(unknown.rcpt.map((r) => `${r.code} ${r.enhanced}`), ["451 4.3.0"], "an undecidable RCPT is temporary, not 550");
+    assert.equal((await c.command("DATA")).code, 354);
+    c.write(Buffer.concat([dotStuff(post("<during@x>")), Buffer.from(".\r\n")]));
+    const down = [await c.reply(), await c.reply()];
+    assert.deepEqual(down.map((r) => `${r.code} ${r.enhanced}`), ["451 4.3.0", "451 4.3.0"], "never 250 for what was not committed");
+    // While it is down, a recipient cannot be decided: temporary, not 550.
+    const undecided = await c.send("anne@example.org", ["mylist@example.com", "otherlist@example.com"], post("<during2@x>"));
+    assert.deepEqual(undecided.rcpt.map((r) => `${r.code} ${r.enhanced}`), ["451 4.3.0", "451 4.3.0"]);
 
     await restart();
     // The client (Postfix) retries later, on the same or a new session.
