@@ -24,14 +24,23 @@ export interface RawSession {
 
 export interface Database {
   readonly kind: "postgres" | "pglite";
+  /** Connections Prisma's pool may open (PGlite: 1, its single backend). */
+  readonly poolSize: number;
   readonly prisma: PrismaClient;
   /**
-   * One read on the hot path (LMTP RCPT) without Prisma's per-query overhead; `name`
-   * makes it a prepared statement on PostgreSQL. Rows come back as the driver gives them.
+   * One statement on the hot path (LMTP RCPT and ingest, socketmap lookups) without
+   * Prisma's per-query overhead, on connections of its own with generic plans (write
+   * it so that its plan does not depend on statistics); `name` makes it a prepared
+   * statement on PostgreSQL. Rows come back as the driver gives them.
    */
   query<R = Record<string, unknown>>(name: string, sql: string, params: unknown[]): Promise<R[]>;
   /** A session of its own (a pool connection; PGlite's single backend). */
   session(): Promise<RawSession>;
+  /**
+   * A connection outside the pool (PGlite: its single backend), closed by release():
+   * for a holder that pool users wait on (the maps writer), which must never queue behind them.
+   */
+  connection(): Promise<RawSession>;
   /** LISTEN on a channel. The callback gets each NOTIFY payload. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -43,7 +52,7 @@ export interface OpenOptions {
   /** PGlite data directory; null keeps it in memory (tests). */
   dataDir?: string | null;
   log?: Logger;
-  /** pg pool size. */
+  /** Prisma's pg pool size (default 20: up to 16 list or domain changes share one map write, 4 left for the rest). */
   poolSize?: number;
 }
 
@@ -52,9 +61,15 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 }
 
 async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 5000 });
+  const poolSize = opts.poolSize ?? 20;
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
+  // query()'s hot path (LMTP RCPT lookups and ingest, one batch of each in flight,
+  // and socketmap lookups) has connections of its own: mail never queues behind
+  // REST transactions holding the main pool (a burst of list creations waiting for
+  // the Postfix maps can hold all of it for seconds).
+  const hot = new pg.Pool({ ...withGenericPlans(url), max: HOT_POOL_SIZE, connectionTimeoutMillis: 5000 });
   // An idle client losing its server (restart) must not crash the process.
-  pool.on("error", (err) => opts.log?.warn({ err: err.message }, "database connection lost"));
+  for (const p of [pool, hot]) p.on("error", (err) => opts.log?.warn({ err: err.message }, "database connection lost"));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const listeners = new Map<string, Set<(payload: string) => void>>();
   let listenClient: pg.Client | null = null;
@@ -91,9 +106,10 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
 
   return {
     kind: "postgres",
+    poolSize,
     prisma,
     async query(name, sql, params) {
-      return (await pool.query({ name, text: sql, values: params })).rows;
+      return (await hot.query({ name, text: sql, values: params })).rows;
     },
     async session() {
       const client = await pool.connect();
@@ -101,6 +117,17 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
         query: async (sql, params) => (await client.query(sql, params)).rows,
         exec: async (sql) => { await client.query(sql); },
         release: async () => client.release(),
+      };
+    },
+    async connection() {
+      // keepAlive: a holder of the maps lock must notice a server that went away.
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, keepAlive: true });
+      client.on("error", (err) => opts.log?.warn({ err: err.message }, "database connection lost"));
+      await client.connect();
+      return {
+        query: async (sql, params) => (await client.query(sql, params)).rows,
+        exec: async (sql) => { await client.query(sql); },
+        release: async () => { await client.end().catch(() => {}); },
       };
     },
     async listen(channel, onNotify) {
@@ -121,6 +148,7 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
       await listenClient?.end().catch(() => {});
       await prisma.$disconnect();
       await pool.end().catch(() => {});
+      await hot.end().catch(() => {});
     },
   };
 }
@@ -142,6 +170,7 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
   return {
     kind: "pglite",
+    poolSize: 1,
     prisma,
     async query(_name, sql, params) {
       return (await db.query(sql, params)).rows as never[];
@@ -153,6 +182,9 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
         release: async () => {},
       };
     },
+    async connection() {
+      return { query: async (sql, params) => (await db.query(sql, params)).rows as never[], exec: async (sql) => { await db.exec(sql); }, release: async () => {} };
+    },
     async listen(channel, onNotify) {
       const unsub = await db.listen(channel, onNotify);
       return async () => { await unsub(); };
@@ -163,6 +195,34 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
       lock?.release();
     },
   };
+}
+
+/** query()'s own pool: one lookup batch, one ingest batch and a socketmap lookup at once. */
+const HOT_POOL_SIZE = 3;
+
+/**
+ * query()'s connections start with plan_cache_mode = force_generic_plan: its
+ * statements are hot-path statements written for one plan, and planning them again
+ * at every execution (PostgreSQL's choice for them otherwise) costs the server
+ * more than running them. The setting covers unnamed statements with parameters
+ * too, which is why Prisma's pool does not get it. A startup option, so no extra
+ * round trip; PGOPTIONS and options already in the URL are kept.
+ */
+function withGenericPlans(url: string): pg.PoolConfig {
+  const generic = "-c plan_cache_mode=force_generic_plan";
+  const env = process.env.PGOPTIONS?.trim();
+  // Most URLs carry no options; those are passed on untouched (pg parses forms,
+  // such as a unix-socket host, that WHATWG URL does not).
+  if (!/[?&]options=/.test(url)) return { connectionString: url, options: env ? `${env} ${generic}` : generic };
+  // pg lets the URL's options win over the config's: move them into the config.
+  try {
+    const u = new URL(url);
+    const given = u.searchParams.get("options");
+    u.searchParams.delete("options");
+    return { connectionString: u.toString(), options: [env, given, generic].filter(Boolean).join(" ") };
+  } catch {
+    return { connectionString: url }; // the URL's own options win; plans as PostgreSQL chooses
+  }
 }
 
 function ident(name: string): string {

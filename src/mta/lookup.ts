@@ -4,7 +4,7 @@
 // does x@mailHost rewrite to for an aliased domain. Used by socketmap.ts.
 import type { Database } from "../db/client.js";
 import { recipientCandidates } from "../domain/list-address.js";
-import { listsAtHost } from "../db/list-lookup.js";
+import { createListFinder } from "../db/list-lookup.js";
 
 export interface ListLookup {
   /** The list whose address this is, with the domain the address used; null if none. */
@@ -14,13 +14,16 @@ export interface ListLookup {
 }
 
 export function createListLookup(db: Database): ListLookup {
+  // On the hot-path connections, batched with other lookups: Postfix's queries
+  // are never held up by REST transactions filling the main pool.
+  const finder = createListFinder(db);
   return {
     async listAddress(address) {
       const candidates = recipientCandidates(address);
       if (!candidates.length) return null;
       const host = candidates[0]!.mailHost;
       const names = candidates.map((c) => c.listName);
-      const rows = await listsAtHost(db, names, host);
+      const rows = await finder.listsAtHost(names, host);
       // Posting address first: a list named "a-request" wins over list "a"'s -request.
       for (const c of candidates) {
         const row = rows.find((r) => r.listName === c.listName);
@@ -30,6 +33,9 @@ export function createListLookup(db: Database): ListLookup {
     },
     async isListDomain(domain) {
       const d = domain.toLowerCase();
+      // Prisma (main pool, a plan per call): with many lists on few hosts a generic
+      // plan would scan every list for a domain that has none. Map-changing
+      // transactions leave main-pool connections free (services/transaction.ts).
       const rows = await db.prisma.$queryRawUnsafe<{ n: number }[]>(
         // Two EXISTS, each an index probe ((mailHost, id) on MailingList), rather than an
         // OR across a join that scans every list on each Postfix lookup.

@@ -64,8 +64,9 @@ export function createIncomingStore(db: Database): IncomingStore {
         batch.forEach((p, i) => p.resolve(ids[i]!));
       } catch (err) {
         if (batch.length === 1) batch[0]!.reject(err);
-        // One bad message must not fail its neighbours: each alone, side by side.
-        else await Promise.all(batch.map((p) => storeIncoming(db, p.msg).then(p.resolve, p.reject)));
+        // One bad message must not fail its neighbours: each alone, one after
+        // another (the LMTP statements share three connections with RCPT lookups).
+        else for (const p of batch) await storeIncoming(db, p.msg).then(p.resolve, p.reject);
       }
     }
     inFlight--;
@@ -109,7 +110,7 @@ async function insertBatch(db: Database, msgs: IncomingMessage[]): Promise<bigin
 }
 
 /**
- * PostgreSQL: the whole batch in ONE statement on a raw pool connection — one round
+ * PostgreSQL: the whole batch in ONE statement on a hot-path connection — one round
  * trip, one write to the socket, one commit (a statement is its own transaction, so
  * all of it or none of it is stored). Message ids are drawn with nextval() in a
  * materialised CTE so each job joins its own message by position; the rows are the
@@ -138,7 +139,7 @@ async function insertBatchPg(db: Database, msgs: IncomingMessage[]): Promise<big
     WITH input (ord, "messageId", "messageIdHash", "mailFrom", "rcptTo", size, raw) AS (
       VALUES ${rows.join(", ")}
     ), ids AS MATERIALIZED (
-      SELECT ord, nextval(pg_get_serial_sequence('"Message"', 'id')) AS id FROM input
+      SELECT ord, nextval('"Message_id_seq"'::regclass) AS id FROM input
     ), m AS (
       INSERT INTO "Message" (id, "messageId", "messageIdHash", "mailFrom", "rcptTo", size, raw)
       SELECT ids.id, input."messageId", input."messageIdHash", input."mailFrom", input."rcptTo", input.size, input.raw
@@ -153,15 +154,13 @@ async function insertBatchPg(db: Database, msgs: IncomingMessage[]): Promise<big
       SELECT count(*) AS n FROM (SELECT pg_notify($${channelParam}, q::text) FROM (SELECT DISTINCT queue AS q FROM j) AS qs) AS w
     )
     SELECT ids.ord, ids.id, (SELECT n FROM woken) AS woken FROM ids ORDER BY ids.ord`;
-  const session = await db.session();
-  try {
-    const result = await session.query<{ ord: number; id: string }>(sql, params);
-    const ids: bigint[] = [];
-    for (const r of result) ids[Number(r.ord)] = BigInt(r.id);
-    return ids;
-  } finally {
-    await session.release();
-  }
+  // The text depends only on the batch size, so it is a prepared statement per
+  // size with a generic plan: planning this five-part statement again for every
+  // batch cost the server more than executing it.
+  const result = await db.query<{ ord: number; id: string }>(`mailroom_store_${msgs.length}`, sql, params);
+  const ids: bigint[] = [];
+  for (const r of result) ids[Number(r.ord)] = BigInt(r.id);
+  return ids;
 }
 
 /**

@@ -21,9 +21,11 @@ function swappable(first: Database): Database & { swap(db: Database): void } {
   let cur = first;
   return {
     kind: first.kind,
+    poolSize: first.poolSize,
     get prisma() { return cur.prisma; },
     query: (name, sql, params) => cur.query(name, sql, params),
     session: () => cur.session(),
+    connection: () => cur.connection(),
     listen: (ch, cb) => cur.listen(ch, cb),
     close: () => cur.close(),
     swap(db) { cur = db; },
