@@ -55,19 +55,31 @@ export function listAddresses(listName: string, host: string): string[] {
 
 const LONGEST_SUFFIX = Math.max(...SUBADDRESS_NAMES.map((n) => n.length + 1));
 
+const SPACES: string[] = [];
+/** n spaces, kept: padEnd per line made building 100,000 lists five times slower. */
+function spaces(n: number): string {
+  return (SPACES[n] ??= " ".repeat(Math.max(0, n)));
+}
+
 /**
  * One list's postfix_lmtp lines and the blank line after them, in Mailman's
  * column width (longest address + dots in the posting address + 10). This is
- * the hot loop at 100,000 lists: one string per list.
+ * the hot loop at 100,000 lists: one string per list, built with one join.
  */
 function lmtpBlock(listName: string, host: string, transport: string): string {
   const posting = `${listName}@${host}`;
   let dots = 0;
   for (let i = posting.indexOf("."); i >= 0; i = posting.indexOf(".", i + 1)) dots++;
   const width = posting.length + LONGEST_SUFFIX + dots + 10;
-  let out = posting.padEnd(width) + transport + "\n";
-  for (const sub of SUBADDRESS_NAMES) out += `${listName}-${sub}@${host}`.padEnd(width) + transport + "\n";
-  return out + "\n";
+  const tail = transport + "\n";
+  const parts = [posting, spaces(width - posting.length), tail];
+  const at = "@" + host;
+  for (const sub of SUBADDRESS_NAMES) {
+    const a = listName + "-" + sub + at;
+    parts.push(a, spaces(width - a.length), tail);
+  }
+  parts.push("\n");
+  return parts.join("");
 }
 
 function splitId(id: string): [string, string] {
@@ -147,7 +159,7 @@ export function buildMaps(rows: Iterable<ListRow>, transportHost: string, transp
       const from = listAddresses(row.listName, mailHost);
       const width = Math.max(...from.map((a) => a.length)) + 10;
       const to = listAddresses(row.listName, row.aliasDomain!);
-      from.forEach((a, i) => vmapParts.push(a.padEnd(width) + to[i] + "\n"));
+      from.forEach((a, i) => vmapParts.push(a, spaces(width - a.length), to[i]!, "\n"));
       vmapParts.push("\n");
       vmapGroups.add(`${row.listName}@${mailHost} ${row.aliasDomain}`);
     }

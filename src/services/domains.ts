@@ -86,7 +86,7 @@ export function createDomainService(deps: ServiceDeps, listsChanged: ListsChange
         });
         const moved = aliasDomain !== current.aliasDomain;
         if (moved) {
-          await regenerateMaps();
+          await regenerateMaps({ domains: [current.id] });
           await notifyListsChanged(tx, "*");
         }
         return { view: domainView(d), moved };
@@ -103,7 +103,7 @@ export function createDomainService(deps: ServiceDeps, listsChanged: ListsChange
         const current = await tx.domain.findUnique({ where: { mailHost }, select: { id: true } });
         if (!current) throw notFound(`domain ${mailHost} does not exist`);
         await tx.domain.delete({ where: { id: current.id } });
-        await regenerateMaps();
+        await regenerateMaps({ domains: [current.id] });
         await notifyListsChanged(tx, "*");
       });
       listsChanged("*");

@@ -14,7 +14,7 @@ import { LISTS_CHANNEL, notifyListsChanged } from "./notify.js";
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from "./pagination.js";
 import { hashPassword } from "./password-hash.js";
 import { checkSettings, defaultDisplayName, listView, type ListSettingsInput, type ListView } from "./list-settings.js";
-import { inMapsTransaction, inTransaction } from "./transaction.js";
+import { inMapsTransaction, inTransaction, lockDomain } from "./transaction.js";
 
 // A list name is the local part of the posting address; "+" would clash with VERP
 // and sub-address extensions, and the name is also the first label(s) of the list id.
@@ -114,7 +114,7 @@ export function createListService(deps: ServiceDeps) {
       const displayName = settings.displayName ?? defaultDisplayName(listName);
       const data = await settingsData({ displayName, subjectPrefix: `[${displayName}] `, ...settings });
       const view = await inMapsTransaction(deps, async (tx, regenerateMaps) => {
-        const domain = await tx.domain.findUnique({ where: { mailHost }, select: { id: true } });
+        const domain = await lockDomain(tx, { mailHost });
         if (!domain) throw invalid(`domain ${mailHost} does not exist; create it first with POST /domains`);
         if (await tx.mailingList.findUnique({ where: { listId }, select: { id: true } })) {
           throw conflict(`list ${listId} already exists`);
@@ -122,7 +122,7 @@ export function createListService(deps: ServiceDeps) {
         const row = await tx.mailingList.create({
           data: { ...(data as Prisma.MailingListUncheckedCreateInput), listName, mailHost, listId, domainId: domain.id },
         });
-        await regenerateMaps();
+        await regenerateMaps({ lists: [listId] });
         await notifyListsChanged(tx, listId);
         return listView(row);
       });
@@ -188,8 +188,10 @@ export function createListService(deps: ServiceDeps) {
     async remove(ref: string): Promise<void> {
       const listId = await inMapsTransaction(deps, async (tx, regenerateMaps) => {
         const current = await requireList(tx, ref);
-        await tx.mailingList.delete({ where: { id: current.id } });
-        await regenerateMaps();
+        // Domain first (see lockDomain); a concurrent delete of the list or its domain makes this a 404.
+        const gone = !(await lockDomain(tx, { id: current.domainId })) || (await tx.mailingList.deleteMany({ where: { id: current.id } })).count === 0;
+        if (gone) throw notFound(`list ${ref} does not exist`);
+        await regenerateMaps({ lists: [current.listId] });
         await notifyListsChanged(tx, current.listId);
         return current.listId;
       });

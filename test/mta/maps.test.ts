@@ -13,6 +13,8 @@ import { createLogger } from "../../src/log.js";
 import { createMaps, type Maps } from "../../src/mta/maps.js";
 import { MailroomError } from "../../src/domain/errors.js";
 import type { Tx } from "../../src/db/client.js";
+import type { MapsChange } from "../../src/mta/updater.js";
+import { inMapsTransaction } from "../../src/services/transaction.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 
 let t: TestDatabase;
@@ -38,6 +40,11 @@ function query(data: string, map: string, key: string): string | null {
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
+/** A transaction that changes lists and hands `maps` what it changed, as the services do. */
+function change(maps: Maps, fn: (tx: Tx) => Promise<MapsChange>): Promise<void> {
+  return inMapsTransaction({ db: t.db, maps }, async (tx, regenerateMaps) => { await regenerateMaps(await fn(tx)); });
+}
+
 async function addDomain(tx: Tx, mailHost: string, aliasDomain: string | null = null) {
   return tx.domain.create({ data: { mailHost, aliasDomain } });
 }
@@ -61,10 +68,10 @@ test("a list created in a transaction is in the maps when regenerate returns; un
   const { maps, data } = setup();
   await maps.writeNow();
   const vmapDb = statSync(join(data, "postfix_vmap.db"));
-  await t.db.prisma.$transaction(async (tx) => {
+  await change(maps, async (tx) => {
     const d = await addDomain(tx, "example.com");
     await addList(tx, d.id, "mylist", "example.com");
-    await maps.regenerate(tx);
+    return { lists: ["mylist.example.com"] };
   });
   assert.equal(query(data, "postfix_lmtp", "mylist@example.com"), "lmtp:[127.0.0.1]:8024");
   assert.equal(query(data, "postfix_lmtp", "mylist-request@example.com"), "lmtp:[127.0.0.1]:8024");
@@ -83,10 +90,10 @@ test("small changes are applied incrementally and give the same .db content as a
   const d = await t.db.prisma.domain.create({ data: { mailHost: "example.com" } });
   for (const n of ["a", "b", "c"]) await addList(t.db.prisma, d.id, n, "example.com");
   await maps.writeNow();
-  await t.db.prisma.$transaction(async (tx) => {
+  await change(maps, async (tx) => {
     await tx.mailingList.delete({ where: { listId: "b.example.com" } });
     await addList(tx, d.id, "new", "example.com");
-    await maps.regenerate(tx);
+    return { lists: ["b.example.com", "new.example.com"] };
   });
   assert.equal(query(data, "postfix_lmtp", "b@example.com"), null);
   assert.equal(query(data, "postfix_lmtp", "b-owner@example.com"), null);
@@ -101,10 +108,10 @@ test("small changes are applied incrementally and give the same .db content as a
 
 test("alias domain: postfix_vmap maps the list addresses to the aliasDomain, postfix_lmtp routes those", async () => {
   const { maps, data } = setup();
-  await t.db.prisma.$transaction(async (tx) => {
+  await change(maps, async (tx) => {
     const d = await addDomain(tx, "lists.example.org", "lists.invalid");
     await addList(tx, d.id, "team", "lists.example.org");
-    await maps.regenerate(tx);
+    return { lists: ["team.lists.example.org"] };
   });
   assert.equal(query(data, "postfix_vmap", "team@lists.example.org"), "team@lists.invalid");
   assert.equal(query(data, "postfix_vmap", "team-bounces@lists.example.org"), "team-bounces@lists.invalid");
@@ -125,9 +132,9 @@ test("a failing postmap: MailroomError maps-unavailable, the change rolls back, 
     config: loadConfig({ MAILROOM_VAR_DIR: good.varDir, MAILROOM_POSTMAP: "false", MAILROOM_POSTFIX_RELOAD: "off" }),
   });
   await assert.rejects(
-    t.db.prisma.$transaction(async (tx) => {
+    change(bad, async (tx) => {
       await addList(tx, d.id, "new", "example.com");
-      await bad.regenerate(tx);
+      return { lists: ["new.example.com"] };
     }),
     (err: unknown) => err instanceof MailroomError && err.code === "maps-unavailable" && err.status === 503 && /postfix_lmtp: postmap exited 1/.test(err.message),
   );
@@ -152,24 +159,25 @@ test("a map failing after another was built renames none; a rolled-back change i
     db: t.db, log,
     config: loadConfig({ MAILROOM_VAR_DIR: good.varDir, MAILROOM_POSTMAP: script, MAILROOM_POSTFIX_CONFIG_DIR: postfixConf, MAILROOM_POSTFIX_RELOAD: "off", MAILROOM_TRANSPORT_HOST: "127.0.0.1", MAILROOM_TRANSPORT_PORT: "8024" }),
   });
-  await assert.rejects(t.db.prisma.$transaction(async (tx) => {
+  await assert.rejects(change(bad, async (tx) => {
     const e = await addDomain(tx, "example.net");
     await addList(tx, e.id, "new", "example.net");
-    await bad.regenerate(tx);
+    return { lists: ["new.example.net"] };
   }), (err: unknown) => err instanceof MailroomError && /postfix_domains/.test(err.message));
   assert.equal(readFileSync(join(good.data, "postfix_lmtp"), "utf8"), before, "postfix_lmtp not renamed");
   assert.equal(query(good.data, "postfix_lmtp", "new@example.net"), null);
   assert.deepEqual(readdirSync(good.data).filter((f) => f.startsWith(".")), [], "no temporary files left");
 
-  // All maps written, then the transaction fails: writeNow puts them back to the committed state.
-  await assert.rejects(t.db.prisma.$transaction(async (tx) => {
+  // All maps written, then the transaction fails: they are put back to the committed state before the call returns.
+  let ahead: string | null = "not checked";
+  await assert.rejects(inMapsTransaction({ db: t.db, maps: good.maps }, async (tx, regenerateMaps) => {
     await tx.mailingList.delete({ where: { listId: "old.example.com" } });
-    assert.equal(await good.maps.regenerate(tx), true);
+    await regenerateMaps({ lists: ["old.example.com"] });
+    ahead = query(good.data, "postfix_lmtp", "old@example.com");
     throw new Error("commit failed");
-  }));
-  assert.equal(query(good.data, "postfix_lmtp", "old@example.com"), null, "the map ran ahead of the database");
-  await good.maps.writeNow();
-  assert.ok(query(good.data, "postfix_lmtp", "old@example.com"));
+  }), /commit failed/);
+  assert.equal(ahead, null, "the map included the change before the commit");
+  assert.ok(query(good.data, "postfix_lmtp", "old@example.com"), "rewritten from the committed state");
   assert.equal(readFileSync(join(good.data, "postfix_lmtp"), "utf8"), before);
 });
 
@@ -185,10 +193,10 @@ test("two processes writing in turn stay correct (a map written by another proce
   const d = await t.db.prisma.domain.create({ data: { mailHost: "example.com" } });
   await one.maps.writeNow();
   for (const [i, p] of [one, two, one, two].entries()) {
-    await t.db.prisma.$transaction(async (tx) => {
+    await change(p.maps, async (tx) => {
       await addList(tx, d.id, `l${i}`, "example.com");
       if (i === 2) await tx.mailingList.delete({ where: { listId: "l1.example.com" } });
-      await p.maps.regenerate(tx);
+      return { lists: [`l${i}.example.com`, ...(i === 2 ? ["l1.example.com"] : [])] };
     });
   }
   assert.ok(query(one.data, "postfix_lmtp", "l0@example.com"));

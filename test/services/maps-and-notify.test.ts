@@ -5,23 +5,26 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MailroomError } from "../../src/domain/errors.js";
 import type { Tx } from "../../src/db/client.js";
+import type { MapsChange, MapsWrite } from "../../src/mta/updater.js";
 import { LISTS_CHANNEL } from "../../src/services/notify.js";
 import { build } from "../helpers/app.js";
 
-/** A MapsUpdater that records what it saw in the transaction, and fails on demand. */
+/** A MapsUpdater that records what it saw in the transaction and how it settled, and fails on demand. */
 function fakeMaps() {
   const fake = {
     fail: null as null | Error,
     seen: [] as string[][],
-    rewrites: 0,
+    changes: [] as MapsChange[],
+    /** settle() calls: true committed, false rolled back. */
+    settled: [] as boolean[],
     reloads: 0,
-    async regenerate(tx: Tx) {
+    async regenerate(tx: Tx, change: MapsChange): Promise<MapsWrite> {
       fake.seen.push((await tx.mailingList.findMany({ orderBy: { listId: "asc" } })).map((l) => l.listId));
-      if (fake.fail) throw fake.fail;
-      return true;
+      fake.changes.push(change);
+      return { changed: !fake.fail, error: fake.fail ?? undefined, settle: async (ok) => { fake.settled.push(ok); } };
     },
     async reload() { fake.reloads++; },
-    async writeNow() { fake.rewrites++; },
+    async writeNow() {},
   };
   return fake;
 }
@@ -40,6 +43,8 @@ test("maps and notifications", async (t) => {
     assert.equal((await call("POST", "/domains", { mailHost: "example.com" })).status, 201);
     assert.equal((await call("POST", "/lists", { address: "one@example.com" })).status, 201);
     assert.deepEqual(maps.seen.at(-1), ["one.example.com"]);
+    assert.deepEqual(maps.changes.at(-1), { lists: ["one.example.com"] });
+    assert.deepEqual(maps.settled.at(-1), true, "settled after the commit");
     await waitFor("one.example.com");
   });
 
@@ -51,20 +56,23 @@ test("maps and notifications", async (t) => {
     assert.equal(r.body.type, "urn:mailroom:problem:maps-unavailable");
     assert.match(r.body.detail, /permission denied/);
     assert.equal((await call("GET", "/lists/two.example.com")).status, 404);
+    assert.equal(maps.settled.at(-1), false, "the maps writer is told of the rollback");
   });
 
   await t.test("deletes are rolled back too, and the maps rewritten from the committed state", async () => {
     maps.fail = new MailroomError("maps-unavailable", "postmap failed: disk full");
-    const rewrites = maps.rewrites;
+    const settled = maps.settled.length;
     const del = await call("DELETE", "/lists/one.example.com");
     assert.equal(del.status, 503);
     assert.match(del.body.detail, /disk full/);
-    assert.equal(maps.rewrites, rewrites + 1, "maps rewritten after the rollback");
+    assert.deepEqual(maps.settled.slice(settled), [false], "the maps writer is told of the rollback (it rewrites the maps if it must)");
     assert.equal((await call("GET", "/lists/one.example.com")).status, 200);
     assert.equal((await call("DELETE", "/domains/example.com")).status, 503);
     assert.equal((await call("GET", "/domains/example.com")).status, 200);
     assert.equal((await call("PATCH", "/domains/example.com", { aliasDomain: "alias.example.org" })).status, 503);
     assert.equal((await call("GET", "/domains/example.com")).body.aliasDomain, null);
+    const id = maps.changes.at(-1)?.domains?.[0];
+    assert.ok(typeof id === "number", `a domain change names the domain (got ${JSON.stringify(maps.changes.at(-1))})`);
     maps.fail = null;
   });
 
