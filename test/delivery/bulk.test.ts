@@ -2,14 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createTestDatabase } from "../helpers/db.js";
 import { startSmtpSink } from "../helpers/smtp-sink.js";
-import { loadConfig } from "../../src/config/index.js";
-import { createLogger } from "../../src/log.js";
-import { startRunner } from "../../src/queue/runner.js";
-import { createDeliveryHandler } from "../../src/delivery/handler.js";
-import { addMembers, createList, enqueuePost, manyMembers } from "./fixtures.js";
+import { addMembers, createList, enqueuePost, manyMembers, withDelivery } from "./fixtures.js";
 import { until } from "../helpers/wait.js";
-
-const log = createLogger(process.env.TEST_LOG ?? "silent");
 
 
 test("bulk delivery", async (t) => {
@@ -19,12 +13,7 @@ test("bulk delivery", async (t) => {
   const { db } = tdb;
   t.beforeEach(async () => { await tdb.reset(); sink.reset(); });
 
-  async function deliver(env: Record<string, string>, fn: () => Promise<void>) {
-    const config = loadConfig({ MAILROOM_SMTP_PORT: String(sink.port), MAILROOM_DELIVERY_RETRY_WAIT: "1", ...env });
-    const handler = createDeliveryHandler({ db, config, secret: "test-secret" });
-    const runner = await startRunner({ db, log, handlers: [handler], leaseSeconds: 30, pollMs: 100 });
-    try { await fn(); } finally { await runner.stop(); handler.close(); }
-  }
+  const deliver = (env: Record<string, string>, fn: () => Promise<void>) => withDelivery(db, { port: sink.port, secret: "test-secret", env }, fn);
 
   await t.test("every enabled member gets the post exactly once, grouped by domain, chunk size honoured", async () => {
     const list = await createList(db);
@@ -121,19 +110,16 @@ test("bulk delivery", async (t) => {
     const down = await startSmtpSink();
     const port = down.port;
     await down.close(); // nothing listens on `port` now: connection refused
-    const config = loadConfig({ MAILROOM_SMTP_PORT: String(port), MAILROOM_DELIVERY_RETRY_WAIT: "1" });
-    const handler = createDeliveryHandler({ db, config, secret: "s" });
-    const runner = await startRunner({ db, log, handlers: [handler], leaseSeconds: 30, pollMs: 100 });
-    let back: Awaited<ReturnType<typeof startSmtpSink>> | null = null;
+    let back = null as Awaited<ReturnType<typeof startSmtpSink>> | null;
     try {
-      await enqueuePost(db, list.listId);
-      await until(async () => (await db.prisma.job.count({ where: { lastError: { not: null } } })) > 0);
-      back = await startSmtpSink({ port });
-      await back.waitForAccepted(2);
-      await until(async () => (await db.prisma.job.count({ where: { state: { not: "done" } } })) === 0);
+      await withDelivery(db, { port, secret: "s" }, async () => {
+        await enqueuePost(db, list.listId);
+        await until(async () => (await db.prisma.job.count({ where: { lastError: { not: null } } })) > 0);
+        back = await startSmtpSink({ port });
+        await back.waitForAccepted(2);
+        await until(async () => (await db.prisma.job.count({ where: { state: { not: "done" } } })) === 0);
+      });
     } finally {
-      await runner.stop();
-      handler.close();
       await back?.close();
     }
     assert.deepEqual([...back!.counts().entries()].sort(), [["a@x.test", 1], ["b@y.test", 1]]);

@@ -1,8 +1,13 @@
-// Test data for delivery: a list with members inserted in bulk, and a post handed to
-// delivery the way the pipeline does it (a Message row plus an "out" list-post job).
+// Test data for delivery: a list with members inserted in bulk, a post handed to
+// delivery the way the pipeline does it (a Message row plus an "out" list-post job),
+// and delivery itself running against a sink.
 import { createHash } from "node:crypto";
 import type { Database } from "../../src/db/client.js";
 import { enqueue } from "../../src/queue/jobs.js";
+import { loadConfig } from "../../src/config/index.js";
+import { createDeliveryHandler } from "../../src/delivery/handler.js";
+import { createLogger } from "../../src/log.js";
+import { startRunner } from "../../src/queue/runner.js";
 import type { ListPostDelivery } from "../../src/domain/out-job.js";
 
 export interface SeedMember {
@@ -58,4 +63,14 @@ export async function enqueuePost(db: Database, listId: string, opts: Partial<Li
     await enqueue(tx, [{ queue: "out", messageId: msg.id, listId, data }]);
     return msg.id;
   });
+}
+
+const log = createLogger(process.env.TEST_LOG ?? "silent");
+
+/** Runs the delivery handler under a queue runner, sending to 127.0.0.1:`port`, while `fn` runs. */
+export async function withDelivery(db: Database, opts: { port: number; secret: string; env?: Record<string, string> }, fn: () => Promise<void>): Promise<void> {
+  const config = loadConfig({ MAILROOM_SMTP_PORT: String(opts.port), MAILROOM_DELIVERY_RETRY_WAIT: "1", ...opts.env });
+  const handler = createDeliveryHandler({ db, config, secret: opts.secret });
+  const runner = await startRunner({ db, log, handlers: [handler], leaseSeconds: 30, pollMs: 100 });
+  try { await fn(); } finally { await runner.stop(); handler.close(); }
 }

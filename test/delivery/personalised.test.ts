@@ -2,16 +2,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createTestDatabase } from "../helpers/db.js";
 import { startSmtpSink } from "../helpers/smtp-sink.js";
-import { loadConfig } from "../../src/config/index.js";
-import { createLogger } from "../../src/log.js";
-import { startRunner } from "../../src/queue/runner.js";
-import { createDeliveryHandler } from "../../src/delivery/handler.js";
 import { verifyUnsubscribeToken } from "../../src/domain/unsubscribe-token.js";
 import { decodeVerp, recipientCandidates } from "../../src/domain/list-address.js";
-import { addMembers, createList, enqueuePost } from "./fixtures.js";
+import { addMembers, createList, enqueuePost, withDelivery } from "./fixtures.js";
 import { until } from "../helpers/wait.js";
-
-const log = createLogger(process.env.TEST_LOG ?? "silent");
 
 
 function header(raw: Buffer, name: string): string[] {
@@ -26,12 +20,8 @@ test("personalised delivery", async (t) => {
   const { db } = tdb;
   t.beforeEach(async () => { await tdb.reset(); sink.reset(); });
 
-  async function deliver(env: Record<string, string>, fn: () => Promise<void>) {
-    const config = loadConfig({ MAILROOM_SMTP_PORT: String(sink.port), MAILROOM_DELIVERY_RETRY_WAIT: "1", MAILROOM_PERSONALIZED_CHUNK: "2", ...env });
-    const handler = createDeliveryHandler({ db, config, secret: "s3cret" });
-    const runner = await startRunner({ db, log, handlers: [handler], leaseSeconds: 30, pollMs: 100 });
-    try { await fn(); } finally { await runner.stop(); handler.close(); }
-  }
+  const deliver = (env: Record<string, string>, fn: () => Promise<void>) =>
+    withDelivery(db, { port: sink.port, secret: "s3cret", env: { MAILROOM_PERSONALIZED_CHUNK: "2", ...env } }, fn);
 
   await t.test("one transaction per member with a VERP sender, own To, footer and one-click unsubscribe", async () => {
     const list = await createList(db, "dev", "lists.test", "full");

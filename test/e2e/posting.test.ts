@@ -5,54 +5,27 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { simpleParser } from "mailparser";
-import { createEmptyServerDatabase, SERVER_URL } from "../helpers/db.js";
-import { LmtpClient } from "../helpers/lmtp-client.js";
-import { adminRequest, startServer, type ServerProcess } from "../helpers/server-process.js";
-import { startSmtpSink, type SinkMessage, type SmtpSink } from "../helpers/smtp-sink.js";
+import { startE2eStack, type E2eStack } from "../helpers/e2e-stack.js";
+import type { SinkMessage } from "../helpers/smtp-sink.js";
 import { RawMessage } from "../../src/domain/raw-message.js";
 
 const PUBLIC_URL = "https://lists.example.com";
 const MEMBERS = ["anne@example.com", "bob@example.org", "carl@example.net"];
-let server: ServerProcess;
-let sink: SmtpSink;
-let dropDb: (() => Promise<void>) | null = null;
+let stack: E2eStack;
 
-const api = (method: string, path: string, body?: unknown) => adminRequest(server.httpPort, method, path, body);
+const api = (method: string, path: string, body?: unknown) => stack.api(method, path, body);
 
-async function post(from: string, to: string, headers: string[], body = "Hello.\r\n"): Promise<void> {
-  const c = await LmtpClient.connect(server.lmtpPort);
-  try {
-    await c.command("LHLO test");
-    const r = await c.send(from, [to], [`From: ${from}`, `To: ${to}`, ...headers].join("\r\n") + "\r\n\r\n" + body);
-    assert.deepEqual(r.final.map((f) => f.code), [250]);
-  } finally {
-    await c.quit();
-  }
-}
+const post = (from: string, to: string, headers: string[], body = "Hello.\r\n") =>
+  stack.lmtp(from, to, [`From: ${from}`, `To: ${to}`, ...headers].join("\r\n") + "\r\n\r\n" + body);
 
 /** Waits until the list and out queues are empty (every post decided and sent). */
-async function settled(): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const q = (await api("GET", "/queues")).body.items as { name: string; depth: number }[];
-    if (q.filter((x) => x.name === "list" || x.name === "out").every((x) => x.depth === 0)) return;
-    if (Date.now() > deadline) throw new Error(`queues not empty: ${JSON.stringify(q)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const settled = () => stack.settled(["list", "out"], 60_000);
 
-const bySubject = (s: string) => sink.messages.filter((m) => RawMessage.parse(m.raw).get("Subject")?.includes(s));
+const bySubject = (s: string) => stack.sink.messages.filter((m) => RawMessage.parse(m.raw).get("Subject")?.includes(s));
 const rcpts = (ms: SinkMessage[]) => ms.flatMap((m) => m.rcptTo.map((r) => r.toLowerCase())).sort();
 
 before(async () => {
-  sink = await startSmtpSink();
-  let url: string | undefined;
-  if (SERVER_URL) {
-    const d = await createEmptyServerDatabase();
-    url = d.url;
-    dropDb = d.drop;
-  }
-  server = await startServer({ env: { MAILROOM_SMTP_PORT: String(sink.port), MAILROOM_PUBLIC_URL: PUBLIC_URL, DATABASE_URL: url }, timeoutMs: 120_000 });
+  stack = await startE2eStack({ env: { MAILROOM_PUBLIC_URL: PUBLIC_URL }, timeoutMs: 120_000 });
   assert.equal((await api("POST", "/domains", { mailHost: "example.com" })).status, 201);
   for (const [name, extra] of [["test", { personalize: "individual" }], ["strict", { defaultNonmemberAction: "reject" }], ["quiet", { defaultNonmemberAction: "discard" }]] as const) {
     assert.equal((await api("POST", "/lists", { address: `${name}@example.com`, displayName: name[0]!.toUpperCase() + name.slice(1), msgFooter: "-- \nUnsubscribe: $user_address", ...extra })).status, 201);
@@ -62,9 +35,7 @@ before(async () => {
 });
 
 after(async () => {
-  await server?.stop();
-  await sink?.close();
-  await dropDb?.();
+  await stack?.close();
 });
 
 describe("posting end to end", () => {
@@ -101,7 +72,7 @@ describe("posting end to end", () => {
     await post("stranger@example.org", "test@example.com", ["Subject: From outside", "Message-ID: <outside@example.org>"]);
     await settled();
     assert.equal(bySubject("From outside").length, 0);
-    const notice = sink.messages.find((m) => m.rcptTo.includes("owner@example.com"));
+    const notice = stack.sink.messages.find((m) => m.rcptTo.includes("owner@example.com"));
     assert.ok(notice, "moderator notice sent");
     assert.match(RawMessage.parse(notice.raw).get("Subject")!, /requires approval/);
     const held = await api("GET", "/lists/test@example.com/held");
@@ -118,17 +89,17 @@ describe("posting end to end", () => {
   it("a rejected post goes nowhere but back to its sender with the reason", async () => {
     await post("stranger@example.org", "strict@example.com", ["Subject: Not welcome", "Message-ID: <reject@example.org>"]);
     await settled();
-    const back = sink.messages.filter((m) => m.rcptTo.includes("stranger@example.org"));
+    const back = stack.sink.messages.filter((m) => m.rcptTo.includes("stranger@example.org"));
     assert.equal(back.length, 1);
     assert.match((await simpleParser(back[0]!.raw)).text ?? "", /automatically rejected/);
     assert.equal(bySubject("Not welcome").filter((m) => !m.rcptTo.includes("stranger@example.org")).length, 0);
   });
 
   it("a discarded post and a looping post are dropped", async () => {
-    const before = sink.messages.length;
+    const before = stack.sink.messages.length;
     await post("stranger@example.org", "quiet@example.com", ["Subject: Into the void", "Message-ID: <void@example.org>"]);
     await post("anne@example.com", "test@example.com", ["Subject: Loop", "Message-ID: <loop@example.com>", "X-BeenThere: test@example.com"]);
     await settled();
-    assert.equal(sink.messages.length, before);
+    assert.equal(stack.sink.messages.length, before);
   });
 });

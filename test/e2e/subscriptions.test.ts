@@ -8,30 +8,16 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { simpleParser } from "mailparser";
-import { createEmptyServerDatabase, SERVER_URL } from "../helpers/db.js";
-import { LmtpClient } from "../helpers/lmtp-client.js";
-import { adminRequest, startServer, type ServerProcess } from "../helpers/server-process.js";
-import { startSmtpSink, type SinkMessage, type SmtpSink } from "../helpers/smtp-sink.js";
+import { startE2eStack, type E2eStack } from "../helpers/e2e-stack.js";
+import type { SinkMessage } from "../helpers/smtp-sink.js";
 import { RawMessage } from "../../src/domain/raw-message.js";
 import { waitFor } from "../helpers/wait.js";
 
 const PUBLIC_URL = "https://lists.example.com";
-let server: ServerProcess;
-let sink: SmtpSink;
-let dropDb: (() => Promise<void>) | null = null;
+let stack: E2eStack;
 
-const api = (method: string, path: string, body?: unknown) => adminRequest(server.httpPort, method, path, body);
-
-async function lmtp(mailFrom: string, to: string, message: string): Promise<void> {
-  const c = await LmtpClient.connect(server.lmtpPort);
-  try {
-    await c.command("LHLO test");
-    const r = await c.send(mailFrom, [to], message.replace(/\r?\n/g, "\r\n"));
-    assert.deepEqual(r.final.map((f) => f.code), [250], `LMTP to ${to}`);
-  } finally {
-    await c.quit();
-  }
-}
+const api = (method: string, path: string, body?: unknown) => stack.api(method, path, body);
+const lmtp = (mailFrom: string, to: string, message: string) => stack.lmtp(mailFrom, to, message);
 
 const mail = (from: string, to: string, subject: string, body = "", extra: string[] = []) =>
   lmtp(from, to, [`From: ${from}`, `To: ${to}`, `Subject: ${subject}`, `Message-ID: <${Math.random().toString(36).slice(2)}@test>`, ...extra, "", body, ""].join("\n"));
@@ -42,34 +28,18 @@ const subjectOf = (m: SinkMessage) => RawMessage.parse(m.raw).get("Subject") ?? 
 async function received(rcpt: string, subject: RegExp, ms = 30_000): Promise<SinkMessage> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const m = sink.messages.find((x) => x.rcptTo.some((r) => r.toLowerCase() === rcpt) && subject.test(subjectOf(x)));
+    const m = stack.sink.messages.find((x) => x.rcptTo.some((r) => r.toLowerCase() === rcpt) && subject.test(subjectOf(x)));
     if (m) return m;
-    if (Date.now() > deadline) throw new Error(`nothing to ${rcpt} matching ${subject}; got ${JSON.stringify(sink.messages.map((x) => [x.rcptTo, subjectOf(x)]))}`);
+    if (Date.now() > deadline) throw new Error(`nothing to ${rcpt} matching ${subject}; got ${JSON.stringify(stack.sink.messages.map((x) => [x.rcptTo, subjectOf(x)]))}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 /** Waits until the given queues are empty. */
-async function settled(queues = ["list", "command", "bounces", "owner", "out"]): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const q = (await api("GET", "/queues")).body.items as { name: string; depth: number }[];
-    if (q.filter((x) => queues.includes(x.name)).every((x) => x.depth === 0)) return;
-    if (Date.now() > deadline) throw new Error(`queues not empty: ${JSON.stringify(q)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
+const settled = (queues = ["list", "command", "bounces", "owner", "out"]) => stack.settled(queues, 30_000);
 
 before(async () => {
-  sink = await startSmtpSink();
-  let url: string | undefined;
-  if (SERVER_URL) {
-    const d = await createEmptyServerDatabase();
-    url = d.url;
-    dropDb = d.drop;
-  }
-  server = await startServer({ env: { MAILROOM_SMTP_PORT: String(sink.port), MAILROOM_PUBLIC_URL: PUBLIC_URL, DATABASE_URL: url } });
+  stack = await startE2eStack({ env: { MAILROOM_PUBLIC_URL: PUBLIC_URL } });
   assert.equal((await api("POST", "/domains", { mailHost: "example.com" })).status, 201);
   assert.equal((await api("POST", "/lists", { address: "dev@example.com" })).status, 201);
   assert.equal((await api("POST", "/lists", { address: "mod@example.com", subscriptionPolicy: "moderate" })).status, 201);
@@ -79,9 +49,7 @@ before(async () => {
 });
 
 after(async () => {
-  await server?.stop();
-  await sink?.close();
-  await dropDb?.();
+  await stack?.close();
 });
 
 describe("subscriptions end to end", () => {
@@ -140,8 +108,8 @@ describe("subscriptions end to end", () => {
     assert.match(text, /Help for the Dev mailing list/);
     assert.match(text, /dev-request@example\.com/);
     await settled();
-    assert.equal(sink.messages.filter((m) => m.rcptTo.includes("robot@example.org")).length, 0);
-    assert.equal(sink.messages.filter((m) => m.rcptTo.includes("eve@example.org")).length, 1);
+    assert.equal(stack.sink.messages.filter((m) => m.rcptTo.includes("robot@example.org")).length, 0);
+    assert.equal(stack.sink.messages.filter((m) => m.rcptTo.includes("eve@example.org")).length, 1);
   });
 
   it("one-click unsubscribe: an HTTP POST to the URL in a delivered copy's List-Unsubscribe", async () => {
@@ -153,7 +121,7 @@ describe("subscriptions end to end", () => {
     const url = /<(https:[^>]+)>/.exec(head.get("List-Unsubscribe")!.replace(/\r?\n\s*/g, " "))![1]!;
     assert.ok(url.startsWith(`${PUBLIC_URL}/u/`));
     // The public URL's path, sent to this server as Gmail or Yahoo would send it (RFC 8058 §3.2).
-    const res = await fetch(`http://127.0.0.1:${server.httpPort}${new URL(url).pathname}`, {
+    const res = await fetch(`http://127.0.0.1:${stack.server.httpPort}${new URL(url).pathname}`, {
       method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click",
     });
     assert.equal(res.status, 200);

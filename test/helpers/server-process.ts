@@ -30,6 +30,8 @@ export interface StartOptions {
   /** Reuse a var dir (restart after a crash). */
   varDir?: string;
   timeoutMs?: number;
+  /** The command to run instead of the TypeScript sources through tsx (bench/fanout.ts runs `npm start`'s). */
+  argv?: string[];
 }
 
 export const TEST_ADMIN_PASSWORD = "test-admin-password";
@@ -61,7 +63,8 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerProces
     ...opts.env,
   };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/main.ts"), "serve"], {
+  const [file, ...args] = opts.argv ?? [process.execPath, "--import", "tsx", join(ROOT, "src/main.ts"), "serve"];
+  const child = spawn(file!, args, {
     cwd: ROOT, env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: Record<string, unknown>[] = [];
