@@ -1,33 +1,35 @@
 // Fan-out benchmark: time to the last recipient accepted by an SMTP sink running in a
 // separate process, for lists of 1,000 / 10,000 / 100,000 members, bulk and
 // personalised, on embedded PGlite and on PostgreSQL (when DATABASE_URL is set), with
-// the peak RSS of the measured process. Two starting points (--from):
-//   lmtp     the measured process runs the real LMTP server (real services) and the real
-//            workers (posting pipeline + delivery); the parent posts one message from a
-//            member over LMTP and the clock starts at the LMTP 250;
-//   enqueue  the measured process runs delivery alone; the clock starts when the
-//            list-post "out" job is enqueued (the pipeline's hand-off), as before.
-//   npx tsx bench/fanout.ts [--sizes 1000,10000,100000] [--modes bulk,personalised] [--db pglite,postgres] [--from lmtp,enqueue]
-// The SMTP sink and each measured process run in child processes of their own (--sink, --worker).
-import { fork, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+// the peak RSS of the measured process. The measured process is `mailroom serve`
+// started with package.json's own `start` command (compiled JavaScript in dist/, the
+// same node flags and environment prefix), a fresh one per row, so what is measured is
+// what an operator runs. Two starting points (--from):
+//   lmtp     a member posts one message over LMTP; the clock starts at the LMTP 250
+//            (posting pipeline + delivery);
+//   enqueue  this process stores the post and enqueues its list-post "out" job, as the
+//            pipeline's hand-off does; the clock starts at that commit (delivery alone).
+//            PostgreSQL only: an embedded database belongs to the server process.
+//   npx tsx bench/fanout.ts [--sizes 1000,10000,100000] [--modes bulk,personalised] [--db pglite,postgres] [--from lmtp,enqueue] [--no-build]
+//     [--start "NAME=value node --flag dist/main.js serve"]   (compare other flags; default: package.json's start)
+// Memory figures come from /proc/PID/status of the server: VmRSS when ready (after a
+// warm-up post), VmHWM (the kernel's peak RSS) at start-up and during the post. The
+// peak is reset between the two by writing 5 to /proc/PID/clear_refs.
+// The SMTP sink runs in a child process of its own (--sink).
+import { fork, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openDatabase, type Database } from "../src/db/client.js";
 import { migrate } from "../src/db/migrate.js";
-import { loadConfig } from "../src/config/index.js";
-import { createLogger } from "../src/log.js";
-import { startRunner } from "../src/queue/runner.js";
-import { createDeliveryHandler } from "../src/delivery/handler.js";
-import { createServices } from "../src/services/index.js";
-import { createLmtpServer } from "../src/lmtp/server.js";
-import { NO_MAPS } from "../src/mta/updater.js";
-import { startWorkers } from "../src/workers.js";
 import { LmtpClient } from "../test/helpers/lmtp-client.js";
 import { createTestDatabase } from "../test/helpers/db.js";
 import { startSmtpSink } from "../test/helpers/smtp-sink.js";
+import { startServer, type ServerProcess } from "../test/helpers/server-process.js";
 import { createList, enqueuePost } from "../test/delivery/fixtures.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -61,13 +63,13 @@ async function startSinkProcess(): Promise<SinkHandle> {
   };
 }
 
-interface Row { db: string; from: From; mode: string; members: number; ms: number; rssMb: number; chunks: number; detail: string }
 type Mode = "bulk" | "personalised";
 type From = "lmtp" | "enqueue";
 
 // The poster is a member of both lists (the bench list and the warm-up list), so the
 // post is accepted by the member rules; To: the list satisfies requireExplicitDestination.
 const POSTER = "user0@d0.test";
+const WARM_MEMBERS = 5;
 function postText(list: string, subject: string): string {
   return `From: User 0 <${POSTER}>\r\nTo: ${list}\r\nSubject: ${subject}\r\n` +
     `Message-ID: <${subject.replace(/\W/g, "")}.${Date.now()}@d0.test>\r\n\r\nHello everyone.\r\n`;
@@ -87,91 +89,95 @@ async function lmtpPost(port: number, list: string, subject: string): Promise<nu
   }
 }
 
-// ---- the delivery process: one per measurement, so its peak RSS is its own.
-async function workerMain(): Promise<void> {
-  const [target, from, mode, nText, sinkPort] = process.argv.slice(process.argv.indexOf("--worker") + 1) as [string, From, Mode, string, string];
-  const n = Number(nText);
-  const db = target.startsWith("postgres") ? await openDatabase({ url: target }) : await openDatabase({ url: null, dataDir: target });
-  await migrate(db);
+/** The bench list (n members over 50 domains, seeded in SQL) and the warm-up list. */
+async function seed(db: Database, mode: Mode, n: number): Promise<{ listId: string; listPk: number }> {
   await db.prisma.$executeRawUnsafe(`TRUNCATE "Job", "Message", "Member", "MailingList", "Domain", "BounceEvent" RESTART IDENTITY CASCADE`);
   const personalize = mode === "bulk" ? "none" : "individual";
   const list = await createList(db, "bench", "lists.test", personalize);
-  // Seeded in the database, not through this process: RSS is delivery's alone.
   await db.prisma.$executeRaw`
     INSERT INTO "Member" ("listId", address, "addressKey", "displayName")
     SELECT ${list.id}::int, 'user' || i || '@d' || (i % 50) || '.test', 'user' || i || '@d' || (i % 50) || '.test', 'User ' || i
     FROM generate_series(0, ${n - 1}::int) AS i`;
   const warm = await createList(db, "warm", "lists.test", personalize);
   await db.prisma.$executeRaw`
-    INSERT INTO "Member" ("listId", address, "addressKey") SELECT ${warm.id}::int, 'w' || i || '@w.test', 'w' || i || '@w.test' FROM generate_series(1, 4) AS i
+    INSERT INTO "Member" ("listId", address, "addressKey") SELECT ${warm.id}::int, 'w' || i || '@w.test', 'w' || i || '@w.test' FROM generate_series(1, ${WARM_MEMBERS - 1}::int) AS i
     UNION ALL SELECT ${warm.id}::int, ${POSTER}, ${POSTER}`;
   await db.prisma.$executeRawUnsafe(`ANALYZE`);
-  const varDir = mkdtempSync(join(tmpdir(), "mailroom-bench-var-"));
-  const config = loadConfig({ MAILROOM_SMTP_PORT: sinkPort, MAILROOM_VAR_DIR: varDir, MAILROOM_LMTP_PORT: "0" });
-  const log = createLogger("warn");
-  let stop: () => Promise<void>;
-  let lmtpPort = 0;
-  if (from === "lmtp") {
-    const services = createServices({ db, config, log, maps: NO_MAPS });
-    const lmtp = createLmtpServer({ db, services, config, log });
-    lmtpPort = await lmtp.listen("127.0.0.1", 0);
-    const workers = await startWorkers({ db, services, config, log });
-    stop = async () => { await lmtp.close(); await workers.stop(); };
-  } else {
-    const handler = createDeliveryHandler({ db, config, secret: "bench" });
-    const runner = await startRunner({ db, log, handlers: [handler], leaseSeconds: 60 });
-    stop = async () => { await runner.stop(); handler.close(); };
-  }
-  // Warm up connections (database pool, SMTP pool, LMTP) as a running server has them.
-  if (from === "lmtp") await lmtpPost(lmtpPort, "warm@lists.test", "warm up");
-  else await enqueuePost(db, warm.listId, { personalize });
-  while ((await db.prisma.job.count({ where: { queue: { in: ["list", "out"] }, state: { notIn: ["done", "shunt"] } } })) > 0) await new Promise((r) => setTimeout(r, 20));
-  const ready = process.memoryUsage();
-  let peakAt = ready;
-  const sample = () => { const m = process.memoryUsage(); if (m.rss > peakAt.rss) peakAt = m; };
-  const sampler = setInterval(sample, 10);
-  process.send!({ ready: true, lmtpPort });
-  await new Promise((r) => process.once("message", r)); // "go"
-  if (from === "enqueue") {
-    const start = Date.now();
-    await enqueuePost(db, list.listId, { personalize });
-    process.send!({ start });
-  }
-  await new Promise((r) => process.once("message", r)); // "stop": the sink has everything
-  clearInterval(sampler);
-  sample();
-  const peak = peakAt.rss;
-  // What is still reachable once the post is delivered (garbage collected first).
-  (globalThis as { gc?: () => void }).gc?.();
-  const after = process.memoryUsage();
-  await stop();
-  rmSync(varDir, { recursive: true, force: true });
-  const chunks = await db.prisma.job.count({ where: { listId: list.listId, data: { path: ["kind"], equals: "chunk" } } });
-  const mb = (x: number) => Math.round(x / 1024 / 1024);
-  // Where the memory is: RSS when ready (before the post), and heap / external at the RSS peak.
-  const detail = `ready ${mb(ready.rss)} MB, at peak heap ${mb(peakAt.heapUsed)}/${mb(peakAt.heapTotal)} MB, external ${mb(peakAt.external)} MB, after GC heap ${mb(after.heapUsed)} MB`;
-  process.send!({ peak, chunks, kind: db.kind, detail });
-  await db.close();
-  process.exit(0);
+  return { listId: list.listId, listPk: list.id };
 }
 
-function next<T>(child: ChildProcess): Promise<T> {
-  return new Promise((res) => child.once("message", (m) => res(m as T)));
+function chunkCount(db: Database, listId: string): Promise<number> {
+  return db.prisma.job.count({ where: { listId, data: { path: ["kind"], equals: "chunk" } } });
 }
 
-async function runOne(target: string, sink: SinkHandle, from: From, mode: Mode, n: number): Promise<Row> {
-  const child = fork(fileURLToPath(import.meta.url), ["--worker", target, from, mode, String(n), String(sink.port)], { execArgv: ["--import", "tsx", "--expose-gc"], stdio: "inherit" });
-  const { lmtpPort } = await next<{ ready: true; lmtpPort: number }>(child);
-  const done = sink.expect(n);
-  child.send("go");
-  const start = from === "lmtp"
-    ? await lmtpPost(lmtpPort, "bench@lists.test", `bench ${mode} ${n}`)
-    : (await next<{ start: number }>(child)).start;
-  const end = await done;
-  child.send("stop");
-  const { peak, chunks, kind, detail } = await next<{ peak: number; chunks: number; kind: string; detail: string }>(child);
-  await new Promise((r) => child.once("exit", r));
-  return { db: kind, from, mode, members: n, ms: end - start, rssMb: Math.round(peak / 1024 / 1024), chunks, detail };
+/**
+ * `npm start` as package.json spells it: leading NAME=value words (environment) and the
+ * command line. Split on spaces (the script has no quoting), run without a shell so the
+ * pid measured is node's.
+ */
+function startCommand(): { env: Record<string, string>; argv: string[] } {
+  const script = arg("start", "") ||
+    (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.start!;
+  const words = script.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Za-z_]\w*=/.test(words[0] ?? "")) {
+    const [k, ...v] = words.shift()!.split("=");
+    env[k!] = v.join("=");
+  }
+  return { env, argv: words };
+}
+
+/** kB figures of /proc/PID/status as MB. */
+function procStatus(pid: number): { rss: number; hwm: number } {
+  const text = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN);
+  return { rss: Math.round(kb("VmRSS") / 1024), hwm: Math.round(kb("VmHWM") / 1024) };
+}
+
+interface Target { kind: "postgres" | "pglite"; url: string | null; varDir: string }
+
+interface Row { from: From; mode: Mode; members: number; ms: number; startHwm: number; ready: number; postHwm: number; chunks: number }
+
+async function runOne(target: Target, parentDb: Database | null, sink: SinkHandle, from: From, mode: Mode, n: number): Promise<Row> {
+  // Seed: PostgreSQL through the parent's connection; PGlite before the server opens it (one process at a time).
+  let db = parentDb ?? await openDatabase({ url: null, dataDir: join(target.varDir, "db") });
+  if (!parentDb) await migrate(db);
+  const { listId } = await seed(db, mode, n);
+  if (!parentDb) await db.close();
+
+  let server: ServerProcess | null = null;
+  try {
+    const cmd = startCommand();
+    server = await startServer({
+      argv: cmd.argv,
+      varDir: target.varDir,
+      timeoutMs: 120_000,
+      env: { ...cmd.env, DATABASE_URL: target.url ?? undefined, MAILROOM_SMTP_PORT: String(sink.port), MAILROOM_SECRET: "bench" },
+    });
+    const pid = server.child.pid!;
+    // Warm up (database pool, SMTP pool, DMARC cache for the poster's domain) as on a running server.
+    const warmed = sink.expect(WARM_MEMBERS);
+    await lmtpPost(server.lmtpPort, "warm@lists.test", "warm up");
+    await warmed;
+    await new Promise((r) => setTimeout(r, 500)); // the warm-up's jobs settle
+    const startHwm = procStatus(pid).hwm;
+    const ready = procStatus(pid).rss;
+    writeFileSync(`/proc/${pid}/clear_refs`, "5"); // VmHWM := VmRSS: from here on it is the post's peak
+    const done = sink.expect(n);
+    const start = from === "lmtp"
+      ? await lmtpPost(server.lmtpPort, "bench@lists.test", `bench ${mode} ${n}`)
+      : await enqueuePost(db, listId, { personalize: mode === "bulk" ? "none" : "individual" }).then(() => Date.now());
+    const end = await done;
+    const postHwm = procStatus(pid).hwm;
+    await server.stop();
+    server = null;
+    if (!parentDb) db = await openDatabase({ url: null, dataDir: join(target.varDir, "db") });
+    const chunks = await chunkCount(db, listId);
+    if (!parentDb) await db.close();
+    return { from, mode, members: n, ms: end - start, startHwm, ready, postHwm, chunks };
+  } finally {
+    await server?.kill9();
+  }
 }
 
 async function main(): Promise<void> {
@@ -180,31 +186,43 @@ async function main(): Promise<void> {
   const kinds = arg("db", process.env.DATABASE_URL ? "pglite,postgres" : "pglite").split(",");
   const froms = arg("from", "lmtp,enqueue").split(",") as From[];
   for (const f of froms) if (f !== "lmtp" && f !== "enqueue") throw new Error(`--from: lmtp or enqueue, not ${f}`);
+  if (!process.argv.includes("--no-build")) {
+    // Measure the current sources: dist/ is what `npm start` runs.
+    const b = spawnSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: "inherit" });
+    if (b.status !== 0) throw new Error("npm run build failed");
+  }
+  const cmd = startCommand();
+  console.log(`measured process: ${Object.entries(cmd.env).map(([k, v]) => `${k}=${v} `).join("")}${cmd.argv.join(" ")}`);
   const sink = await startSinkProcess();
   try {
     for (const kind of kinds) {
-      let target: string;
+      const varDir = mkdtempSync(join(tmpdir(), "mailroom-bench-"));
+      let target: Target;
+      let parentDb: Database | null = null;
       let close: () => Promise<void>;
       if (kind === "postgres") {
         if (!process.env.DATABASE_URL) throw new Error("--db postgres needs DATABASE_URL");
         const t = await createTestDatabase();
-        target = t.url!;
-        await t.db.close();
+        target = { kind, url: t.url!, varDir };
+        parentDb = t.db;
         close = () => t.close().catch(() => {});
       } else {
-        const dir = mkdtempSync(join(tmpdir(), "mailroom-bench-"));
-        target = join(dir, "db");
-        close = async () => rmSync(dir, { recursive: true, force: true });
+        target = { kind: "pglite", url: null, varDir };
+        close = async () => {};
       }
       try {
         for (const from of froms) for (const mode of modes) {
+          if (from === "enqueue" && kind === "pglite") continue;
           for (const n of sizes) {
-            const row = await runOne(target, sink, from, mode, n);
-            console.log(`${row.db.padEnd(8)} from ${row.from.padEnd(8)} ${row.mode.padEnd(12)} ${String(row.members).padStart(7)} members  ${String(row.ms).padStart(6)} ms  peak RSS ${row.rssMb} MB  (${row.chunks} chunks; ${row.detail})`);
+            const r = await runOne(target, parentDb, sink, from, mode, n);
+            const peak = Math.max(r.startHwm, r.postHwm);
+            console.log(`${kind.padEnd(8)} from ${r.from.padEnd(8)} ${r.mode.padEnd(12)} ${String(r.members).padStart(7)} members  ${String(r.ms).padStart(6)} ms  ` +
+              `peak RSS ${peak} MB  (${r.chunks} chunks; start-up peak ${r.startHwm} MB, ready ${r.ready} MB, peak during the post ${r.postHwm} MB)`);
           }
         }
       } finally {
         await close();
+        rmSync(varDir, { recursive: true, force: true });
       }
     }
   } finally {
@@ -214,8 +232,6 @@ async function main(): Promise<void> {
 
 if (process.argv.includes("--sink")) {
   void sinkMain();
-} else if (process.argv.includes("--worker")) {
-  workerMain().catch((err) => { console.error(err); process.exit(1); });
 } else {
   main().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
 }

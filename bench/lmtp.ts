@@ -6,7 +6,7 @@
 // PostgreSQL: DATABASE_URL (a server URL; a scratch database is created and dropped).
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -74,6 +74,35 @@ async function committed(db: Database): Promise<number> {
   return Number(row!.n);
 }
 
+/**
+ * CPU used so far by each PostgreSQL backend serving this database, in ms by pid
+ * (Linux /proc; null elsewhere or for the embedded database): the server's share
+ * of the work per message, which this shared 2-core machine must fit beside ours.
+ */
+async function backendCpuMs(db: Database): Promise<Map<number, number> | null> {
+  if (db.kind !== "postgres") return null;
+  const rows = await db.query<{ pid: number }>("bench_backends", "SELECT pid FROM pg_stat_activity WHERE datname = current_database()", []);
+  const byPid = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      byPid.set(pid, (Number(f[11]) + Number(f[12])) * 10); // USER_HZ is 100 on Linux
+    } catch {
+      return null;
+    }
+  }
+  return byPid;
+}
+
+/** CPU ms the backends used between two readings (a backend the pool closed meanwhile is not counted). */
+function backendCpuDelta(before: Map<number, number> | null, after: Map<number, number> | null): number | null {
+  if (!before || !after) return null;
+  let ms = 0;
+  for (const [pid, t] of after) ms += t - (before.get(pid) ?? 0);
+  return ms;
+}
+
 async function nodeClient(port: number, connections: number, total: number): Promise<number> {
   let ok = 0;
   await Promise.all(Array.from({ length: connections }, async (_, k) => {
@@ -112,6 +141,7 @@ async function throughput(kind: "embedded" | "postgres"): Promise<void> {
           // Embedded PGlite commits one transaction at a time: fewer messages keep the run short.
           const total = kind === "embedded" ? Math.min(MESSAGES, 1000) : MESSAGES;
           const before = await committed(db);
+          const pg0 = await backendCpuMs(db);
           const cpu0 = process.cpuUsage();
           const t0 = performance.now();
           if (generator === "node") await nodeClient(port, connections, total);
@@ -121,7 +151,10 @@ async function throughput(kind: "embedded" | "postgres"): Promise<void> {
           const cpu = process.cpuUsage(cpu0);
           // CPU of this process per message: the server (and, for "node", the client too).
           const cpuPerMsg = (cpu.user + cpu.system) / 1000 / Math.max(1, stored);
-          console.log(`${kind.padEnd(8)} ${generator.padEnd(11)} ${String(connections).padStart(2)} conn  ${String(total).padStart(5)} msgs  ${(stored / seconds).toFixed(0).padStart(6)} msg/s committed  (${stored}/${total} stored, ${seconds.toFixed(2)} s, ${cpuPerMsg.toFixed(2)} ms CPU/msg in-process)`);
+          const pg1 = await backendCpuMs(db);
+          const pgMs = backendCpuDelta(pg0, pg1);
+          const serverCpu = pgMs !== null ? `, ${(pgMs / Math.max(1, stored)).toFixed(2)} ms PostgreSQL CPU/msg` : "";
+          console.log(`${kind.padEnd(8)} ${generator.padEnd(11)} ${String(connections).padStart(2)} conn  ${String(total).padStart(5)} msgs  ${(stored / seconds).toFixed(0).padStart(6)} msg/s committed  (${stored}/${total} stored, ${seconds.toFixed(2)} s, ${cpuPerMsg.toFixed(2)} ms CPU/msg in-process${serverCpu})`);
         }
       }
     } finally {
