@@ -1,6 +1,7 @@
 // End to end with a real Postfix in front of the real `mailroom serve`: mail for a
 // list that does not exist is refused at RCPT (550); once the list is created over
-// REST, Postfix hands mail for it to mailroom over LMTP. Once with the generated
+// REST, Postfix hands mail for it to mailroom over LMTP, and the members' copies
+// go back out through Postfix to their MX (a sink). Once with the generated
 // hash: maps (+ postfix reload), once with the socketmap tables; and an alias
 // domain (Mailman's alias_domain) through the hash: maps: list@mailHost is
 // rewritten by postfix_vmap to list@aliasDomain and relayed to mailroom. Prints how
@@ -63,7 +64,8 @@ virtual_alias_domains = ${ALIASED_HOST}
       env: {
         DATABASE_URL: databaseUrl,
         MAILROOM_LMTP_PORT: String(lmtpPort),
-        MAILROOM_SMTP_PORT: String(sink.port),
+        // Outgoing copies go back through Postfix (the files instance), which relays them to the sink.
+        MAILROOM_SMTP_PORT: String(filesSetup.smtpPort),
         MAILROOM_POSTMAP: "postmap",
         MAILROOM_POSTFIX_CONFIG_DIR: filesSetup.configDir,
         MAILROOM_POSTFIX_RELOAD: "postfix reload",
@@ -116,6 +118,17 @@ async function send(pf: Postfix, to: string, subject: string): Promise<{ code: n
   }
 }
 
+/** The sink's copy for `rcpt` whose Subject contains `subject`, waiting for it. */
+async function sentTo(rcpt: string, subject: string, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const m = sink.messages.find((x) => x.rcptTo.includes(rcpt) && x.raw.toString("latin1").includes(subject));
+    if (m) return m;
+    if (Date.now() > deadline) throw new Error(`no copy for ${rcpt} with subject ${subject}; maillog:\n${files.log().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 function queued(rcpt: string) {
   return server.waitForLog((l) => l.msg === "message queued" && Array.isArray(l.rcptTo) && l.rcptTo.includes(rcpt), 30_000);
 }
@@ -144,6 +157,18 @@ async function scenario(pf: Postfix, domain: string, label: string): Promise<num
   assert.deepEqual(line.rcptTo, [`mylist@${domain}`]);
   await pf.waitForLog(new RegExp(`to=<mylist@${domain.replace(/\./g, "\\.")}>, relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:\\d+, .*status=sent \\(250`));
   assert.equal(sink.messages.filter((m) => m.rcptTo.includes(`mylist@${domain}`)).length, 0, "misrouted to the relay host");
+  // That first post was a nonmember's (held). Once anne is a member her post goes
+  // out: mailroom hands the copies to the files instance over SMTP, and that
+  // Postfix relays them to the members' MX (the sink).
+  const list = `mylist.${domain}`;
+  const member = `bob@members-${label}.test`;
+  await rest("POST", `/lists/${list}/members`, { address: "anne@outside.test" });
+  await rest("POST", `/lists/${list}/members`, { address: member });
+  assert.equal(await send(pf, `mylist@${domain}`, `${label}-post`), null);
+  const copy = await sentTo(member, `${label}-post`);
+  assert.equal(copy.mailFrom, `mylist-bounces@${domain}`);
+  assert.match(copy.raw.toString("latin1"), new RegExp(`^List-Id: .*<${list.replace(/\./g, "\\.")}>`, "mi"));
+  await files.waitForLog(new RegExp(`to=<${member.replace(/\./g, "\\.")}>, relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${sink.port}, .*status=sent \\(250`));
   // Sub-addresses with +extensions too (VERP bounces).
   assert.equal(await send(pf, `mylist-bounces+bob=example.net@${domain}`, `${label}-verp`), null);
   return ms;

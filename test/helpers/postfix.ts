@@ -32,6 +32,8 @@ export interface Postfix {
 
 export interface ConfiguredPostfix {
   configDir: string;
+  /** The SMTP port it will listen on once started (mailroom's outgoing mail can be pointed at it first). */
+  smtpPort: number;
   /** `postfix -c DIR/etc start`; throws when Postfix does not come up. */
   start(): Promise<Postfix>;
   /** Remove the tree without starting (a test that failed before start). */
@@ -124,6 +126,7 @@ ${opts.mainCf}
   const log = () => (existsSync(maillog) ? readFileSync(maillog, "utf8") : "");
   return {
     configDir: etc,
+    smtpPort,
     discard: () => rmSync(dir, { recursive: true, force: true }),
     start: () => start(dir, etc, smtpPort, log),
   };
