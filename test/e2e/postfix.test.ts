@@ -16,6 +16,7 @@ import { adminRequest, startServer, type ServerProcess } from "../helpers/server
 import { configurePostfix, startPostfix, freePort, type Postfix } from "../helpers/postfix.js";
 import { createEmptyServerDatabase, SERVER_URL } from "../helpers/db.js";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js";
+import { waitFor } from "../helpers/wait.js";
 
 let server: ServerProcess;
 let files: Postfix;
@@ -119,14 +120,11 @@ async function send(pf: Postfix, to: string, subject: string): Promise<{ code: n
 }
 
 /** The sink's copy for `rcpt` whose Subject contains `subject`, waiting for it. */
-async function sentTo(rcpt: string, subject: string, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const m = sink.messages.find((x) => x.rcptTo.includes(rcpt) && x.raw.toString("latin1").includes(subject));
-    if (m) return m;
-    if (Date.now() > deadline) throw new Error(`no copy for ${rcpt} with subject ${subject}; maillog:\n${files.log().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function sentTo(rcpt: string, subject: string) {
+  const copy = async () => sink.messages.find((x) => x.rcptTo.includes(rcpt) && x.raw.toString("latin1").includes(subject));
+  return waitFor(`a copy for ${rcpt} with subject ${subject}`, copy).catch((err: Error) => {
+    throw new Error(`${err.message}; maillog:\n${files.log().slice(-3000)}`);
+  });
 }
 
 function queued(rcpt: string) {
