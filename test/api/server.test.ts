@@ -6,12 +6,10 @@ import assert from "node:assert/strict";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { startServer } from "../helpers/server-process.js";
-import { createEmptyServerDatabase, SERVER_URL } from "../helpers/db.js";
+import { childDatabaseUrl } from "../helpers/db.js";
 
 test("mailroom serve answers the REST API over HTTP", async (t) => {
-  const database = SERVER_URL ? await createEmptyServerDatabase() : null;
-  t.after(() => database?.drop());
-  const server = await startServer({ env: { MAILROOM_ADMIN_PASSWORD: undefined, DATABASE_URL: database?.url } });
+  const server = await startServer({ env: { MAILROOM_ADMIN_PASSWORD: undefined, DATABASE_URL: await childDatabaseUrl(t) } });
   t.after(() => server.kill9());
   const base = `http://127.0.0.1:${server.httpPort}`;
 

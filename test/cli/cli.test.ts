@@ -5,7 +5,7 @@ import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createEmptyServerDatabase, SERVER_URL } from "../helpers/db.js";
+import { childDatabaseUrl, SERVER_URL } from "../helpers/db.js";
 import { startServer } from "../helpers/server-process.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -38,12 +38,7 @@ test("a wrong command or setting exits non-zero with a one-line reason on stderr
 
 test("migrate applies the migrations and exits 0, twice", async (t) => {
   const varDir = mkdtempSync(join(tmpdir(), "mailroom-cli-"));
-  let url: string | undefined;
-  if (SERVER_URL) {
-    const empty = await createEmptyServerDatabase();
-    t.after(() => empty.drop());
-    url = empty.url;
-  }
+  const url = await childDatabaseUrl(t);
   const env = { MAILROOM_VAR_DIR: varDir, DATABASE_URL: url };
   const first = mailroom(["migrate"], env);
   assert.equal(first.status, 0, first.stderr);
@@ -54,12 +49,7 @@ test("migrate applies the migrations and exits 0, twice", async (t) => {
 });
 
 test("serve starts with defaults, generates an admin password file of mode 0600 and logs its path, not the password", async (t) => {
-  let url: string | undefined;
-  if (SERVER_URL) {
-    const empty = await createEmptyServerDatabase();
-    t.after(() => empty.drop());
-    url = empty.url;
-  }
+  const url = await childDatabaseUrl(t);
   // As `npm start` on a machine where Postfix is installed but has no main.cf: postmap
   // cannot run there, so it must default to off rather than stop the server.
   const noPostfixConfig = mkdtempSync(join(tmpdir(), "mailroom-nopostfix-"));
@@ -86,12 +76,7 @@ test("serve starts with defaults, generates an admin password file of mode 0600 
 });
 
 test("the listening lines are logged even at MAILROOM_LOG_LEVEL=warn", async (t) => {
-  let url: string | undefined;
-  if (SERVER_URL) {
-    const empty = await createEmptyServerDatabase();
-    t.after(() => empty.drop());
-    url = empty.url;
-  }
+  const url = await childDatabaseUrl(t);
   // startServer waits for both "listening" lines and fails when they never come.
   const server = await startServer({ env: { MAILROOM_LOG_LEVEL: "warn", DATABASE_URL: url } });
   t.after(() => server.stop());

@@ -45,6 +45,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/**
+ * DATABASE_URL for a child `mailroom` process that migrates itself: an empty server
+ * database dropped when the test ends, or undefined (the child's embedded database).
+ */
+export async function childDatabaseUrl(t: { after(fn: () => unknown): void }): Promise<string | undefined> {
+  if (!SERVER_URL) return undefined;
+  const empty = await createEmptyServerDatabase();
+  t.after(() => empty.drop());
+  return empty.url;
+}
+
 /** Creates an empty database on the server (for child-process tests that migrate themselves). */
 export async function createEmptyServerDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   if (!SERVER_URL) throw new Error("needs DATABASE_URL");
