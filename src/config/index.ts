@@ -20,6 +20,8 @@ export interface Config {
     idleTimeoutMs: number;
     /** On shutdown, how long a transaction in flight may take to finish before its session is cut. */
     shutdownTimeoutMs: number;
+    /** Look up the client's name (PTR) before the greeting and log it; off: the client is the local MTA. */
+    reverseDns: boolean;
   };
   smtp: {
     host: string;
@@ -80,6 +82,15 @@ function int(env: Env, key: string, fallback: number, min = 0, max = Number.MAX_
   return n;
 }
 
+/** on/off (also true/false, yes/no, 1/0); unset or empty takes the default. */
+function flag(env: Env, key: string, fallback: boolean): boolean {
+  const v = env[key]?.trim().toLowerCase();
+  if (v === undefined || v === "") return fallback;
+  if (["on", "true", "yes", "1"].includes(v)) return true;
+  if (["off", "false", "no", "0"].includes(v)) return false;
+  throw new ConfigError(`${key} must be on or off, got "${env[key]}"`);
+}
+
 /** "off" (or empty) disables a command; unset takes the default. */
 function command(env: Env, key: string, fallback: string | null): string | null {
   const v = env[key];
@@ -118,6 +129,7 @@ export function loadConfig(env: Env, defaults: Defaults = { postmapFound: false,
       maxRecipients: int(env, "MAILROOM_LMTP_MAX_RECIPIENTS", 1000, 1),
       idleTimeoutMs: int(env, "MAILROOM_LMTP_IDLE_TIMEOUT", 300, 1) * 1000,
       shutdownTimeoutMs: int(env, "MAILROOM_LMTP_SHUTDOWN_TIMEOUT", 30, 1) * 1000,
+      reverseDns: flag(env, "MAILROOM_LMTP_REVERSE_DNS", false),
     },
     smtp: {
       host: str(env, "MAILROOM_SMTP_HOST", "127.0.0.1"),

@@ -19,8 +19,24 @@ export const REPLIES = {
 
 export type ReplyName = keyof typeof REPLIES;
 
+/**
+ * The plain replies, made once: an Error captures a stack trace when made, which
+ * an unknown address (a 550 per RCPT) would pay on every connection. smtp-server
+ * only reads `responseCode` and `message`.
+ */
+const PLAIN = new Map<ReplyName, LmtpReplyError>();
+
 /** The reply as an error for smtp-server's callbacks; `detail` is appended after a colon. */
 export function replyError(name: ReplyName, detail?: string): LmtpReplyError {
+  if (detail === undefined) {
+    let err = PLAIN.get(name);
+    if (!err) PLAIN.set(name, (err = makeError(name)));
+    return err;
+  }
+  return makeError(name, detail);
+}
+
+function makeError(name: ReplyName, detail?: string): LmtpReplyError {
   const [code, enhanced, text] = REPLIES[name];
   const err = new Error(`${enhanced} ${text}${detail ? `: ${detail}` : ""}`) as LmtpReplyError;
   err.responseCode = code;

@@ -37,6 +37,17 @@ export function createLmtpServer(deps: LmtpDeps): LmtpServer {
     socketTimeout: config.lmtp.idleTimeoutMs,
     closeTimeout: config.lmtp.shutdownTimeoutMs,
     logger: false,
+    // The client is the local MTA: its name tells nothing, and looking it up
+    // delays every greeting by a DNS round trip (up to smtp-server's 1.5 s).
+    disableReverseLookup: !config.lmtp.reverseDns,
+
+    // Called back at once: smtp-server's default waits a turn of the event loop before the greeting.
+    onConnect: config.lmtp.reverseDns
+      ? (session: SMTPServerSession, callback: (err?: Error | null) => void) => {
+        log.info({ session: session.id, client: session.clientHostname, address: session.remoteAddress }, "LMTP connection");
+        callback();
+      }
+      : (_session: SMTPServerSession, callback: (err?: Error | null) => void) => callback(),
 
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void) {
       resolver.resolve(address.address).then(
