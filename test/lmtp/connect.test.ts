@@ -40,8 +40,9 @@ test("the greeting goes out at once and no reverse DNS lookup is made (default c
     const times: number[] = [];
     for (let i = 0; i < 7; i++) times.push(await greetingMs(port));
     times.sort((a, b) => a - b);
-    // smtp-server's own init waited 100 ms on every connection; what is left is a loopback round trip.
-    assert.ok(times[3]! < 40, `median time to the greeting ${times[3]!.toFixed(1)} ms (all: ${times.map((x) => x.toFixed(1))})`);
+    // smtp-server's own init waited 100 ms on every connection; what is left is a loopback
+    // round trip (a few ms; the bound leaves room for a busy shared machine).
+    assert.ok(times[3]! < 50, `median time to the greeting ${times[3]!.toFixed(1)} ms (all: ${times.map((x) => x.toFixed(1))})`);
     assert.equal(reverse.mock.callCount(), 0, "dns.reverse was called");
   } finally {
     await lmtp.close();
