@@ -119,7 +119,7 @@ export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
     }
     const outcome = await sendChunk(mailer, data.rcpt, pending, how, ctx.signal);
     const res = await settleChunk(db, {
-      jobId: job.id, data, rcpt: data.rcpt, outcome, postedAt: new Date(data.postedAt),
+      job, data, rcpt: data.rcpt, outcome, postedAt: new Date(data.postedAt),
       deadlineSeconds: config.smtp.retryDeadlineSeconds, retryWaitSeconds: config.smtp.retryWaitSeconds,
       bounce: { listPk: list.id, messageId: msg.messageId },
     });
@@ -135,7 +135,7 @@ export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
     const outcome = await sendChunk(mailer, data.recipients, pending,
       { mode: "bulk", from: data.envelopeFrom, raw: msg.raw, maxRecipients: config.smtp.maxRecipientsPerTransaction }, ctx.signal);
     const res = await settleChunk(db, {
-      jobId: job.id, data, rcpt: data.recipients, outcome, postedAt: job.createdAt,
+      job, data, rcpt: data.recipients, outcome, postedAt: job.createdAt,
       deadlineSeconds: config.smtp.retryDeadlineSeconds, retryWaitSeconds: config.smtp.retryWaitSeconds, bounce: null,
     });
     if (res.failed || res.expired) ctx.log.warn(res, "notice not delivered to every recipient");

@@ -12,6 +12,7 @@ import type { ListPostDelivery } from "../domain/out-job.js";
 import { RawMessage } from "../domain/raw-message.js";
 import type { Logger } from "../log.js";
 import { enqueue, type Job } from "../queue/jobs.js";
+import { complete } from "../queue/transitions.js";
 import { PermanentFailure, type JobHandler } from "../queue/runner.js";
 import { holdPost, rejectPost, type ListJobData } from "../services/moderation.js";
 import { verifyPassword } from "../services/password-hash.js";
@@ -145,11 +146,6 @@ async function storeCopy(tx: Tx, original: Message, raw: Buffer, mailFrom: strin
  */
 async function finish(db: Database, job: Job, work: (tx: Tx) => Promise<void>): Promise<void> {
   await db.prisma.$transaction(async (tx) => {
-    const mine = await tx.job.updateMany({
-      where: { id: job.id, state: "running", attempts: job.attempts },
-      data: { state: "done", finishedAt: new Date(), lockedAt: null, lockedBy: null },
-    });
-    if (mine.count === 0) return;
-    await work(tx);
+    if (await complete(tx, job)) await work(tx);
   }, TX_OPTIONS);
 }
