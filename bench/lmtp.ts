@@ -133,7 +133,7 @@ async function throughput(kind: "embedded" | "postgres"): Promise<void> {
     await seedBenchList(db);
     const config = loadConfig({ MAILROOM_VAR_DIR: tmpdir(), MAILROOM_LMTP_PORT: "0" });
     const services = createServices({ db, config, log, maps: NO_MAPS });
-    const lmtp = createLmtpServer({ db, services, config, log });
+    const lmtp = createLmtpServer({ services, config, log });
     const port = await lmtp.listen("127.0.0.1", 0);
     try {
       for (const generator of [...(SMTP_SOURCE ? ["smtp-source"] : []), "node"] as const) {
