@@ -1,6 +1,8 @@
 // mailroom's command line: `serve`, `migrate`, `aliases`. Loads the config once,
-// opens the database, wires the parts together (the only module that imports api,
-// lmtp, pipeline and delivery), starts them, and stops them gracefully.
+// opens the database, builds the services (services/index.ts), wires them to the
+// REST API, the LMTP server and the workers (workers.ts wires the queue stages; the
+// two are the only modules that import api, lmtp, pipeline, delivery, commands and
+// bounces), starts them, and stops them gracefully.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { loadConfig, redacted, ConfigError, type Config } from "./config/index.js";
@@ -57,7 +59,7 @@ function onPath(cmd: string): boolean {
 }
 
 async function openMigrated(config: Config, log: Logger): Promise<Database> {
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: join(config.varDir, "db"), log: component(log, "db") });
+  const db = await openDatabase({ url: config.databaseUrl, pgOptions: config.pgOptions, dataDir: join(config.varDir, "db"), log: component(log, "db") });
   try {
     const result = await migrate(db);
     if (result.applied.length) log.info({ applied: result.applied }, "migrations applied");
@@ -76,7 +78,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
   await maps.writeNow();
   const services = createServices({ db, config, log, maps });
   const app = await buildApp({ services, config, adminPassword, log: component(log, "http") });
-  const lmtp = createLmtpServer({ db, services, config, log: component(log, "lmtp") });
+  const lmtp = createLmtpServer({ services, config, log: component(log, "lmtp") });
   const workers = await startWorkers({ db, services, config, log: component(log, "worker") });
   const socketmap = config.socketmap ? await startSocketmap({ db, config, log: component(log, "socketmap") }) : null;
 
