@@ -1,7 +1,8 @@
 // The one translation of errors into RFC 9457 application/problem+json at the REST
 // edge: MailroomError keeps its code and status, schema violations and malformed
-// JSON are 400, Prisma's unique violation is 409, and anything unexpected is a 500
-// whose text is logged but never shown. Registered by app.ts.
+// JSON are 400, a failed database call is mapped by what services/database-failure.ts
+// says it means (duplicate 409, missing 404, unavailable 503), and anything
+// unexpected is a 500 whose text is logged but never shown. Registered by app.ts.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { MailroomError, type ErrorCode } from "../domain/errors.js";
 import { databaseFailure, type DatabaseFailure } from "../services/database-failure.js";

@@ -1,7 +1,10 @@
 // The "command" queue handler: mail to -request (email commands), -join/-subscribe,
-// -leave/-unsubscribe and -confirm+TOKEN. Runs the subscription workflows and sends
-// one reply with the results, never to an auto-generated message (robots must not
-// loop). Registered in src/workers.ts.
+// -leave/-unsubscribe and -confirm+TOKEN. Runs the subscription workflows
+// (services.subscriptions); each command returns an outcome or lines, and the one
+// reply is rendered from those (-join, -leave and -confirm answer only when nothing
+// else tells the sender what happened), never to an auto-generated message (robots
+// must not loop). Also the "owner" queue handler: mail to -owner is forwarded to the
+// owners and moderators. Both registered in src/workers.ts.
 import { simpleParser, type ParsedMail } from "mailparser";
 import type { Database } from "../db/client.js";
 import type { Logger } from "../log.js";

@@ -1,7 +1,10 @@
 // Reads mailroom's configuration from the environment once, validates it and
-// returns a frozen, typed Config. The rest of the code is handed this object;
-// nothing else of ours reads process.env (the PostgreSQL driver itself still honours
-// libpq's PG* variables, as any PostgreSQL client does). Imports nothing from src.
+// returns a frozen, typed Config. main.ts hands it process.env (and whether Postfix
+// is installed, which it looks up itself so this stays pure); the rest of the code
+// is handed the Config and reads no configuration from process.env (mta/run-command.ts
+// passes the environment on to postmap and the reload command, and the PostgreSQL
+// driver honours libpq's PG* variables, as any PostgreSQL client does). Imports
+// nothing from src.
 import { resolve } from "node:path";
 
 export interface Config {

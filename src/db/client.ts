@@ -1,7 +1,10 @@
 // Opens the database: a PostgreSQL server when DATABASE_URL is set, else embedded
 // PGlite persisted under $MAILROOM_VAR_DIR/db. Both give the same Prisma client plus
 // the few things Prisma does not do: multi-statement scripts (migrations),
-// LISTEN/NOTIFY (cache invalidation across processes) and a dedicated session.
+// LISTEN/NOTIFY (the queue workers' wake-ups, the list cache's invalidation across
+// processes), sessions and a connection outside the pool (the maps writer's lock),
+// and query(), the LMTP and socketmap hot path on connections of its own. Opened by
+// main.ts (and by tests and benchmarks).
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";

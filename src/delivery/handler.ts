@@ -21,7 +21,7 @@ export type ListRow = NonNullable<Awaited<ReturnType<Database["prisma"]["mailing
 export interface DeliveryDeps {
   db: Database;
   config: Config;
-  /** Signs one-click unsubscribe tokens: the secret, or how to get it once (src/secret.ts ensureSecret). */
+  /** Signs one-click unsubscribe tokens: the secret, or how to get it once (workers.ts passes services.secret, src/secret.ts). */
   secret: string | (() => Promise<string>);
   /** Per-member decoration for personalised lists; default src/domain/decorate.ts, null sends the copy as stored. */
   decorate?: ((raw: Buffer, list: ListRow, member: { address: string; displayName: string }) => Buffer) | null;

@@ -1,5 +1,5 @@
-// Records what became of a chunk's recipients, in one transaction with the job's next
-// state: permanent refusals are kept with their reply and become BounceEvent rows
+// Records what became of a chunk's recipients, in ONE statement with the job's next
+// state (queue/transitions.ts transition(), fenced by the claim): permanent refusals are kept with their reply and become BounceEvent rows
 // (kind permanent) for the bounce processor; temporary ones stay pending and the job
 // goes back to the queue with a growing wait, until the retry deadline (counted from
 // the post) passes and they are given up. Called by handler.ts after send-chunk.ts.

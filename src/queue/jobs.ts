@@ -1,8 +1,9 @@
-// PostgreSQL-backed job queues: the only hand-off between stages (LMTP → list →
-// pipeline → out). A job is ready, running (claimed with FOR UPDATE SKIP LOCKED, so
+// PostgreSQL-backed job queues: the only hand-off between stages (LMTP → "list",
+// "command", "bounces" or "owner" → "out" for delivery). A job is ready, running (claimed with FOR UPDATE SKIP LOCKED, so
 // several processes can share one database), done, or shunt (failed for good, with
 // the error kept). A claimed job whose worker died is reclaimed after its lease.
-// This file makes and claims jobs; transitions.ts moves a claimed job on.
+// This file makes and claims jobs (enqueue, claim, releaseDeadWorkers, queue depths);
+// transitions.ts moves a claimed job on and holds the job SQL of LMTP ingest.
 import { hostname } from "node:os";
 import type { Database, Tx } from "../db/client.js";
 import type { Job, QueueName } from "../generated/prisma/client.js";

@@ -3,6 +3,10 @@
 // each one is fenced by the same rule (OWNED below), so a worker that lost its claim
 // can never settle the work of the worker that has it now. A stage that must do its
 // own writes in the same round trip hands its SQL to transition() or fanOut() here.
+// Callers: runner.ts (complete, retry, shunt, heartbeat), pipeline/list-queue.ts
+// (complete inside its transaction), delivery/expand.ts (fanOut), delivery/settle.ts
+// (transition with bounce events), and services/incoming.ts, whose LMTP ingest
+// statement takes its job rows from enqueueWithMessagesSql.
 import type { Tx } from "../db/client.js";
 import { Prisma, type Job, type QueueName } from "../generated/prisma/client.js";
 import { JOBS_CHANNEL, WORKER_ID } from "./jobs.js";

@@ -1,6 +1,6 @@
 // What a failed database call means to a caller, as a value: the REST edge turns it
 // into a status (api/problem.ts), so it never has to read driver or Prisma errors
-// itself. Prisma's codes (P…), PostgreSQL's SQLSTATEs behind a failed raw query, and
+// itself; services/members.ts tells a list deleted meanwhile by it too. Prisma's codes (P…), PostgreSQL's SQLSTATEs behind a failed raw query, and
 // the drivers' socket errors all land in one of these.
 import { sqlStateOf } from "../db/sql-state.js";
 

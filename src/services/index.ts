@@ -1,6 +1,7 @@
-// Every service, built once, in one place: main.ts hands the result to the REST API,
-// the LMTP server, the queue workers and the CLI (tests build it the same way). Each
-// service owns its transactions; callers never touch db/ for these resources.
+// Every service, built once, in one place: `mailroom serve` (main.ts) hands the
+// result to the REST API, the LMTP server and the queue workers (workers.ts); tests
+// build it the same way. `migrate` and `aliases` need no services. Each service owns
+// its transactions; callers never touch db/ for these resources.
 import { ensureSecret } from "../secret.js";
 import { queueDepths, type QueueDepth } from "../queue/jobs.js";
 import { createBounceService } from "./bounce-scores.js";

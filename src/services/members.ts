@@ -1,7 +1,8 @@
 // Members of a list in one of four roles (member, owner, moderator, nonmember), as in
 // Mailman's roster: add, bulk add, page through, read, change preferences, remove.
 // Addresses compare case-insensitively as a whole; the spelling of the first add is
-// kept for display. Called by api/members and by any service that (un)subscribes.
+// kept for display. Called by api/members; the subscription workflows
+// (subscriptions.ts) add and remove their Member rows themselves.
 import { Prisma, type Member, type Role } from "../generated/prisma/client.js";
 import { parseAddress, requireAddress } from "../domain/address.js";
 import { conflict, notFound } from "../domain/errors.js";

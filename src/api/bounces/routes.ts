@@ -1,6 +1,7 @@
 // /lists/{list}/members/{address}/bounces: what bounce processing knows of a member
 // (Mailman's bounce score and warnings, model/bounce.py). Read only; the scores are
-// kept by the bounces queue handler. Thin: validate, call the service, shape.
+// kept by services/bounce-scores.ts for the bounces queue handler. Thin: validate,
+// call the services, shape.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { notFound } from "../../domain/errors.js";
 import { problems } from "../common/schemas.js";
