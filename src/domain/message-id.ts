@@ -1,4 +1,5 @@
-// Message-ID helpers shared by LMTP ingress and the pipeline: the id of a message
+// Message-ID helpers shared by LMTP ingress (lmtp/receive.ts) and the notices mailroom
+// writes (services/notices.ts): the id of a message
 // (RFC 5322 section 3.6.4), Mailman's Message-ID-Hash, and a fresh id for mail that
 // arrives without one (Mailman's LMTP runner adds it rather than refuse the post).
 import { createHash, randomBytes } from "node:crypto";
@@ -20,7 +21,7 @@ export function makeMessageId(domain: string): string {
   return `<${Date.now().toString(36)}.${randomBytes(9).toString("hex")}@${host}>`;
 }
 
-/** Prepends a Message-ID header to raw bytes that lack one (for stages that re-send the message). */
+/** Prepends a Message-ID header to raw bytes that lack one (for stages that re-send the message; not called yet). */
 export function withMessageIdHeader(raw: Buffer, messageId: string): Buffer {
   return Buffer.concat([Buffer.from(`Message-ID: ${messageId}\r\n`, "latin1"), raw]);
 }
