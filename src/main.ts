@@ -31,7 +31,7 @@ Configuration is read from the environment; see the README.`,
 
 Runs the REST API (MAILROOM_HTTP_HOST:MAILROOM_HTTP_PORT, default 127.0.0.1:8001),
 the LMTP server (MAILROOM_LMTP_HOST:MAILROOM_LMTP_PORT, default 127.0.0.1:8024) and
-the queue workers in one process. Applies migrations first. Stops on SIGTERM/SIGINT
+the queue workers (none with MAILROOM_WORKERS=0) in one process. Applies migrations first. Stops on SIGTERM/SIGINT
 after finishing what is in flight.`,
   migrate: `usage: mailroom migrate
 
@@ -41,7 +41,8 @@ other processes start: migrations are serialised by an advisory lock.`,
   aliases: `usage: mailroom aliases
 
 Regenerates the Postfix maps (postfix_lmtp, postfix_domains, postfix_vmap) under
-$MAILROOM_VAR_DIR/data/ from the database, runs MAILROOM_POSTMAP on them, and exits.`,
+$MAILROOM_VAR_DIR/data/ from the database, runs MAILROOM_POSTMAP on them (and
+MAILROOM_POSTFIX_RELOAD when they changed), and exits.`,
 };
 
 /**
