@@ -31,8 +31,8 @@ Configuration is read from the environment; see the README.`,
 
 Runs the REST API (MAILROOM_HTTP_HOST:MAILROOM_HTTP_PORT, default 127.0.0.1:8001),
 the LMTP server (MAILROOM_LMTP_HOST:MAILROOM_LMTP_PORT, default 127.0.0.1:8024) and
-the queue workers (none with MAILROOM_WORKERS=0) in one process. Applies migrations first. Stops on SIGTERM/SIGINT
-after finishing what is in flight.`,
+the queue workers (none with MAILROOM_WORKERS=0) in one process. Applies migrations
+first. Stops on SIGTERM/SIGINT after finishing what is in flight.`,
   migrate: `usage: mailroom migrate
 
 Applies the migrations under prisma/migrations/ to the database (DATABASE_URL, or
