@@ -21,11 +21,6 @@ export function makeMessageId(domain: string): string {
   return `<${Date.now().toString(36)}.${randomBytes(9).toString("hex")}@${host}>`;
 }
 
-/** Prepends a Message-ID header to raw bytes that lack one (for stages that re-send the message; not called yet). */
-export function withMessageIdHeader(raw: Buffer, messageId: string): Buffer {
-  return Buffer.concat([Buffer.from(`Message-ID: ${messageId}\r\n`, "latin1"), raw]);
-}
-
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 function base32(bytes: Buffer): string {

@@ -63,6 +63,9 @@ export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): P
   }
   const raw = Buffer.from(message.raw);
   const msg = RawMessage.parse(raw);
+  // LMTP keeps the bytes as received and gave a post without a Message-ID an id of its
+  // own (Mailman's LMTP runner does the same): every copy carries that id.
+  if (!msg.has("Message-ID")) msg.prepend("Message-ID", message.messageId);
   const data = (job.data ?? {}) as ListJobData;
   const ctx: MessageContext = data.moderatorApproved && data.context
     ? { ...data.context, moderatorApproved: true }
