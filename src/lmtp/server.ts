@@ -4,22 +4,18 @@
 // close() lets a transaction in flight finish before the sessions go.
 import type { SMTPServerAddress, SMTPServerSession } from "smtp-server";
 import type { Config } from "../config/index.js";
-import type { Database } from "../db/client.js";
 import type { Logger } from "../log.js";
 import type { Services } from "../services/index.js";
-import { createRecipientResolver } from "../services/recipients.js";
-import { createIncomingStore } from "../services/incoming.js";
 import { MailroomLmtp } from "./smtp-server.js";
 import { receive, type DataCallback, type Decisions } from "./receive.js";
 import { replyError } from "./replies.js";
 
-export interface LmtpDeps { db: Database; services: Services; config: Config; log: Logger }
+export interface LmtpDeps { services: Services; config: Config; log: Logger }
 export interface LmtpServer { listen(host: string, port: number): Promise<number>; close(): Promise<void> }
 
 export function createLmtpServer(deps: LmtpDeps): LmtpServer {
-  const { db, config, log } = deps;
-  const resolver = createRecipientResolver(db, log);
-  const store = createIncomingStore(db);
+  const { config, log } = deps;
+  const { recipients: resolver, incoming: store } = deps.services;
   const decisions: Decisions = new WeakMap();
   /** DATA being stored, by session id: close() waits for these. */
   const inFlight = new Map<string, Promise<void>>();

@@ -28,8 +28,8 @@ async function deliver(h: JobHandler, raw: string | Buffer, opts: { mailFrom?: s
 }
 
 async function handlers() {
-  const { deps, services } = await setUp(t.db);
-  const h = { db: t.db, log, services: deps };
+  const { services } = await setUp(t.db);
+  const h = { db: t.db, log, services };
   return { services, command: createCommandHandler(h), owner: createOwnerHandler(h), bounce: createBounceHandler({ ...h, sweepIntervalMs: 0 }) };
 }
 
@@ -134,10 +134,10 @@ test("a temporary bounce is recorded but does not count", async () => {
 });
 
 test("the bounce sweep timer stops when the handler is closed", async () => {
-  const { deps } = await setUp(t.db);
-  const handler = createBounceHandler({ db: t.db, log, services: deps, sweepIntervalMs: 5 });
+  const { services } = await setUp(t.db);
+  const handler = createBounceHandler({ db: t.db, log, services, sweepIntervalMs: 5 });
   let sweeps = 0;
-  handler.bounces.sweep = async () => { sweeps++; };
+  services.bounces.sweep = async () => { sweeps++; };
   await new Promise((r) => setTimeout(r, 40));
   assert.ok(sweeps > 0, "the timer runs");
   handler.close();

@@ -4,10 +4,8 @@
 // GET only shows a page with a button, because link scanners fetch URLs in mail.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import { ensureSecret } from "../../secret.js";
 import { verifyUnsubscribeToken, type UnsubscribeClaim } from "../../domain/unsubscribe-token.js";
 import { notFound } from "../../domain/errors.js";
-import { createSubscriptionService, type SubscriptionService } from "../../services/subscriptions.js";
 import { problems } from "../common/schemas.js";
 import { confirmPage, donePage, invalidPage } from "./page.js";
 
@@ -25,13 +23,8 @@ const Result = Type.Object(
 );
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
-  // Built on first use: the OpenAPI export builds the app without any services.
-  let subs: SubscriptionService | null = null;
-  let secret: Promise<string> | null = null;
-  const claimOf = async (token: string): Promise<UnsubscribeClaim | null> => {
-    secret ??= ensureSecret(app.services.deps.config);
-    return verifyUnsubscribeToken(await secret, token);
-  };
+  const claimOf = async (token: string): Promise<UnsubscribeClaim | null> =>
+    verifyUnsubscribeToken(await app.services.secret(), token);
 
   // RFC 8058 §3.1: the body is form data (urlencoded or multipart); every POST to a valid
   // link is taken as the request, so the body is read as text and not interpreted further.
@@ -69,7 +62,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
     const claim = await claimOf(request.params.token);
     if (!claim) throw notFound("this unsubscribe link is not valid");
     const list = await app.services.lists.requireList(claim.listId);
-    const o = await (subs ??= createSubscriptionService(app.services.deps)).unsubscribe(claim.listId, claim.address, "one-click");
+    const o = await app.services.subscriptions.unsubscribe(claim.listId, claim.address, "one-click");
     request.log.info({ list: claim.listId, status: o.status }, "one-click unsubscribe");
     const status = o.status === "unsubscribed" ? "unsubscribed" : "not_member";
     if (String(request.headers.accept ?? "").includes("text/html")) {
