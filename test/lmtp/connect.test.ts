@@ -75,7 +75,7 @@ test("MAILROOM_LMTP_REVERSE_DNS=on: the client's name is looked up and logged, a
   const sink = new Writable({ write(chunk, _enc, cb) { lines.push(JSON.parse(String(chunk))); cb(); } });
   const log = createLogger("info", sink);
   const config = testConfig({ MAILROOM_LMTP_REVERSE_DNS: "on" });
-  const lmtp = createLmtpServer({ db: t.db, services: createServices({ db: t.db, config, log, maps: NO_MAPS }), config, log });
+  const lmtp = createLmtpServer({ services: createServices({ db: t.db, config, log, maps: NO_MAPS }), config, log });
   const port = await lmtp.listen("127.0.0.1", 0);
   try {
     const c = await LmtpClient.connect(port);
