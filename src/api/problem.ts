@@ -43,11 +43,18 @@ function validationDetail(err: FastifyError & { validation?: ValidationItem[]; v
 
 const unreachable = () => problem(503, "the database is not reachable", "database-unavailable", "Database unavailable");
 
-// Socket errors from pg, and PostgreSQL's "admin shutdown"/"cannot connect now" classes.
-const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EPIPE", "57P01", "57P02", "57P03"]);
+// Socket errors from pg, and the SQLSTATEs of a server that cannot serve now:
+// shutting down, crashed, starting up or in recovery (57P03), too many connections.
+const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EPIPE", "57P01", "57P02", "57P03", "53300"]);
+
+/** Seconds a client should wait before retrying a 503 (a PostgreSQL restart takes a few). */
+export const RETRY_AFTER_SECONDS = 5;
 
 
 function databaseProblem(err: { code?: unknown; meta?: Record<string, unknown>; message: string }): ProblemDocument | null {
+  // Prisma wraps the server's refusal (P2010, P2039…): the SQLSTATE is further down.
+  const state = sqlStateOf(err);
+  if (state && CONNECTION_CODES.has(state)) return unreachable();
   switch (err.code) {
     case "P2002": return problem(409, "a resource with the same unique key already exists", "conflict");
     case "P2025": return problem(404, "the resource does not exist (any more)", "not-found");
@@ -82,7 +89,12 @@ export function toProblem(err: unknown): ProblemDocument {
 /** For errors Fastify raises before routing (a URL that is not valid percent-encoding). */
 export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   const doc = toProblem(err);
-  void reply.code(doc.status).type("application/problem+json").send(doc);
+  void withRetryAfter(reply, doc).code(doc.status).type("application/problem+json").send(doc);
+}
+
+/** RFC 9110 10.2.3: a 503 says when to come back. */
+function withRetryAfter(reply: FastifyReply, doc: ProblemDocument): FastifyReply {
+  return doc.status === 503 ? reply.header("retry-after", String(RETRY_AFTER_SECONDS)) : reply;
 }
 
 export function registerProblemHandlers(app: FastifyInstance): void {
@@ -90,7 +102,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     const doc = toProblem(err);
     if (doc.status >= 500) request.log.error({ err }, "request failed");
     else if (doc.status !== 401) request.log.info({ status: doc.status, code: doc.code }, doc.detail);
-    return reply.code(doc.status).type("application/problem+json").send(doc);
+    return withRetryAfter(reply, doc).code(doc.status).type("application/problem+json").send(doc);
   });
   app.setNotFoundHandler((request, reply) => {
     const doc = problem(404, `no route for ${request.method} ${request.url.split("?")[0]}`);
