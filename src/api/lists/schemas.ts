@@ -34,6 +34,9 @@ const SETTINGS: Record<string, TSchema> = {
     maxItems: 1000, description: "Other addresses that count as the list for requireExplicitDestination; entries starting with ^ are regular expressions",
   }),
   administrivia: bool("Hold posts that look like (un)subscribe requests"),
+  autoReplyAction: Type.Enum(["hold", "discard", "defer"], {
+    description: "Posts a robot wrote (RFC 3834 Auto-Submitted, X-Autoreply, Precedence bulk/junk/list, null sender…): hold them with the reason, discard them, or defer (no decision here; for a list that takes other lists' copies)",
+  }),
   headerMatches: Type.Array(HeaderMatch, { maxItems: 1000, description: "Header checks applied in order (Mailman header_matches)" }),
   adminImmedNotify: bool("Tell the moderators at once about each held post"),
   adminNotifyMchanges: bool("Tell the owners about subscriptions and unsubscriptions"),
