@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { MailroomError, type ErrorCode } from "../domain/errors.js";
 import { sqlStateOf } from "../db/sql-state.js";
+import { ONE_LINE } from "./common/schemas.js";
 
 export interface ProblemDocument {
   type: string;
@@ -38,6 +39,7 @@ function validationDetail(err: FastifyError & { validation?: ValidationItem[]; v
   const where = `${err.validationContext ?? "request"}${first.instancePath ?? ""}`;
   if (first.keyword === "additionalProperties") return `${where} has an unknown field "${String(first.params?.additionalProperty)}"`;
   if (first.keyword === "enum") return `${where} must be one of ${JSON.stringify(first.params?.allowedValues)}`;
+  if (first.keyword === "pattern" && first.params?.pattern === ONE_LINE) return `${where} must be one line (no CR or LF)`;
   return `${where} ${first.message ?? "is invalid"}`;
 }
 

@@ -51,3 +51,38 @@ test("inputProblem: names the first NUL and the depth limit, without recursion",
   for (let i = 0; i < N; i++) huge = { a: huge };
   assert.match(inputProblem(huge, "body") ?? "", /nested more than/);
 });
+
+// Issue 16: CR/LF in names was stored and replaced by spaces in every copy; it is
+// refused at the API instead, so what is stored is what goes out.
+test("CR or LF in a display name, the subject prefix or a list description is a 400 on every route that takes one; nothing is stored", async (t) => {
+  const a = await build(t);
+  assert.equal((await a.call("POST", "/domains", { mailHost: "example.com" })).status, 201);
+  assert.equal((await a.call("POST", "/lists", { address: "mylist@example.com", displayName: "My List" })).status, 201);
+  assert.equal((await a.call("POST", "/lists/mylist.example.com/members", { address: "anne@example.com", displayName: "Anne" })).status, 201);
+  for (const bad of ["Evil\r\nBcc: victim@example.org", "Evil\nX-Injected: 1", "Evil\r", "\n"]) {
+    const cases: [string, string, object][] = [
+      ["POST", "/lists", { address: "other@example.com", displayName: bad }],
+      ["POST", "/lists", { address: "other@example.com", subjectPrefix: bad }],
+      ["POST", "/lists", { address: "other@example.com", description: bad }],
+      ["PATCH", "/lists/mylist.example.com", { displayName: bad }],
+      ["PATCH", "/lists/mylist.example.com", { subjectPrefix: bad }],
+      ["PATCH", "/lists/mylist.example.com", { description: bad }],
+      ["POST", "/lists/mylist.example.com/members", { address: "bob@example.com", displayName: bad }],
+      ["PATCH", "/lists/mylist.example.com/members/anne@example.com", { displayName: bad }],
+      ["POST", "/lists/mylist.example.com/members/bulk", { members: [{ address: "carl@example.com" }, { address: "dora@example.com", displayName: bad }] }],
+      ["POST", "/lists/mylist.example.com/subscriptions", { address: "eve@example.com", displayName: bad }],
+    ];
+    for (const [method, url, body] of cases) {
+      const r = await a.call(method as "POST", url, body);
+      assert.equal(r.status, 400, `${method} ${url} ${JSON.stringify(body)}`);
+      assert.match(r.body.detail, /must be one line \(no CR or LF\)/);
+    }
+  }
+  const list = (await a.call("GET", "/lists/mylist.example.com")).body;
+  assert.deepEqual([list.displayName, list.subjectPrefix, list.description], ["My List", "[My List] ", ""]);
+  assert.equal((await a.call("GET", "/lists/mylist.example.com/members/anne@example.com")).body.displayName, "Anne");
+  assert.equal((await a.call("GET", "/lists/mylist.example.com/members")).body.total, 1, "nothing added, not even the bulk call's good line");
+  assert.equal((await a.call("GET", "/lists")).body.total, 1);
+  // Tabs and other text stay allowed.
+  assert.equal((await a.call("PATCH", "/lists/mylist.example.com", { displayName: "My\tList é" })).status, 200);
+});

@@ -18,6 +18,14 @@ export const Problem = Type.Object(
   },
 );
 
+/**
+ * Text that goes into a header of mail mailroom sends (display names, the subject
+ * prefix): one line, so a CR or LF is a 400 and what is stored is what goes out.
+ */
+export const ONE_LINE = "^[^\\r\\n]*$";
+export const oneLine = (opts: { minLength?: number; maxLength: number; description?: string; examples?: string[] }) =>
+  Type.String({ ...opts, pattern: ONE_LINE, description: `${opts.description ? `${opts.description}. ` : ""}One line: no CR or LF` });
+
 /** Error responses by status, each documented as an application/problem+json document. */
 export function problems(...statuses: (400 | 401 | 404 | 409 | 503)[]): Record<number, TSchema> {
   const describe: Record<number, string> = {
