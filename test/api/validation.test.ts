@@ -23,6 +23,9 @@ const deep = {
   array: "[".repeat(N) + "]".repeat(N),
   object: '{"a":'.repeat(N) + "1" + "}".repeat(N),
   "object in a field": '{"displayName":' + '{"a":'.repeat(N) + "1" + "}".repeat(N + 1),
+  // Fastify's parser (secure-json-parse) looks deeper at bodies naming __proto__.
+  "__proto__ keys": '{"__proto__":'.repeat(N) + "1" + "}".repeat(N),
+  "constructor keys": '{"constructor":{"prototype":'.repeat(N) + "1" + "}}".repeat(N),
 };
 
 test("JSON nested 100,000 deep gives 400 problem+json on every operation that takes a body", { timeout: 120_000 }, async (t) => {
