@@ -31,7 +31,7 @@ unpack() { # unpack NAME PKG...
   local name=$1; shift
   local dest="$ROOT/$name" dl
   rm -rf "$dest" && mkdir -p "$dest"
-  dl=$(mktemp -d)
+  dl=$(mktemp -d) && chmod 755 "$dl"   # apt downloads as _apt
   (cd "$dl" && apt-get download -qq "$@")
   for deb in "$dl"/*.deb; do dpkg-deb -x "$deb" "$dest"; done
   rm -rf "$dl"
@@ -47,5 +47,12 @@ unpack sendmail $SENDMAIL_PKGS
 find "$ROOT/sendmail/usr" -type f -perm -4000 -exec chmod u-s {} +
 touch "$ROOT/sendmail/.done"
 
-"$ROOT/exim4/usr/sbin/exim4" -bV >/dev/null
-echo "MTAs unpacked under $ROOT: $("$ROOT/exim4/usr/sbin/exim4" -bV | head -1)"
+# Every unpacked program must find its libraries.
+for bin in "$ROOT/exim4/usr/sbin/exim4" "$ROOT/sendmail/usr/libexec/sendmail/sendmail" "$ROOT/sendmail/usr/libexec/sendmail/makemap"; do
+  if ldd "$bin" | grep -q "not found"; then
+    echo "install-mtas: $bin is missing libraries:" >&2
+    ldd "$bin" | grep "not found" >&2
+    exit 1
+  fi
+done
+echo "MTAs unpacked under $ROOT"
