@@ -31,8 +31,9 @@ unpack() { # unpack NAME PKG...
   local name=$1; shift
   local dest="$ROOT/$name" dl
   rm -rf "$dest" && mkdir -p "$dest"
-  dl=$(mktemp -d) && chmod 755 "$dl"   # apt downloads as _apt
-  (cd "$dl" && apt-get download -qq "$@")
+  dl=$(mktemp -d)
+  # As root, into a private directory: no _apt sandbox (it could not write there).
+  (cd "$dl" && apt-get download -qq -o APT::Sandbox::User=root "$@")
   for deb in "$dl"/*.deb; do dpkg-deb -x "$deb" "$dest"; done
   rm -rf "$dl"
 }
