@@ -39,8 +39,7 @@ unpack() { # unpack NAME PKG...
 }
 
 unpack exim4 $EXIM_PKGS
-# The private copy must not be setuid: a setuid exec drops LD_LIBRARY_PATH and
-# Exim re-executes itself (see docs/exim.md).
+# No extra setuid-root programs on the machine: the tests start the MTAs as root.
 chmod u-s "$ROOT/exim4/usr/sbin/exim4"
 touch "$ROOT/exim4/.done"
 
