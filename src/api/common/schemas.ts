@@ -33,7 +33,7 @@ export function problems(...statuses: (400 | 401 | 404 | 409 | 503)[]): Record<n
     401: "Missing or wrong HTTP Basic credentials",
     404: "No such resource",
     409: "Already exists",
-    503: "Postfix maps or the database could not be updated, or the database is not available now (down, starting up, in recovery); nothing was changed. Carries Retry-After",
+    503: "The MTA's files (Postfix maps, Exim or Sendmail files) or the database could not be updated, or the database is not available now (down, starting up, in recovery); nothing was changed. Carries Retry-After",
   };
   const out: Record<number, TSchema> = {};
   for (const s of statuses) {
