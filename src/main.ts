@@ -24,7 +24,7 @@ const HELP: Record<string, string> = {
 commands:
   serve     run the REST API, the LMTP server and the delivery workers
   migrate   apply database migrations and exit
-  aliases   regenerate the Postfix maps under $MAILROOM_VAR_DIR/data/ and exit
+  aliases   regenerate the MTA's files under $MAILROOM_VAR_DIR/data/ and exit
 
 Configuration is read from the environment; see the README.`,
   serve: `usage: mailroom serve
@@ -40,9 +40,13 @@ the embedded database under $MAILROOM_VAR_DIR/db) and exits. Safe to run while
 other processes start: migrations are serialised by an advisory lock.`,
   aliases: `usage: mailroom aliases
 
-Regenerates the Postfix maps (postfix_lmtp, postfix_domains, postfix_vmap) under
-$MAILROOM_VAR_DIR/data/ from the database, runs MAILROOM_POSTMAP on them (and
-MAILROOM_POSTFIX_RELOAD when they changed), and exits.`,
+Regenerates the files for the MTA named by MAILROOM_MTA_INCOMING under
+$MAILROOM_VAR_DIR/data/ from the database, and exits:
+  postfix (default)  postfix_lmtp, postfix_domains, postfix_vmap (MAILROOM_POSTMAP)
+  exim               exim_lmtp, exim_domains, exim_vmap (lsearch text)
+  sendmail           sendmail_access, sendmail_mailertable (MAILROOM_MAKEMAP),
+                     sendmail_relay_domains
+Runs the MTA's reload command when a file it reads only at start changed.`,
 };
 
 /**
@@ -136,6 +140,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig(process.env, {
     postmapFound: postfixFound(process.env, "postmap"),
     postfixFound: postfixFound(process.env, "postfix"),
+    makemapFound: onPath("makemap"),
   });
   const log = createLogger(config.logLevel);
   log.debug({ config: redacted(config) }, "configuration");
@@ -153,7 +158,7 @@ async function main(argv: string[]): Promise<number> {
       try {
         const maps = createMaps({ db, config, log: component(log, "mta") });
         await maps.writeNow();
-        process.stdout.write(`maps written to ${join(config.varDir, "data")}\n`);
+        process.stdout.write(`${config.mtaIncoming} files written to ${join(config.varDir, "data")}\n`);
       } finally {
         await db.close();
       }

@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { MailroomError, type ErrorCode } from "../domain/errors.js";
 import { databaseFailure, type DatabaseFailure } from "../services/database-failure.js";
+import { ONE_LINE } from "./common/schemas.js";
 
 export interface ProblemDocument {
   type: string;
@@ -39,6 +40,7 @@ function validationDetail(err: FastifyError & { validation?: ValidationItem[]; v
   const where = `${err.validationContext ?? "request"}${first.instancePath ?? ""}`;
   if (first.keyword === "additionalProperties") return `${where} has an unknown field "${String(first.params?.additionalProperty)}"`;
   if (first.keyword === "enum") return `${where} must be one of ${JSON.stringify(first.params?.allowedValues)}`;
+  if (first.keyword === "pattern" && first.params?.pattern === ONE_LINE) return `${where} must be one line (no CR or LF)`;
   return `${where} ${first.message ?? "is invalid"}`;
 }
 
@@ -48,6 +50,9 @@ const DATABASE_PROBLEMS: Record<DatabaseFailure, () => ProblemDocument> = {
   "missing-reference": () => problem(404, "a resource it refers to does not exist (any more)", "not-found"),
   unavailable: () => problem(503, "the database is not reachable", "database-unavailable", "Database unavailable"),
 };
+
+/** Seconds a client should wait before retrying a 503 (a PostgreSQL restart takes a few). */
+export const RETRY_AFTER_SECONDS = 5;
 
 export function toProblem(err: unknown): ProblemDocument {
   if (err instanceof MailroomError) return problem(err.status, err.message, err.code satisfies ErrorCode, err.title);
@@ -66,7 +71,12 @@ export function toProblem(err: unknown): ProblemDocument {
 /** For errors Fastify raises before routing (a URL that is not valid percent-encoding). */
 export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   const doc = toProblem(err);
-  void reply.code(doc.status).type("application/problem+json").send(doc);
+  void withRetryAfter(reply, doc).code(doc.status).type("application/problem+json").send(doc);
+}
+
+/** RFC 9110 10.2.3: a 503 says when to come back. */
+function withRetryAfter(reply: FastifyReply, doc: ProblemDocument): FastifyReply {
+  return doc.status === 503 ? reply.header("retry-after", String(RETRY_AFTER_SECONDS)) : reply;
 }
 
 export function registerProblemHandlers(app: FastifyInstance): void {
@@ -74,7 +84,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     const doc = toProblem(err);
     if (doc.status >= 500) request.log.error({ err }, "request failed");
     else if (doc.status !== 401) request.log.info({ status: doc.status, code: doc.code }, doc.detail);
-    return reply.code(doc.status).type("application/problem+json").send(doc);
+    return withRetryAfter(reply, doc).code(doc.status).type("application/problem+json").send(doc);
   });
   app.setNotFoundHandler((request, reply) => {
     const doc = problem(404, `no route for ${request.method} ${request.url.split("?")[0]}`);

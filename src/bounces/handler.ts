@@ -49,6 +49,11 @@ export function createBounceHandler(deps: BounceHandlerDeps): JobHandler & { clo
       const log = ctx.log.child({ messageId: msg.messageId });
       const verpAddress = decodeVerp((job.data as JobData).extension ?? null);
       const report = await parseBounce(Buffer.from(msg.raw), { verpAddress });
+      if (report.autoReply) {
+        // A vacation reply to a member's VERP address is not a delivery failure (issue 16).
+        log.info({ autoReply: report.autoReply, verp: !!verpAddress }, "auto-reply to the bounces address: not a bounce, ignored");
+        return;
+      }
       if (!report.recognised) {
         const forwarded = await bounces.forwardUnrecognised(list, msg.id);
         log.info({ forwardedTo: forwarded }, "unrecognised bounce forwarded to the administrators");

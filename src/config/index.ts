@@ -46,7 +46,9 @@ export interface Config {
     personalizedChunkSize: number;
   };
   admin: { user: string; password: string | null };
-  /** What the generated Postfix transport map points at. */
+  /** Which MTA's files mailroom generates (Mailman's `[mta] incoming`): postfix, exim or sendmail. */
+  mtaIncoming: MtaName;
+  /** What the generated transport maps point at (Postfix's and Exim's files; Sendmail's mailertable names the host only). */
   transport: { host: string; port: number };
   /** postmap command run on each regenerated map; null disables. */
   postmap: string | null;
@@ -54,6 +56,10 @@ export interface Config {
   postfixReload: string | null;
   /** Postfix config directory handed to postmap and the reload command as MAIL_CONFIG; null: Postfix's default. */
   postfixConfigDir: string | null;
+  /** makemap command building Sendmail's hash maps (the map type and name are appended, the text is its input); null disables. */
+  makemap: string | null;
+  /** Command run after Sendmail's relay-domains file changed (a SIGHUP: Sendmail reads the class only at start); null disables. */
+  sendmailReload: string | null;
   /** Postfix socketmap listener ("inet:127.0.0.1:PORT" or "unix:/path"); null disables. */
   socketmap: string | null;
   /** Base URL for links in mail (one-click unsubscribe, confirmations). */
@@ -71,6 +77,22 @@ export interface Config {
 }
 
 export class ConfigError extends Error {}
+
+export const MTA_NAMES = ["postfix", "exim", "sendmail"] as const;
+export type MtaName = (typeof MTA_NAMES)[number];
+
+/**
+ * MAILROOM_MTA_INCOMING: "postfix", "exim" (or "exim4") or "sendmail"; Mailman's own
+ * values (mailman.mta.postfix.LMTP, mailman.mta.exim4.LMTP) are taken too.
+ */
+function mtaName(env: Env): MtaName {
+  const raw = (env.MAILROOM_MTA_INCOMING ?? "").trim();
+  if (!raw) return "postfix";
+  const m = /^(?:mailman\.mta\.)?(postfix|exim4?|sendmail)(?:\.LMTP)?$/i.exec(raw);
+  if (!m) throw new ConfigError(`MAILROOM_MTA_INCOMING must be postfix, exim or sendmail, got "${raw}"`);
+  const name = m[1]!.toLowerCase();
+  return name.startsWith("exim") ? "exim" : (name as MtaName);
+}
 
 type Env = Record<string, string | undefined>;
 
@@ -108,9 +130,12 @@ export interface Defaults {
   /** Whether Postfix's `postmap` / `postfix` are on PATH with a main.cf to use (main.ts looks; config stays pure). */
   postmapFound: boolean;
   postfixFound: boolean;
+  /** Whether Sendmail's `makemap` is on PATH. */
+  makemapFound?: boolean;
 }
 
 export function loadConfig(env: Env, defaults: Defaults = { postmapFound: false, postfixFound: false }): Config {
+  const mtaIncoming = mtaName(env);
   const databaseUrl = env.DATABASE_URL?.trim() || null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError("DATABASE_URL must start with postgres:// or postgresql://");
@@ -152,6 +177,7 @@ export function loadConfig(env: Env, defaults: Defaults = { postmapFound: false,
       user: str(env, "MAILROOM_ADMIN_USER", "admin"),
       password: env.MAILROOM_ADMIN_PASSWORD || null,
     },
+    mtaIncoming,
     transport: {
       host: str(env, "MAILROOM_TRANSPORT_HOST", lmtpHost),
       port: int(env, "MAILROOM_TRANSPORT_PORT", lmtpPort, 1, 65535),
@@ -159,6 +185,8 @@ export function loadConfig(env: Env, defaults: Defaults = { postmapFound: false,
     postmap: command(env, "MAILROOM_POSTMAP", defaults.postmapFound ? "postmap" : null),
     postfixReload: command(env, "MAILROOM_POSTFIX_RELOAD", defaults.postfixFound ? "postfix reload" : null),
     postfixConfigDir: env.MAILROOM_POSTFIX_CONFIG_DIR?.trim() ? resolve(env.MAILROOM_POSTFIX_CONFIG_DIR.trim()) : null,
+    makemap: command(env, "MAILROOM_MAKEMAP", mtaIncoming === "sendmail" && defaults.makemapFound ? "makemap" : null),
+    sendmailReload: command(env, "MAILROOM_SENDMAIL_RELOAD", null),
     socketmap: command(env, "MAILROOM_SOCKETMAP", null),
     publicUrl: publicUrl ? publicUrl.replace(/\/+$/, "") : null,
     secret: env.MAILROOM_SECRET?.trim() || null,

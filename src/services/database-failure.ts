@@ -14,21 +14,25 @@ export type DatabaseFailure =
   /** The database cannot be reached, or is not accepting connections. */
   | "unavailable";
 
-// Socket errors from pg, and PostgreSQL's "admin shutdown"/"cannot connect now" classes.
-const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EPIPE", "57P01", "57P02", "57P03"]);
+// Socket errors from pg, and the SQLSTATEs of a server that cannot serve now:
+// shutting down, crashed, starting up or in recovery (57P03), too many connections.
+const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EPIPE", "57P01", "57P02", "57P03", "53300"]);
 
 export function databaseFailure(error: unknown): DatabaseFailure | null {
   if (!error || typeof error !== "object") return null;
   const err = error as { code?: unknown; message?: unknown };
   const message = String(err.message ?? "");
+  // Prisma wraps the server's refusal (P2010, P2039…): the SQLSTATE is further down.
+  const state = sqlStateOf(err);
+  if (state && CONNECTION_CODES.has(state)) return "unavailable";
   switch (err.code) {
     case "P2002": return "duplicate";
     case "P2025": return "missing";
     case "P2003": return "missing-reference";
     case "P1001": case "P1002": case "P1017": case "P2024": return "unavailable";
     case "P2010": // a raw query failed: look at why
-      if (sqlStateOf(err) === "23505") return "duplicate";
-      if (sqlStateOf(err) === "23503") return "missing-reference";
+      if (state === "23505") return "duplicate";
+      if (state === "23503") return "missing-reference";
       if (/can't reach database server|connection (terminated|refused|closed)/i.test(message)) return "unavailable";
       return null;
   }

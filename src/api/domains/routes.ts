@@ -10,7 +10,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.post("/domains", {
     schema: {
       operationId: "createDomain", summary: "Create a domain", tags,
-      description: "Adds a mail host that lists can live under. The Postfix maps are regenerated before the answer.",
+      description: "Adds a mail host that lists can live under. The MTA's files (Postfix maps, Exim or Sendmail files) are regenerated before the answer.",
       body: NewDomain,
       response: { 201: ref(Domain, "The new domain"), ...problems(400, 401, 409, 503) },
     },
@@ -39,7 +39,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.patch("/domains/:mailHost", {
     schema: {
       operationId: "updateDomain", summary: "Change a domain", tags,
-      description: "Changes the description or the alias domain. A new alias domain regenerates the Postfix maps.",
+      description: "Changes the description or the alias domain. A new alias domain regenerates the MTA's files.",
       params: MailHostParams,
       body: DomainPatch,
       response: { 200: ref(Domain, "The domain as changed"), ...problems(400, 401, 404, 503) },

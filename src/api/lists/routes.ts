@@ -14,7 +14,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       operationId: "createList", summary: "Create a list", tags,
       description: "Creates a list at the given posting address with any settings. The domain must exist (400 otherwise). " +
-        "The Postfix maps are regenerated before the answer.",
+        "The MTA's files (Postfix maps, Exim or Sendmail files) are regenerated before the answer.",
       body: NewList,
       response: { 201: ref(MailingList, "The new list"), ...problems(400, 401, 409, 503) },
     },
@@ -54,7 +54,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.delete("/lists/:list", {
     schema: {
       operationId: "deleteList", summary: "Delete a list", tags,
-      description: "Deletes the list with its members, held messages and pending requests. The Postfix maps are regenerated.",
+      description: "Deletes the list with its members, held messages and pending requests. The MTA's files are regenerated.",
       params: ListParams,
       response: { 204: described(NoContent, "Deleted"), ...problems(401, 404, 503) },
     },

@@ -1,7 +1,7 @@
 // Schemas for pending subscription requests (/lists/{list}/requests) and starting a
 // subscription workflow (/lists/{list}/subscriptions).
 import { Type } from "typebox";
-import { Page, PageQuery } from "../common/schemas.js";
+import { oneLine, Page, PageQuery } from "../common/schemas.js";
 
 const TOKEN_EXAMPLE = "3f2a9c0d1e4b5a6978c0d1e2f3a4b5c6d7e8f901";
 
@@ -56,7 +56,7 @@ export const Outcome = Type.Object(
 export const NewSubscription = Type.Object(
   {
     address: Type.String({ minLength: 3, maxLength: 254, examples: ["anne@example.com"] }),
-    displayName: Type.Optional(Type.String({ maxLength: 200 })),
+    displayName: Type.Optional(oneLine({ maxLength: 200, description: "Real name" })),
     confirm: Type.Optional(Type.Boolean({
       default: true,
       description: "true (default): mail the address a confirmation request first (an invitation); false: the address is vouched for. The list's moderation policy applies either way.",
