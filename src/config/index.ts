@@ -50,6 +50,8 @@ export interface Config {
   socketmap: string | null;
   /** Base URL for links in mail (one-click unsubscribe, confirmations). */
   publicUrl: string | null;
+  /** Mailman's [mta] verp_probes, for lists that leave verpProbes unset: confirm a bounce-disable with a probe. */
+  verpProbes: boolean;
   /** Signs tokens in mail (MAILROOM_SECRET); null: generated once into $MAILROOM_VAR_DIR/secret (src/secret.ts). */
   secret: string | null;
   /** Queue workers in this process (0 disables delivery in this process). */
@@ -78,6 +80,14 @@ function int(env: Env, key: string, fallback: number, min = 0, max = Number.MAX_
   const n = Number(raw.trim());
   if (n < min || n > max) throw new ConfigError(`${key} must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+function bool(env: Env, key: string, fallback: boolean): boolean {
+  const raw = env[key]?.trim().toLowerCase();
+  if (raw === undefined || raw === "") return fallback;
+  if (["1", "true", "yes", "on"].includes(raw)) return true;
+  if (["0", "false", "no", "off"].includes(raw)) return false;
+  throw new ConfigError(`${key} must be yes or no, got "${env[key]}"`);
 }
 
 /** "off" (or empty) disables a command; unset takes the default. */
@@ -142,6 +152,7 @@ export function loadConfig(env: Env, defaults: Defaults = { postmapFound: false,
     postfixConfigDir: env.MAILROOM_POSTFIX_CONFIG_DIR?.trim() ? resolve(env.MAILROOM_POSTFIX_CONFIG_DIR.trim()) : null,
     socketmap: command(env, "MAILROOM_SOCKETMAP", null),
     publicUrl: publicUrl ? publicUrl.replace(/\/+$/, "") : null,
+    verpProbes: bool(env, "MAILROOM_VERP_PROBES", false),
     secret: env.MAILROOM_SECRET?.trim() || null,
     workers: int(env, "MAILROOM_WORKERS", 2, 0, 64),
     jobLeaseSeconds: int(env, "MAILROOM_JOB_LEASE", 60, 1),
