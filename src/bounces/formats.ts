@@ -22,6 +22,10 @@ const outerText = (msg: BounceMessage) => msg.parts.filter((p) => p.depth === 0 
 /** Warning phrases turn a pattern's or the header's verdict into "temporary" (flufl.bounce says permanent). */
 const classFor = (msg: BounceMessage, fixed?: BounceClass): BounceClass => fixed ?? (isWarning(outerText(msg)) ? "temporary" : "permanent");
 
+/** The addresses with their class; the class is only worked out when there is an address. */
+const verdict = (addresses: string[], msg: BounceMessage, fixed?: BounceClass): BouncedRecipient[] =>
+  addresses.length ? recipientsOf(addresses, classFor(msg, fixed)) : [];
+
 const dsn: BounceFormat = {
   name: "dsn",
   read(msg) {
@@ -38,14 +42,14 @@ const xFailedRecipients: BounceFormat = {
   name: "x-failed-recipients",
   read(msg) {
     const addresses = msg.headers("x-failed-recipients").flatMap((v) => v.match(/[^\s<>,;"()]+@[^\s<>,;"()]+/g) ?? []);
-    return recipientsOf(addresses, classFor(msg));
+    return verdict(addresses, msg);
   },
 };
 
 export const BOUNCE_FORMATS: BounceFormat[] = [
   dsn,
   xFailedRecipients,
-  ...BOUNCE_PATTERNS.map((p): BounceFormat => ({ name: p.name, read: (msg) => recipientsOf(scanPattern(msg, p), classFor(msg, p.kind)) })),
+  ...BOUNCE_PATTERNS.map((p): BounceFormat => ({ name: p.name, read: (msg) => verdict(scanPattern(msg, p), msg, p.kind) })),
 ];
 
 /** The first row with a result, or null: nothing in the message names a failed address. */

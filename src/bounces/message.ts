@@ -18,6 +18,8 @@ export interface BouncePart {
   /** Nesting: 0 for the bounce's own parts, 1 inside a returned message, … */
   depth: number;
   text: string;
+  /** The text's first lines, each cut short: what the pattern rows read (bounce texts are short). */
+  lines: string[];
 }
 
 export interface BounceMessage {
@@ -32,6 +34,9 @@ export interface BounceMessage {
 
 /** Bounces are small; a part beyond this is cut (nothing we look for is that far in). */
 const MAX_PART_BYTES = 512 * 1024;
+/** Lines kept per part for the pattern rows, and characters per line (an address line is far shorter). */
+const MAX_LINES = 5000;
+const MAX_LINE = 1000;
 /** A returned message inside a returned message is still read; deeper nesting is not. */
 const MAX_DEPTH = 3;
 
@@ -99,11 +104,14 @@ export async function readBounceMessage(raw: Buffer, baseDepth = 0): Promise<Bou
       continue;
     }
     if (!type.startsWith("text/") && !type.startsWith("message/")) continue;
+    const text = (await decodeBody(leaf)).replace(/\r\n?/g, "\n");
     parts.push({
       type,
       description: (headerValues(leaf.node, "content-description")[0] ?? "").toLowerCase(),
       depth: baseDepth + leaf.depth,
-      text: (await decodeBody(leaf)).replace(/\r\n?/g, "\n"),
+      text,
+      // Looking further only gives hostile input more to chew on.
+      lines: text.split("\n", MAX_LINES).map((l) => l.slice(0, MAX_LINE)),
     });
   }
   const top: MimeNode | null = root;

@@ -32,7 +32,7 @@ function applies(msg: BounceMessage, p: BouncePattern): boolean {
 /** The addresses the row finds, in order of appearance; the start line is read as well. */
 export function scanPattern(msg: BounceMessage, p: BouncePattern): string[] {
   if (!applies(msg, p)) return [];
-  const lines = partsFor(msg, p).flatMap((x) => x.text.split("\n"));
+  const lines = partsFor(msg, p).flatMap((x) => x.lines);
   const found: string[] = [];
   let inRegion = !p.start;
   let seen = 0;

@@ -82,3 +82,18 @@ test("garbage never throws: binary noise and an empty message are unrecognised",
     assert.deepEqual(report.recipients, []);
   }
 });
+
+test("hostile text is read quickly: one 2 MB line and 200,000 short lines (no quadratic regex, line caps)", async () => {
+  const bodies = [
+    `This Message was undeliverable due to the following reason:\n${"x".repeat(2_000_000)}`,
+    `did not reach the following recipient\n${Array.from({ length: 200_000 }, (_, i) => `line ${i} <a${i}`).join("\n")}`,
+  ];
+  for (const body of bodies) {
+    const raw = Buffer.from(`From: x@y.example\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\n${body}\n--b--\n`);
+    const started = Date.now();
+    const report = await parseBounce(raw);
+    // Seconds on a busy shared machine; a quadratic pattern would take minutes.
+    assert.ok(Date.now() - started < 15_000, `${Date.now() - started} ms`);
+    assert.equal(report.recognised, false);
+  }
+});
