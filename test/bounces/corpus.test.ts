@@ -70,7 +70,7 @@ test("per format: addresses found and their class; the share agreeing with flufl
   const bounces = rows.filter((r) => Object.keys(r.library).length > 0);
   const agreeing = bounces.filter((r) => r.agrees);
   lines.push(`share: ${agreeing.length}/${bounces.length} messages where flufl.bounce finds an address (${(100 * agreeing.length / bounces.length).toFixed(1)}%): mailroom finds every one with the same class`);
-  for (const [dir, what] of [["flufl/", "flufl.bounce's test messages"], ["mta/", "bounces written by the real Postfix"]] as const) {
+  for (const [dir, what] of [["flufl/", "flufl.bounce's test messages"], ["mta/postfix-", "bounces the real Postfix wrote"], ["mta/exim-", "bounces the real Exim wrote"]] as const) {
     const b = bounces.filter((r) => r.file.startsWith(dir));
     lines.push(`  ${what}: ${b.filter((r) => r.agrees).length}/${b.length}`);
   }
