@@ -33,8 +33,9 @@ const PROBE_LIFETIME_MS = 10 * DAY_MS;
 /** A BounceEvent as the scorer reads it. */
 interface PendingEvent { addressKey: string; kind: string; context: string; reason: string; messageId: string }
 
-export interface ProbeResult { address: string; disabled: boolean }
 const sameUtcDay = (a: Date, b: Date) => Math.floor(a.getTime() / DAY_MS) === Math.floor(b.getTime() / DAY_MS);
+
+export interface ProbeResult { address: string; disabled: boolean }
 
 export function createBounceService({ db, log, config }: ServiceDeps, opts: BounceServiceOptions = {}) {
   const now = opts.now ?? (() => new Date());
