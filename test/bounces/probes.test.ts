@@ -16,7 +16,8 @@ const postfixDsn = (to: string) => readFileSync(new URL("../fixtures/bounces/mta
   .replaceAll("anne@mx.example.org", "hal@example.org").replaceAll("dev-bounces@lists.example.com", to);
 
 before(async () => {
-  stack = await startE2eStack();
+  // A busy shared machine can take most of a minute to start the child.
+  stack = await startE2eStack({ timeoutMs: 90_000 });
   assert.equal((await api("POST", "/domains", { mailHost: "example.com" })).status, 201);
   assert.equal((await api("POST", "/lists", { address: "dev@example.com", bounceScoreThreshold: 1, verpProbes: true })).status, 201);
   assert.equal((await api("POST", "/lists/dev.example.com/members", { address: "owner@example.com", role: "owner" })).status, 201);

@@ -93,7 +93,11 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerProces
   const [http, lmtp] = await Promise.all([
     waitForLog((l) => l.msg === "listening" && l.service === "http"),
     waitForLog((l) => l.msg === "listening" && l.service === "lmtp"),
-  ]);
+  ]).catch((err) => {
+    // A server that never came up is killed: left running, it keeps the test file from ending.
+    if (child.exitCode === null) child.kill("SIGKILL");
+    throw err;
+  });
   return {
     child, varDir, logs, waitForLog,
     httpPort: http.port as number,
