@@ -1,6 +1,8 @@
 // mailroom's command line: `serve`, `migrate`, `aliases`. Loads the config once,
-// opens the database, wires the parts together (the only module that imports api,
-// lmtp, pipeline and delivery), starts them, and stops them gracefully.
+// opens the database, builds the services (services/index.ts), wires them to the
+// REST API, the LMTP server and the workers (workers.ts wires the queue stages; the
+// two are the only modules that import api, lmtp, pipeline, delivery, commands and
+// bounces), starts them, and stops them gracefully.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { loadConfig, redacted, ConfigError, type Config } from "./config/index.js";
@@ -29,8 +31,8 @@ Configuration is read from the environment; see the README.`,
 
 Runs the REST API (MAILROOM_HTTP_HOST:MAILROOM_HTTP_PORT, default 127.0.0.1:8001),
 the LMTP server (MAILROOM_LMTP_HOST:MAILROOM_LMTP_PORT, default 127.0.0.1:8024) and
-the queue workers in one process. Applies migrations first. Stops on SIGTERM/SIGINT
-after finishing what is in flight.`,
+the queue workers (none with MAILROOM_WORKERS=0) in one process. Applies migrations
+first. Stops on SIGTERM/SIGINT after finishing what is in flight.`,
   migrate: `usage: mailroom migrate
 
 Applies the migrations under prisma/migrations/ to the database (DATABASE_URL, or
@@ -39,7 +41,8 @@ other processes start: migrations are serialised by an advisory lock.`,
   aliases: `usage: mailroom aliases
 
 Regenerates the Postfix maps (postfix_lmtp, postfix_domains, postfix_vmap) under
-$MAILROOM_VAR_DIR/data/ from the database, runs MAILROOM_POSTMAP on them, and exits.`,
+$MAILROOM_VAR_DIR/data/ from the database, runs MAILROOM_POSTMAP on them (and
+MAILROOM_POSTFIX_RELOAD when they changed), and exits.`,
 };
 
 /**
@@ -57,7 +60,7 @@ function onPath(cmd: string): boolean {
 }
 
 async function openMigrated(config: Config, log: Logger): Promise<Database> {
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: join(config.varDir, "db"), log: component(log, "db") });
+  const db = await openDatabase({ url: config.databaseUrl, pgOptions: config.pgOptions, dataDir: join(config.varDir, "db"), log: component(log, "db") });
   try {
     const result = await migrate(db);
     if (result.applied.length) log.info({ applied: result.applied }, "migrations applied");
@@ -76,7 +79,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
   await maps.writeNow();
   const services = createServices({ db, config, log, maps });
   const app = await buildApp({ services, config, adminPassword, log: component(log, "http") });
-  const lmtp = createLmtpServer({ db, services, config, log: component(log, "lmtp") });
+  const lmtp = createLmtpServer({ services, config, log: component(log, "lmtp") });
   const workers = await startWorkers({ db, services, config, log: component(log, "worker") });
   const socketmap = config.socketmap ? await startSocketmap({ db, config, log: component(log, "socketmap") }) : null;
 

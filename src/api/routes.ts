@@ -9,6 +9,7 @@ import listRoutes from "./lists/routes.js";
 import memberRoutes from "./members/routes.js";
 import heldRoutes from "./held/routes.js";
 import requestRoutes from "./requests/routes.js";
+import bounceRoutes from "./bounces/routes.js";
 import unsubscribeRoutes from "./unsubscribe/routes.js";
 
 export const routes: FastifyPluginAsync[] = [
@@ -19,5 +20,6 @@ export const routes: FastifyPluginAsync[] = [
   memberRoutes,
   heldRoutes,
   requestRoutes,
+  bounceRoutes,
   unsubscribeRoutes,
 ];

@@ -8,23 +8,22 @@ import type { Logger } from "../log.js";
 import { decodeVerp, probeToken } from "../domain/list-address.js";
 import type { Job } from "../queue/jobs.js";
 import type { JobHandler } from "../queue/runner.js";
-import { createBounceService, type BounceService } from "../services/bounce-scores.js";
-import type { ServiceDeps } from "../services/deps.js";
+import type { Services } from "../services/index.js";
 import { parseBounce } from "./parse.js";
 import { probeVerdict } from "./probe.js";
 
 export interface BounceHandlerDeps {
   db: Database;
   log: Logger;
-  services: ServiceDeps;
+  services: Services;
   /** How often delivery's 5xx events and due warnings are looked at; 0 disables the timer. */
   sweepIntervalMs?: number;
 }
 
 interface JobData { extension?: string | null }
 
-export function createBounceHandler(deps: BounceHandlerDeps): JobHandler & { bounces: BounceService; close(): void } {
-  const bounces = createBounceService(deps.services);
+export function createBounceHandler(deps: BounceHandlerDeps): JobHandler & { close(): void } {
+  const { bounces } = deps.services;
   const interval = deps.sweepIntervalMs ?? 30_000;
   let timer: NodeJS.Timeout | null = null;
   if (interval > 0) {
@@ -39,7 +38,6 @@ export function createBounceHandler(deps: BounceHandlerDeps): JobHandler & { bou
     queue: "bounces",
     concurrency: 1,
     maxAttempts: 5,
-    bounces,
     /** Stops the periodic sweep. */
     close() {
       if (timer) clearInterval(timer);
@@ -52,12 +50,11 @@ export function createBounceHandler(deps: BounceHandlerDeps): JobHandler & { bou
       const log = ctx.log.child({ messageId: msg.messageId });
       const extension = (job.data as JobData).extension ?? null;
       const verpAddress = decodeVerp(extension);
-      const raw = Buffer.from(msg.raw);
-      const report = await parseBounce(raw, { verpAddress });
+      const report = await parseBounce(Buffer.from(msg.raw), { verpAddress });
       // Mail to -bounces+{token}@: a VERP probe came back (Mailman's ProbeVERP).
       const token = verpAddress ? null : probeToken(extension);
       if (token && list.processBounces) {
-        const verdict = probeVerdict(report, raw);
+        const verdict = probeVerdict(report);
         if (!verdict.bounced) { log.info({ format: report.format, why: verdict.why }, "reply to a bounce probe ignored"); return; }
         const reason = report.recipients.map((r) => [r.status, r.reason].filter(Boolean).join(" ")).find(Boolean) ?? report.format;
         const probe = await bounces.recordProbe(list, token, reason, report.messageId);
@@ -67,6 +64,11 @@ export function createBounceHandler(deps: BounceHandlerDeps): JobHandler & { bou
           return;
         }
         // Unknown, used or expired token: read it as any other bounce.
+      }
+      if (report.autoReply) {
+        // A vacation reply to a member's VERP address is not a delivery failure (issue 16).
+        log.info({ autoReply: report.autoReply, verp: !!verpAddress }, "auto-reply to the bounces address: not a bounce, ignored");
+        return;
       }
       if (!report.recognised) {
         const forwarded = await bounces.forwardUnrecognised(list, msg.id);

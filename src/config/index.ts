@@ -1,11 +1,17 @@
 // Reads mailroom's configuration from the environment once, validates it and
-// returns a frozen, typed Config. The rest of the code is handed this object;
-// nothing else reads process.env. Imports nothing from src.
+// returns a frozen, typed Config. main.ts hands it process.env (and whether Postfix
+// is installed, which it looks up itself so this stays pure); the rest of the code
+// is handed the Config and reads no configuration from process.env (mta/run-command.ts
+// passes the environment on to postmap and the reload command, and the PostgreSQL
+// driver honours libpq's PG* variables, as any PostgreSQL client does). Imports
+// nothing from src.
 import { resolve } from "node:path";
 
 export interface Config {
   /** postgres://… selects a PostgreSQL server; null means embedded PGlite under varDir/db. */
   databaseUrl: string | null;
+  /** PGOPTIONS: PostgreSQL startup options; the hot-path connections add theirs to these. */
+  pgOptions: string | null;
   /** All state that is not in the database. */
   varDir: string;
   http: { host: string; port: number };
@@ -54,7 +60,7 @@ export interface Config {
   verpProbes: boolean;
   /** Signs tokens in mail (MAILROOM_SECRET); null: generated once into $MAILROOM_VAR_DIR/secret (src/secret.ts). */
   secret: string | null;
-  /** Queue workers in this process (0 disables delivery in this process). */
+  /** 0: this process runs no queue workers (REST and LMTP only); any other value: it runs them. */
   workers: number;
   /** Seconds a claimed job stays locked without a heartbeat before another worker may take it over. */
   jobLeaseSeconds: number;
@@ -116,6 +122,7 @@ export function loadConfig(env: Env, defaults: Defaults = { postmapFound: false,
   }
   const config: Config = {
     databaseUrl,
+    pgOptions: env.PGOPTIONS?.trim() || null,
     varDir: resolve(str(env, "MAILROOM_VAR_DIR", "./var")),
     http: {
       host: str(env, "MAILROOM_HTTP_HOST", "127.0.0.1"),

@@ -1,7 +1,7 @@
 // Every reply mailroom's own LMTP code gives, with its RFC 3463 enhanced status
 // code, in one table (docs/lmtp.md explains each). Failures become SMTP codes here
-// and nowhere else. smtp-server's built-in replies (syntax, sequence, 452 too many
-// recipients, 552 too big) get their codes from its own RFC 3463 table.
+// and nowhere else. smtp-server's built-in replies (syntax, sequence, SIZE= on MAIL)
+// get their codes from its own RFC 3463 table.
 
 /** An error smtp-server turns into a reply: `responseCode` plus the text (which starts with the enhanced code). */
 export interface LmtpReplyError extends Error { responseCode: number }
@@ -11,6 +11,13 @@ export const REPLIES = {
   noSuchMailbox: [550, "5.1.1", "Requested action not taken: mailbox unavailable"],
   /** RCPT or DATA while the database cannot answer or commit: the client retries later. */
   databaseDown: [451, "4.3.0", "Requested action aborted: local error in processing, try again later"],
+  /**
+   * RCPT past MAILROOM_LMTP_MAX_RECIPIENTS, duplicates counted (RFC 5321
+   * 4.5.3.1.10: the client sends the rest in another transaction).
+   */
+  tooManyRecipients: [452, "4.5.3", "Error: too many recipients"],
+  /** DATA over MAILROOM_MAX_MESSAGE_SIZE (the detail is the limit). */
+  tooBig: [552, "5.3.4", "Error: message exceeds fixed maximum message size"],
   /** DATA that has no header block at all (RFC 5322 section 2.1). */
   notAMessage: [550, "5.6.0", "Not a message"],
   /** Anything this code did not foresee: temporary, so nothing is lost. */

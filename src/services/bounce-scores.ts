@@ -6,7 +6,8 @@
 // bounceYouAreDisabledWarningsInterval; after bounceYouAreDisabledWarnings of them
 // the member is removed. With verp_probes (list verpProbes, else MAILROOM_VERP_PROBES)
 // the threshold sends a probe with a unique VERP return path instead, and only the
-// probe's bounce disables. Called by the "bounces" queue handler and its sweep.
+// probe's bounce disables. Called by the "bounces" queue handler and its sweep, and
+// by api/bounces for a member's record.
 import { randomBytes } from "node:crypto";
 import type { MailingList, Member } from "../generated/prisma/client.js";
 import type { Tx } from "../db/client.js";

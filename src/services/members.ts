@@ -1,11 +1,12 @@
 // Members of a list in one of four roles (member, owner, moderator, nonmember), as in
 // Mailman's roster: add, bulk add, page through, read, change preferences, remove.
 // Addresses compare case-insensitively as a whole; the spelling of the first add is
-// kept for display. Called by api/members and by any service that (un)subscribes.
+// kept for display. Called by api/members; the subscription workflows
+// (subscriptions.ts) add and remove their Member rows themselves.
 import { Prisma, type Member, type Role } from "../generated/prisma/client.js";
 import { parseAddress, requireAddress } from "../domain/address.js";
 import { conflict, notFound } from "../domain/errors.js";
-import { sqlStateOf } from "../db/sql-state.js";
+import { databaseFailure } from "./database-failure.js";
 import type { ServiceDeps } from "./deps.js";
 import type { ListService } from "./lists.js";
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from "./pagination.js";
@@ -56,10 +57,7 @@ const PREFERENCE_TYPES: Record<keyof MemberPreferences, string | null> = {
   displayName: null, deliveryStatus: "DeliveryStatus", moderationAction: "Action", receiveOwnPostings: null, receiveListCopy: null,
 };
 /** The list was deleted (by another process) after we looked it up: its members' foreign key fails. */
-const isListGone = (err: unknown) => {
-  const code = (err as { code?: string } | null)?.code;
-  return code === "P2003" || (code === "P2010" && sqlStateOf(err) === "23503");
-};
+const isListGone = (err: unknown) => databaseFailure(err) === "missing-reference";
 
 export function createMemberService({ db }: ServiceDeps, lists: ListService) {
   /** A path's address that is not an address names no member: 404, not 400. */

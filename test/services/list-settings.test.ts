@@ -34,6 +34,7 @@ test("enum values in the REST schemas are the database's", () => {
     archivePolicy: $Enums.ArchivePolicy, dmarcMitigateAction: $Enums.DmarcAction, personalize: $Enums.Personalization,
     subscriptionPolicy: $Enums.SubscriptionPolicy, unsubscriptionPolicy: $Enums.UnsubscriptionPolicy,
     memberRosterVisibility: $Enums.RosterVisibility, forwardUnrecognizedBouncesTo: $Enums.UnrecognizedBounceTarget,
+    autoReplyAction: $Enums.AutoReplyAction,
   };
   const props = MailingList.properties as Record<string, unknown>;
   for (const [key, values] of Object.entries(expect)) assert.deepEqual(enumOf(props[key]).sort(), Object.values(values).sort(), key);

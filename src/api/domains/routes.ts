@@ -6,7 +6,6 @@ import { Domain, DomainList, DomainPatch, MailHostParams, NewDomain } from "./sc
 const tags = ["domains"];
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
-  const domains = app.services.domains;
 
   app.post("/domains", {
     schema: {
@@ -16,7 +15,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: ref(Domain, "The new domain"), ...problems(400, 401, 409, 503) },
     },
   }, async (request, reply) => {
-    const d = await domains.create(request.body);
+    const d = await app.services.domains.create(request.body);
     return reply.code(201).header("location", `/domains/${encodeURIComponent(d.mailHost)}`).send(d);
   });
 
@@ -26,7 +25,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       description: "Every domain, ordered by mail host.",
       response: { 200: ref(DomainList, "Every domain"), ...problems(401) },
     },
-  }, async () => domains.list());
+  }, async () => app.services.domains.list());
 
   app.get("/domains/:mailHost", {
     schema: {
@@ -35,7 +34,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       params: MailHostParams,
       response: { 200: ref(Domain, "The domain"), ...problems(401, 404) },
     },
-  }, async (request) => domains.get(request.params.mailHost));
+  }, async (request) => app.services.domains.get(request.params.mailHost));
 
   app.patch("/domains/:mailHost", {
     schema: {
@@ -45,7 +44,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       body: DomainPatch,
       response: { 200: ref(Domain, "The domain as changed"), ...problems(400, 401, 404, 503) },
     },
-  }, async (request) => domains.update(request.params.mailHost, request.body));
+  }, async (request) => app.services.domains.update(request.params.mailHost, request.body));
 
   app.delete("/domains/:mailHost", {
     schema: {
@@ -55,7 +54,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: described(NoContent, "Deleted"), ...problems(401, 404, 503) },
     },
   }, async (request, reply) => {
-    await domains.remove(request.params.mailHost);
+    await app.services.domains.remove(request.params.mailHost);
     return reply.code(204).send(null);
   });
 };

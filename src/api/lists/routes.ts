@@ -9,7 +9,6 @@ import { ListPage, ListParams, ListPatch, ListQuery, MailingList, NewList } from
 const tags = ["lists"];
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
-  const lists = app.services.lists;
 
   app.post("/lists", {
     schema: {
@@ -20,7 +19,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: ref(MailingList, "The new list"), ...problems(400, 401, 409, 503) },
     },
   }, async (request, reply) => {
-    const list = await lists.create(request.body as NewListInput);
+    const list = await app.services.lists.create(request.body as NewListInput);
     return reply.code(201).header("location", `/lists/${list.listId}`).send(list);
   });
 
@@ -31,7 +30,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       querystring: ListQuery,
       response: { 200: ref(ListPage, "A page of lists"), ...problems(400, 401) },
     },
-  }, async (request) => lists.list(request.query));
+  }, async (request) => app.services.lists.list(request.query));
 
   app.get("/lists/:list", {
     schema: {
@@ -40,7 +39,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       params: ListParams,
       response: { 200: ref(MailingList, "The list"), ...problems(401, 404) },
     },
-  }, async (request) => lists.get(request.params.list));
+  }, async (request) => app.services.lists.get(request.params.list));
 
   app.patch("/lists/:list", {
     schema: {
@@ -50,7 +49,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       body: ListPatch,
       response: { 200: ref(MailingList, "The list as changed"), ...problems(400, 401, 404) },
     },
-  }, async (request) => lists.update(request.params.list, request.body as ListSettingsInput));
+  }, async (request) => app.services.lists.update(request.params.list, request.body as ListSettingsInput));
 
   app.delete("/lists/:list", {
     schema: {
@@ -60,7 +59,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: described(NoContent, "Deleted"), ...problems(401, 404, 503) },
     },
   }, async (request, reply) => {
-    await lists.remove(request.params.list);
+    await app.services.lists.remove(request.params.list);
     return reply.code(204).send(null);
   });
 };
