@@ -1,6 +1,6 @@
 // RFC 3464 delivery status notifications: reads the per-recipient field blocks
-// (Final-Recipient / Original-Recipient, Action, Status, Diagnostic-Code) of a
-// message/delivery-status body. Pure; called by parse.ts.
+// (Original-Recipient / Final-Recipient, Action, Status, Diagnostic-Code) of a
+// message/delivery-status body. Pure; the "dsn" row of formats.ts calls it.
 import type { BouncedRecipient } from "../domain/bounce-report.js";
 
 /** Header-style fields of one block, continuation lines unfolded, names lower-cased. */
@@ -20,35 +20,48 @@ function fieldsOf(block: string): Map<string, string> {
   return fields;
 }
 
-/** `rfc822; <Anne@Example.org>` → `Anne@Example.org` (RFC 3464 §2.3.2 address-type; address). */
-function addressOf(value: string | undefined): string | null {
+/**
+ * `rfc822; <Anne@Example.org>` → `Anne@Example.org` (RFC 3464 §2.3.2 address-type; address).
+ * Seen in real reports and accepted: any case and spacing around the `;`, no type at all,
+ * angle brackets, a trailing (comment), `utf-8;` (RFC 6533). Other types (x400, x-unix) are not mail addresses.
+ */
+export function addressOf(value: string | undefined): string | null {
   if (!value) return null;
-  const semi = value.indexOf(";");
-  const type = semi >= 0 ? value.slice(0, semi).trim().toLowerCase() : "rfc822";
+  const m = /^\s*(?:([A-Za-z0-9-]+)\s*;)?\s*(.*)$/.exec(value)!;
+  const type = (m[1] ?? "rfc822").toLowerCase();
   if (type !== "rfc822" && type !== "utf-8") return null;
-  const addr = (semi >= 0 ? value.slice(semi + 1) : value).trim().replace(/^<|>$/g, "").trim();
-  return addr.includes("@") ? addr : null;
+  const addr = m[2]!.replace(/\s*\([^)]*\)\s*$/, "").trim().replace(/^<(.*)>$/, "$1").replace(/^mailto:/i, "").trim();
+  return /^[^\s@<>]+@[^\s@<>]+$/.test(addr) ? addr : null;
+}
+
+/** Field names that carry the address as the list sent it, best first (X- forms: Exchange, Sendmail). */
+const ORIGINAL = ["original-recipient", "x-original-recipient"];
+const FINAL = ["final-recipient", "x-actual-recipient"];
+
+/** RFC 3464 §2.3.3 Action, prefix-matched: MTAs write "failure", "error", "delayed (retrying)". */
+function classOf(action: string, status: string | undefined): BouncedRecipient["kind"] | null {
+  if (/^(fail|error)/.test(action)) return "permanent";
+  if (action.startsWith("delay")) return "temporary";
+  if (/^(delivered|relayed|expanded)/.test(action)) return null;
+  return status?.startsWith("5") ? "permanent" : status?.startsWith("4") ? "temporary" : null;
 }
 
 /**
- * The recipients a delivery-status body reports as failed or delayed. "delivered",
- * "relayed" and "expanded" (RFC 3464 §2.3.3) are not failures and are left out.
- * Action decides first; a Status class decides when Action is missing or odd.
+ * The recipients a delivery-status body reports as failed or delayed, one per
+ * per-recipient block (a report may carry many). Action decides; a Status class
+ * decides when Action is missing or odd.
  */
 export function parseDeliveryStatus(text: string): BouncedRecipient[] {
   const blocks = text.replace(/\r\n?/g, "\n").split(/\n[ \t]*\n/);
   const out: BouncedRecipient[] = [];
   for (const block of blocks) {
     const f = fieldsOf(block);
-    const address = addressOf(f.get("original-recipient")) ?? addressOf(f.get("final-recipient"));
+    const pick = (names: string[]) => names.map((n) => addressOf(f.get(n))).find((a) => a !== null) ?? null;
+    const address = pick(ORIGINAL) ?? pick(FINAL);
     if (!address) continue;
-    const action = (f.get("action") ?? "").toLowerCase().split(/[\s(]/)[0] ?? "";
+    const action = (f.get("action") ?? "").toLowerCase();
     const status = /\b([245])\.\d{1,3}\.\d{1,3}\b/.exec(f.get("status") ?? "")?.[0];
-    let kind: BouncedRecipient["kind"] | null;
-    if (action === "failed") kind = "permanent";
-    else if (action === "delayed") kind = "temporary";
-    else if (["delivered", "relayed", "expanded"].includes(action)) kind = null;
-    else kind = status?.startsWith("5") ? "permanent" : status?.startsWith("4") ? "temporary" : null;
+    const kind = classOf(action, status);
     if (!kind) continue;
     const reason = f.get("diagnostic-code")?.replace(/^[^;]*;\s*/, "");
     out.push({ address, kind, ...(status ? { status } : {}), ...(reason ? { reason } : {}) });
@@ -56,7 +69,7 @@ export function parseDeliveryStatus(text: string): BouncedRecipient[] {
   return out;
 }
 
-/** True when the text holds at least one per-recipient DSN block (mailparser inlines the report into the text). */
+/** True when the text holds at least one per-recipient DSN block (a report sent as text/plain). */
 export function looksLikeDeliveryStatus(text: string): boolean {
   return /^(Final|Original)-Recipient\s*:/im.test(text) && /^(Action|Status)\s*:/im.test(text);
 }

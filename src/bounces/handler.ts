@@ -5,11 +5,12 @@
 // warnings that are due. Registered in src/workers.ts.
 import type { Database } from "../db/client.js";
 import type { Logger } from "../log.js";
-import { decodeVerp } from "../domain/list-address.js";
+import { decodeVerp, probeToken } from "../domain/list-address.js";
 import type { Job } from "../queue/jobs.js";
 import type { JobHandler } from "../queue/runner.js";
 import type { Services } from "../services/index.js";
 import { parseBounce } from "./parse.js";
+import { probeVerdict } from "./probe.js";
 
 export interface BounceHandlerDeps {
   db: Database;
@@ -47,8 +48,23 @@ export function createBounceHandler(deps: BounceHandlerDeps): JobHandler & { clo
       const msg = job.messageId ? await deps.db.prisma.message.findUnique({ where: { id: job.messageId } }) : null;
       if (!list || !msg) { ctx.log.info({ list: job.listId }, "bounce for a list or message that is gone; dropped"); return; }
       const log = ctx.log.child({ messageId: msg.messageId });
-      const verpAddress = decodeVerp((job.data as JobData).extension ?? null);
+      const extension = (job.data as JobData).extension ?? null;
+      const verpAddress = decodeVerp(extension);
       const report = await parseBounce(Buffer.from(msg.raw), { verpAddress });
+      // Mail to -bounces+{token}@: a VERP probe came back (Mailman's ProbeVERP).
+      const token = verpAddress ? null : probeToken(extension);
+      if (token && list.processBounces) {
+        const verdict = probeVerdict(report);
+        if (!verdict.bounced) { log.info({ format: report.format, why: verdict.why }, "reply to a bounce probe ignored"); return; }
+        const reason = report.recipients.map((r) => [r.status, r.reason].filter(Boolean).join(" ")).find(Boolean) ?? report.format;
+        const probe = await bounces.recordProbe(list, token, reason, report.messageId);
+        if (probe) {
+          log.info({ format: "verp-probe", member: probe.address, disabled: probe.disabled }, "bounce probe returned");
+          await bounces.sweep();
+          return;
+        }
+        // Unknown, used or expired token: read it as any other bounce.
+      }
       if (report.autoReply) {
         // A vacation reply to a member's VERP address is not a delivery failure (issue 16).
         log.info({ autoReply: report.autoReply, verp: !!verpAddress }, "auto-reply to the bounces address: not a bounce, ignored");

@@ -1,49 +1,69 @@
-// Applies the pattern table (patterns.ts) to a bounce's text: finds the first format
-// whose region lists at least one failed address. Pure; called by parse.ts.
-import { BOUNCE_PATTERNS, DEFAULT_END, MAX_REGION_LINES, WARNING_MARKERS, type BouncePattern } from "./patterns.js";
+// Applies one row of the pattern table (patterns.ts) to a bounce: picks the parts
+// the row reads, finds its region and collects the addresses in it. Pure; called by
+// the format table in formats.ts.
+import { VALID_ADDRESS, WARNING_MARKERS, type BouncePattern } from "./patterns.js";
+import type { BouncePart, BounceMessage } from "./message.js";
 import type { BounceClass, BouncedRecipient } from "../domain/bounce-report.js";
 
-export interface ScanResult { format: string; recipients: BouncedRecipient[] }
+const isText = (p: BouncePart) => p.type.startsWith("text/") || p.type === "message/delivery-status";
 
 export function isWarning(text: string): boolean {
   return WARNING_MARKERS.some((re) => re.test(text));
 }
 
-function regionLines(text: string, p: BouncePattern): string[] | null {
-  const start = p.start.exec(text);
-  if (!start) return null;
-  const from = text.lastIndexOf("\n", start.index) + 1;
-  const afterStart = text.indexOf("\n", start.index + start[0].length);
-  let rest = text.slice(from);
-  // The end marker is looked for after the start line, so a one-line region ends at its own newline.
-  const tailFrom = afterStart < 0 ? rest.length : afterStart - from;
-  const tail = rest.slice(tailFrom);
-  const ends = [p.end, DEFAULT_END].flatMap((re) => {
-    if (!re) return [];
-    const m = re.exec(tail);
-    return m ? [tailFrom + m.index] : [];
-  });
-  if (ends.length) rest = rest.slice(0, Math.min(...ends));
-  return rest.split("\n").slice(0, MAX_REGION_LINES);
+function partsFor(msg: BounceMessage, p: BouncePattern): BouncePart[] {
+  switch (p.parts ?? "outer") {
+    case "outer": return msg.parts.filter((x) => x.depth === 0 && isText(x));
+    case "first": return msg.parts.slice(0, 1);
+    case "first-plain": return msg.parts.filter((x) => x.type === "text/plain").slice(0, 1);
+    case "notification": return msg.parts.filter((x) => x.type === "text/plain" && x.description === "notification").slice(0, 1);
+  }
 }
 
-export function scanPatterns(text: string, patterns: BouncePattern[] = BOUNCE_PATTERNS): ScanResult | null {
-  const normalised = text.replace(/\r\n?/g, "\n");
-  const warning = isWarning(normalised);
-  for (const p of patterns) {
-    const lines = regionLines(normalised, p);
-    if (!lines) continue;
-    const kind: BounceClass = p.kind ?? (warning ? "temporary" : "permanent");
-    const seen = new Set<string>();
-    const recipients: BouncedRecipient[] = [];
-    for (const line of lines) {
-      const m = p.address.exec(line);
-      const address = m?.slice(1).find((g) => g !== undefined && g.includes("@"));
-      if (!address || seen.has(address.toLowerCase())) continue;
-      seen.add(address.toLowerCase());
-      recipients.push({ address, kind });
+function applies(msg: BounceMessage, p: BouncePattern): boolean {
+  const w = p.when;
+  if (!w) return true;
+  if (w.from && !w.from.test(msg.header("from"))) return false;
+  if (w.xMailer && !w.xMailer.test(msg.header("x-mailer"))) return false;
+  if (w.type && !w.type.test(msg.type)) return false;
+  return true;
+}
+
+/** The addresses the row finds, in order of appearance; the start line is read as well. */
+export function scanPattern(msg: BounceMessage, p: BouncePattern): string[] {
+  if (!applies(msg, p)) return [];
+  const lines = partsFor(msg, p).flatMap((x) => x.lines);
+  const found: string[] = [];
+  let inRegion = !p.start;
+  let seen = 0;
+  let atStart = false;
+  for (const line of lines) {
+    if (!inRegion) {
+      if (!p.start!.test(line)) continue;
+      inRegion = true;
+      atStart = true;
     }
-    if (recipients.length) return { format: p.name, recipients };
+    if (p.maxLines !== undefined && seen++ >= p.maxLines) break;
+    const m = p.address.exec(line);
+    const captured = m?.slice(1).find((g) => g !== undefined && g !== "");
+    if (captured) {
+      const bare = !captured.includes("@");
+      const addresses = bare ? (p.bareLocalDomains ?? []).map((d) => `${captured}@${d}`) : [captured];
+      found.push(...addresses.filter((a) => VALID_ADDRESS.test(a)));
+      if (p.single && found.length) break;
+      atStart = false;
+      continue;
+    }
+    // The line that opened the region never closes it.
+    if (!atStart && p.end?.test(line)) break;
+    atStart = false;
   }
-  return null;
+  return found;
+}
+
+export function recipientsOf(addresses: string[], kind: BounceClass): BouncedRecipient[] {
+  const seen = new Set<string>();
+  return addresses
+    .filter((a) => !seen.has(a.toLowerCase()) && !!seen.add(a.toLowerCase()))
+    .map((address) => ({ address, kind }));
 }

@@ -64,6 +64,8 @@ export interface Config {
   socketmap: string | null;
   /** Base URL for links in mail (one-click unsubscribe, confirmations). */
   publicUrl: string | null;
+  /** Mailman's [mta] verp_probes, for lists that leave verpProbes unset: confirm a bounce-disable with a probe. */
+  verpProbes: boolean;
   /** Signs tokens in mail (MAILROOM_SECRET); null: generated once into $MAILROOM_VAR_DIR/secret (src/secret.ts). */
   secret: string | null;
   /** 0: this process runs no queue workers (REST and LMTP only); any other value: it runs them. */
@@ -189,6 +191,7 @@ export function loadConfig(env: Env, defaults: Defaults = { postmapFound: false,
     sendmailReload: command(env, "MAILROOM_SENDMAIL_RELOAD", null),
     socketmap: command(env, "MAILROOM_SOCKETMAP", null),
     publicUrl: publicUrl ? publicUrl.replace(/\/+$/, "") : null,
+    verpProbes: flag(env, "MAILROOM_VERP_PROBES", false),
     secret: env.MAILROOM_SECRET?.trim() || null,
     workers: int(env, "MAILROOM_WORKERS", 2, 0, 64),
     jobLeaseSeconds: int(env, "MAILROOM_JOB_LEASE", 60, 1),

@@ -18,7 +18,7 @@ export interface BouncedRecipient {
 export interface BounceReport {
   /** False when nothing could be read: the message goes to the owners. */
   recognised: boolean;
-  /** Which reader found the recipients: "dsn", "verp", a pattern name, "x-failed-recipients". */
+  /** The row of the format table that decided ("dsn", "x-failed-recipients", "yahoo", "simplematch:…"), "verp+" it when VERP named the member; "unrecognised". */
   format: string;
   recipients: BouncedRecipient[];
   /**

@@ -79,6 +79,16 @@ export function bouncesAddress(listName: string, mailHost: string, verpFor?: str
   return `${listName}-bounces+${verpFor.slice(0, at)}=${verpFor.slice(at + 1)}@${mailHost}`;
 }
 
+/** A VERP probe's return path, `{list}-bounces+{token}@{domain}` (Mailman's verp_probe_format). */
+export function probeAddress(listName: string, mailHost: string, token: string): string {
+  return `${listName}-bounces+${token}@${mailHost}`;
+}
+
+/** The probe token in a -bounces extension: one without "=" (that is a member's VERP). */
+export function probeToken(extension: string | null): string | null {
+  return extension && /^[0-9a-f]{32}$/i.test(extension) ? extension.toLowerCase() : null;
+}
+
 /** Decode a VERP extension `local=domain` back to `local@domain` (null if not VERP). */
 export function decodeVerp(extension: string | null): string | null {
   if (!extension) return null;

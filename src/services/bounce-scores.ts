@@ -4,13 +4,16 @@
 // bounceInfoStaleAfter starts again at 1, reaching bounceScoreThreshold disables
 // delivery (by_bounces) and starts "you are disabled" warnings every
 // bounceYouAreDisabledWarningsInterval; after bounceYouAreDisabledWarnings of them
-// the member is removed. Called by the "bounces" queue handler and its sweep, and
+// the member is removed. With verp_probes (list verpProbes, else MAILROOM_VERP_PROBES)
+// the threshold sends a probe with a unique VERP return path instead, and only the
+// probe's bounce disables. Called by the "bounces" queue handler and its sweep, and
 // by api/bounces for a member's record.
+import { randomBytes } from "node:crypto";
 import type { MailingList, Member } from "../generated/prisma/client.js";
 import type { Tx } from "../db/client.js";
 import type { BounceReport } from "../domain/bounce-report.js";
 import { parseAddress } from "../domain/address.js";
-import { subaddressOf } from "../domain/list-address.js";
+import { probeAddress, subaddressOf } from "../domain/list-address.js";
 import type { ServiceDeps } from "./deps.js";
 import { administrators, forwardToAdministrators, noticeList, queueNotice } from "./notices.js";
 import { inTransaction } from "./transaction.js";
@@ -25,10 +28,19 @@ export interface RecordResult {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
+/** A probe's token stays valid this long (Mailman's PENDABLE_LIFETIME, 10 days). */
+const PROBE_LIFETIME_MS = 10 * DAY_MS;
+
+/** A BounceEvent as the scorer reads it. */
+interface PendingEvent { addressKey: string; kind: string; context: string; reason: string; messageId: string }
+
 const sameUtcDay = (a: Date, b: Date) => Math.floor(a.getTime() / DAY_MS) === Math.floor(b.getTime() / DAY_MS);
 
-export function createBounceService({ db, log }: ServiceDeps, opts: BounceServiceOptions = {}) {
+export interface ProbeResult { address: string; disabled: boolean }
+
+export function createBounceService({ db, log, config }: ServiceDeps, opts: BounceServiceOptions = {}) {
   const now = opts.now ?? (() => new Date());
+  const probesOn = (list: MailingList) => list.verpProbes ?? config.verpProbes;
 
   async function warn(tx: Tx, list: MailingList, m: Member, at_ = now()): Promise<void> {
     // Claim the warning first: an overlapping sweep that read the same lastWarningSent sends none.
@@ -64,8 +76,54 @@ export function createBounceService({ db, log }: ServiceDeps, opts: BounceServic
     }
   }
 
-  /** One permanent bounce against one member (Mailman's BounceProcessor._process_bounce). */
-  async function score(tx: Tx, list: MailingList, m: Member, reason: string): Promise<void> {
+  /** Delivery off (by_bounces), the owners told, the first warning sent (Mailman's _disable_delivery). */
+  async function disable(tx: Tx, list: MailingList, m: Member, why: string, reason: string): Promise<void> {
+    if (m.deliveryStatus === "by_bounces") return;
+    m = await tx.member.update({ where: { id: m.id }, data: { deliveryStatus: "by_bounces", totalWarningsSent: 0, lastWarningSent: null } });
+    log.info({ list: list.listId, member: m.addressKey, why }, "delivery disabled by bounces");
+    if (list.bounceNotifyOwnerOnDisable) {
+      await notifyOwners(tx, list, `${m.address} disabled on ${list.displayName} by bounces`,
+        `Delivery to ${m.address} was disabled: ${why}.\n` +
+        `Last bounce: ${reason || "(no detail)"}\n\nRe-enable with PATCH /lists/${list.listId}/members/${encodeURIComponent(m.address)} {"deliveryStatus":"enabled"}.`);
+    }
+    if (list.bounceYouAreDisabledWarnings <= 0) await remove(tx, list, m);
+    else await warn(tx, list, m);
+  }
+
+  /**
+   * Mailman's send_probe: a notice to the member whose return path carries a fresh
+   * token, with the bounce that triggered it attached; the score starts again at 0.
+   */
+  async function sendProbe(tx: Tx, list: MailingList, m: Member, bounceMessageId: string): Promise<void> {
+    const token = randomBytes(16).toString("hex");
+    const t = now();
+    await tx.bounceProbe.create({
+      data: { token, listId: list.id, address: m.address, addressKey: m.addressKey, bounceMessageId, expiresAt: new Date(t.getTime() + PROBE_LIFETIME_MS) },
+    });
+    await tx.member.update({ where: { id: m.id }, data: { bounceScore: 0 } });
+    const bounce = bounceMessageId ? await tx.message.findFirst({ where: { messageId: bounceMessageId }, select: { raw: true } }) : null;
+    await queueNotice(tx, {
+      list: noticeList(list), to: [m.address], subject: `${list.displayName} mailing list probe message`,
+      envelopeFrom: probeAddress(list.listName, list.mailHost, token), bulk: false,
+      text: [
+        `This message checks that mail from ${list.listName}@${list.mailHost} still reaches ${m.address}; nothing needs to be done.`,
+        "",
+        "Recent mail from the list to this address came back as undeliverable" + (bounce ? " (one such report is attached)." : "."),
+        "If this message reached you, your membership carries on as before. If it comes back as well,",
+        "delivery to this address will be put on hold.",
+        "",
+        `Questions: the list owners at ${list.listName}-owner@${list.mailHost}.`,
+      ].join("\n"),
+      ...(bounce ? { attach: { raw: Buffer.from(bounce.raw), filename: "bounce.eml" } } : {}),
+    });
+    log.info({ list: list.listId, member: m.addressKey }, "bounce probe sent");
+  }
+
+  /** One event against one member (Mailman's BounceProcessor.process_event). */
+  async function score(tx: Tx, list: MailingList, m: Member, e: PendingEvent): Promise<void> {
+    // The probe came back: the address is dead, whatever the score.
+    if (e.context === "probe") return disable(tx, list, m, "a probe message to the address bounced", e.reason);
+    if (e.kind !== "permanent") return;
     const t = now();
     // Re-enabled by an admin since the last round: start afresh.
     if (m.deliveryStatus === "enabled" && m.totalWarningsSent > 0) {
@@ -77,29 +135,22 @@ export function createBounceService({ db, log }: ServiceDeps, opts: BounceServic
     const newScore = stale ? 1 : m.bounceScore + 1;
     m = await tx.member.update({ where: { id: m.id }, data: { bounceScore: newScore, lastBounceReceived: t } });
     if (newScore < list.bounceScoreThreshold) return;
-    m = await tx.member.update({ where: { id: m.id }, data: { deliveryStatus: "by_bounces", totalWarningsSent: 0 } });
-    log.info({ list: list.listId, member: m.addressKey, score: newScore }, "delivery disabled by bounces");
-    if (list.bounceNotifyOwnerOnDisable) {
-      await notifyOwners(tx, list, `${m.address} disabled on ${list.displayName} by bounces`,
-        `Delivery to ${m.address} was disabled: bounce score ${newScore} reached the threshold ${list.bounceScoreThreshold}.\n` +
-        `Last bounce: ${reason || "(no detail)"}\n\nRe-enable with PATCH /lists/${list.listId}/members/${encodeURIComponent(m.address)} {"deliveryStatus":"enabled"}.`);
-    }
-    if (list.bounceYouAreDisabledWarnings <= 0) await remove(tx, list, m);
-    else await warn(tx, list, m);
+    if (probesOn(list)) return sendProbe(tx, list, m, e.messageId);
+    await disable(tx, list, m, `bounce score ${newScore} reached the threshold ${list.bounceScoreThreshold}`, e.reason);
   }
 
   /** Scores every unprocessed BounceEvent (from -bounces mail or from delivery's 5xx). */
   async function processEvents(tx: Tx, limit = 500): Promise<number> {
-    const events = await tx.$queryRaw<{ id: bigint; listId: number; addressKey: string; kind: string; reason: string }[]>`
-      SELECT id, "listId", "addressKey", kind::text AS kind, reason FROM "BounceEvent"
+    const events = await tx.$queryRaw<(PendingEvent & { id: bigint; listId: number })[]>`
+      SELECT id, "listId", "addressKey", kind::text AS kind, context::text AS context, reason, "messageId" FROM "BounceEvent"
       WHERE processed = false ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
     const lists = new Map<number, MailingList | null>();
     for (const e of events) {
       if (!lists.has(e.listId)) lists.set(e.listId, await tx.mailingList.findUnique({ where: { id: e.listId } }));
       const list = lists.get(e.listId);
-      if (list?.processBounces && e.kind === "permanent") {
+      if (list?.processBounces) {
         const m = await tx.member.findUnique({ where: { listId_role_addressKey: { listId: list.id, role: "member", addressKey: e.addressKey } } });
-        if (m) await score(tx, list, m, e.reason);
+        if (m) await score(tx, list, m, e);
       }
     }
     if (events.length) await tx.bounceEvent.updateMany({ where: { id: { in: events.map((e) => e.id) } }, data: { processed: true } });
@@ -162,6 +213,28 @@ export function createBounceService({ db, log }: ServiceDeps, opts: BounceServic
       });
     },
 
+    /**
+     * Mail returned to a probe's VERP address (Mailman's ProbeVERP): consumes the token
+     * and records a probe event, which disables the member. Null when the token is
+     * unknown, used or expired (the message is then read as any other bounce).
+     */
+    recordProbe(list: MailingList, token: string, reason: string, messageId: string): Promise<ProbeResult | null> {
+      return inTransaction(db, async (tx) => {
+        const t = now();
+        const probe = await tx.bounceProbe.findFirst({ where: { token, listId: list.id, expiresAt: { gt: t } } });
+        if (!probe) return null;
+        await tx.bounceProbe.delete({ where: { id: probe.id } });
+        const member = await tx.member.findUnique({ where: { listId_role_addressKey: { listId: list.id, role: "member", addressKey: probe.addressKey } } });
+        if (!member) return { address: probe.address, disabled: false };
+        await tx.bounceEvent.create({
+          data: { listId: list.id, address: member.address, addressKey: member.addressKey, messageId, kind: "permanent", context: "probe", reason: reason.slice(0, 1000) || "probe bounced" },
+        });
+        await processEvents(tx);
+        const after = await tx.member.findUnique({ where: { id: member.id }, select: { deliveryStatus: true } });
+        return { address: member.address, disabled: after?.deliveryStatus === "by_bounces" };
+      });
+    },
+
     /** Forwards a bounce nobody could read to the list's administrators (forwardUnrecognizedBouncesTo). */
     forwardUnrecognised(list: MailingList, messageId: bigint): Promise<number> {
       return inTransaction(db, async (tx) => {
@@ -189,7 +262,7 @@ export function createBounceService({ db, log }: ServiceDeps, opts: BounceServic
         address: m.address, deliveryStatus: m.deliveryStatus, bounceScore: m.bounceScore,
         lastBounceReceived: m.lastBounceReceived?.toISOString() ?? null, lastWarningSent: m.lastWarningSent?.toISOString() ?? null,
         totalWarningsSent: m.totalWarningsSent,
-        events: events.map((e) => ({ kind: e.kind, reason: e.reason, messageId: e.messageId, processed: e.processed, createdAt: e.createdAt.toISOString() })),
+        events: events.map((e) => ({ kind: e.kind, context: e.context, reason: e.reason, messageId: e.messageId, processed: e.processed, createdAt: e.createdAt.toISOString() })),
       };
     },
   };

@@ -19,7 +19,7 @@ export const SETTING_KEYS = [
   "subscriptionPolicy", "unsubscriptionPolicy", "memberRosterVisibility", "sendWelcomeMessage", "sendGoodbyeMessage",
   "processBounces", "bounceScoreThreshold", "bounceInfoStaleAfter", "bounceYouAreDisabledWarnings",
   "bounceYouAreDisabledWarningsInterval", "bounceNotifyOwnerOnDisable", "bounceNotifyOwnerOnRemoval",
-  "forwardUnrecognizedBouncesTo",
+  "forwardUnrecognizedBouncesTo", "verpProbes",
 ] as const satisfies readonly (keyof MailingList)[];
 
 export type SettingKey = (typeof SETTING_KEYS)[number];

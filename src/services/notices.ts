@@ -30,6 +30,10 @@ export interface Notice {
   autoSubmitted?: "auto-replied" | "auto-generated";
   /** A message to attach as message/rfc822 (the held post, the unrecognised bounce). */
   attach?: { raw: Buffer; filename: string };
+  /** Default: the list's -bounces address. A VERP probe sets its own (Mailman's send_probe). */
+  envelopeFrom?: string;
+  /** False: no "Precedence: bulk" (Mailman sends probes without it, so they are not filtered as bulk). */
+  bulk?: boolean;
 }
 
 export async function composeNotice(n: Notice): Promise<{ raw: Buffer; messageId: string }> {
@@ -46,7 +50,7 @@ export async function composeNotice(n: Notice): Promise<{ raw: Buffer; messageId
     headers: {
       "Auto-Submitted": n.autoSubmitted ?? "auto-generated",
       // Keeps vacation responders quiet (RFC 3834 §2 asks them to honour Precedence as well).
-      Precedence: "bulk",
+      ...(n.bulk === false ? {} : { Precedence: "bulk" }),
       "X-Mailroom-List": n.list.listId,
     },
     ...(n.attach ? { attachments: [{ content: n.attach.raw, contentType: "message/rfc822", filename: n.attach.filename }] } : {}),
@@ -59,7 +63,7 @@ export async function composeNotice(n: Notice): Promise<{ raw: Buffer; messageId
 export async function queueNotice(tx: Tx, n: Notice): Promise<void> {
   if (n.to.length === 0) return;
   const { raw, messageId } = await composeNotice(n);
-  const envelopeFrom = bouncesAddress(n.list.listName, n.list.mailHost);
+  const envelopeFrom = n.envelopeFrom ?? bouncesAddress(n.list.listName, n.list.mailHost);
   const msg = await tx.message.create({
     data: { messageId, messageIdHash: messageIdHash(messageId), mailFrom: envelopeFrom, rcptTo: n.to, size: raw.length, raw: new Uint8Array(raw) },
     select: { id: true },

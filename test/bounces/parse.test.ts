@@ -24,21 +24,21 @@ const CORPUS: Record<string, Expected> = {
   "dsn-microsoft365.eml": { format: "dsn", recipients: { "hank@contoso.example": "permanent" }, status: "5.1.10" },
   "dsn-gmail.eml": { format: "dsn", recipients: { "ivy.no.such.user@gmail.example": "permanent" } },
   "dsn-quoted-printable-mixed-actions.eml": { format: "dsn", recipients: { "jack@example.biz": "permanent", "kate@example.biz": "temporary" } },
-  "exim-permanent.eml": { format: "exim", recipients: { "mia@example.co.uk": "permanent" } },
-  "exim-delay-warning.eml": { format: "exim", recipients: { "noah@example.co.uk": "temporary" } },
+  "exim-permanent.eml": { format: "x-failed-recipients", recipients: { "mia@example.co.uk": "permanent" } },
+  "exim-delay-warning.eml": { format: "x-failed-recipients", recipients: { "noah@example.co.uk": "temporary" } },
   "qmail.eml": { format: "qmail", recipients: { "olivia@example.net": "permanent", "paul@example.net": "permanent" } },
-  "postfix-legacy-plain.eml": { format: "postfix", recipients: { "rachel@old.example.org": "permanent" } },
-  "sendmail-plain.eml": { format: "sendmail", recipients: { "sam@legacy.example.com": "permanent" } },
+  "postfix-legacy-plain.eml": { format: "postfix-text", recipients: { "rachel@old.example.org": "permanent" } },
+  "sendmail-plain.eml": { format: "sendmail", recipients: { "sam@legacy.example.com": "permanent", "sam.smith@legacy.example.com": "permanent" } },
   "sendmail-warning.eml": { format: "sendmail", recipients: { "tina@legacy.example.com": "temporary" } },
   "yahoo.eml": { format: "yahoo", recipients: { "uma@yahoo.example.com": "permanent" } },
-  "exchange-legacy-ndr.eml": { format: "exchange-legacy", recipients: { "victor@oldcorp.example.com": "permanent" } },
+  "exchange-legacy-ndr.eml": { format: "exchange", recipients: { "victor@oldcorp.example.com": "permanent" } },
   "domino.eml": { format: "domino", recipients: { "wendy@notes.example.com": "permanent" } },
-  "groupwise.eml": { format: "groupwise", recipients: { "xavier@gw.example.org": "permanent" } },
+  "groupwise.eml": { format: "groupwise-text", recipients: { "xavier@gw.example.org": "permanent" } },
   "gmail-legacy-plain.eml": { format: "gmail-legacy", recipients: { "yara@gmail.example": "permanent" } },
-  "simplewarning-delayed.eml": { format: "simplewarning", recipients: { "zach@delay.example.com": "temporary" } },
+  "simplewarning-delayed.eml": { format: "simplewarning:recipient-delayed", recipients: { "zach@delay.example.com": "temporary" } },
   "mailman-own-bounce.eml": { format: "mailman", recipients: { "announce@other.example.org": "permanent" } },
   "smtp32.eml": { format: "smtp32", recipients: { "amy@smtp32.example.net": "permanent" } },
-  "netscape.eml": { format: "netscape", recipients: { "ben@ns.example.com": "permanent" } },
+  "netscape.eml": { format: "netscape-text", recipients: { "ben@ns.example.com": "permanent" } },
   "microsoft365-text-only.eml": { format: "microsoft365", recipients: { "carl@fabrikam.example": "permanent" } },
   "gmail-text-only.eml": { format: "gmail", recipients: { "dana@gmail.example": "permanent" } },
   "gmx.eml": { format: "gmx", recipients: { "eli@gmx.example.net": "permanent" } },
@@ -81,6 +81,21 @@ test("garbage never throws: binary noise and an empty message are unrecognised",
     const report = await parseBounce(raw);
     assert.equal(report.recognised, false);
     assert.deepEqual(report.recipients, []);
+  }
+});
+
+test("hostile text is read quickly: one 2 MB line and 200,000 short lines (no quadratic regex, line caps)", async () => {
+  const bodies = [
+    `This Message was undeliverable due to the following reason:\n${"x".repeat(2_000_000)}`,
+    `did not reach the following recipient\n${Array.from({ length: 200_000 }, (_, i) => `line ${i} <a${i}`).join("\n")}`,
+  ];
+  for (const body of bodies) {
+    const raw = Buffer.from(`From: x@y.example\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\n${body}\n--b--\n`);
+    const started = Date.now();
+    const report = await parseBounce(raw);
+    // Seconds on a busy shared machine; a quadratic pattern would take minutes.
+    assert.ok(Date.now() - started < 15_000, `${Date.now() - started} ms`);
+    assert.equal(report.recognised, false);
   }
 });
 

@@ -114,3 +114,36 @@ test("a backlog of more than one batch of events is scored", async () => {
   await bounces.sweep();
   assert.equal(await t.db.prisma.bounceEvent.count({ where: { processed: false } }), 0);
 });
+
+test("verp_probes: the threshold sends a probe with its own VERP return path instead of disabling; its bounce disables", async () => {
+  const { bounces, list } = await world({ bounceScoreThreshold: 1, verpProbes: true });
+  await bounces.record(list.id, report("anne@example.org"));
+  let m = await memberRow(t.db, "anne@example.org");
+  assert.equal(m?.deliveryStatus, "enabled", "not disabled before the probe bounces");
+  assert.equal(m?.bounceScore, 0, "the probe starts the score again (Mailman's send_probe)");
+  const probe = (await t.db.prisma.job.findMany({ where: { queue: "out" }, include: { message: true } }))
+    .find((j) => (j.data as { recipients: string[] }).recipients[0] === "anne@example.org")!;
+  const envelopeFrom = (probe.data as { envelopeFrom: string }).envelopeFrom;
+  const token = /^dev-bounces\+([0-9a-f]{32})@lists\.example\.com$/.exec(envelopeFrom)?.[1];
+  assert.ok(token, envelopeFrom);
+  assert.match(Buffer.from(probe.message!.raw).toString(), /^Subject: Dev mailing list probe message/m);
+  assert.doesNotMatch(Buffer.from(probe.message!.raw).toString(), /^Precedence:/m);
+
+  assert.equal(await bounces.recordProbe(list, "0".repeat(32), "5.1.1", "<x@y>"), null, "an unknown token is not a probe");
+  assert.deepEqual(await bounces.recordProbe(list, token, "5.1.1 user unknown", "<probe-bounce@mx>"), { address: "anne@example.org", disabled: true });
+  m = await memberRow(t.db, "anne@example.org");
+  assert.equal(m?.deliveryStatus, "by_bounces");
+  const events = await t.db.prisma.bounceEvent.findMany({ where: { context: "probe" } });
+  assert.equal(events.length, 1);
+  assert.equal(await bounces.recordProbe(list, token, "5.1.1", "<again@mx>"), null, "a token counts once");
+  const notices = await queuedNotices(t.db);
+  assert.ok(notices.some((n) => n.to[0] === "boss@example.org" && /disabled/.test(n.subject) && /probe/.test(n.text)));
+});
+
+test("verp_probes follows the site setting unless the list sets it", async () => {
+  const { bounces, list } = await world({ bounceScoreThreshold: 1 });
+  assert.equal(list.verpProbes, null);
+  await bounces.record(list.id, report("anne@example.org"));
+  assert.equal((await memberRow(t.db, "anne@example.org"))?.deliveryStatus, "by_bounces", "site default (MAILROOM_VERP_PROBES unset): no probe, as Mailman's verp_probes: no");
+  assert.equal(await t.db.prisma.bounceProbe.count(), 0);
+});

@@ -11,6 +11,7 @@ export const BounceRecord = Type.Object(
     totalWarningsSent: Type.Integer(),
     events: Type.Array(Type.Object({
       kind: Type.Enum(["permanent", "temporary"]),
+      context: Type.Enum(["normal", "probe"], { description: "probe: a VERP probe to the member bounced (it disables at once)" }),
       reason: Type.String({ description: "DSN status and diagnostic, or the SMTP reply met during delivery" }),
       messageId: Type.String({ description: "Message-ID of the bounce (empty for delivery-time refusals)" }),
       processed: Type.Boolean({ description: "Scored already" }),
@@ -23,7 +24,7 @@ export const BounceRecord = Type.Object(
     examples: [{
       address: "anne@example.com", deliveryStatus: "by_bounces", bounceScore: 5, lastBounceReceived: "2025-01-05T08:00:00.000Z",
       lastWarningSent: "2025-01-05T08:00:00.000Z", totalWarningsSent: 1,
-      events: [{ kind: "permanent", reason: "5.1.1 550 5.1.1 User unknown", messageId: "<bounce@mx.example.org>", processed: true, createdAt: "2025-01-05T08:00:00.000Z" }],
+      events: [{ kind: "permanent", context: "normal", reason: "5.1.1 550 5.1.1 User unknown", messageId: "<bounce@mx.example.org>", processed: true, createdAt: "2025-01-05T08:00:00.000Z" }],
     }],
   },
 );

@@ -67,6 +67,9 @@ const SETTINGS: Record<string, TSchema> = {
   bounceNotifyOwnerOnDisable: bool("Tell the owners when bounces disable a member"),
   bounceNotifyOwnerOnRemoval: bool("Tell the owners when bounces remove a member"),
   forwardUnrecognizedBouncesTo: Type.Enum(["no_one", "administrators", "site_owner"], { description: "Where bounces that cannot be parsed go" }),
+  verpProbes: Type.Union([Type.Boolean(), Type.Null()], {
+    description: "Mailman's verp_probes: at the threshold send a VERP probe and disable only if it bounces; null: the site's MAILROOM_VERP_PROBES",
+  }),
 };
 
 const optionalSettings = Object.fromEntries(Object.entries(SETTINGS).map(([k, s]) => [k, Type.Optional(s)]));
