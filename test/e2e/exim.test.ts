@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { startServer, type ServerProcess } from "../helpers/server-process.js";
 import { freePort } from "../helpers/postfix.js";
 import { startExim, type Exim } from "../helpers/exim.js";
-import { createEmptyServerDatabase, SERVER_URL } from "../helpers/db.js";
+import { emptyChildDatabase } from "../helpers/db.js";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js";
 import { aliasScenario, listScenario, type Stack } from "../helpers/mta-scenario.js";
 
@@ -22,7 +22,7 @@ let server: ServerProcess;
 let exim: Exim;
 let sink: SmtpSink;
 let varDir: string;
-let dropDb: (() => Promise<void>) | null = null;
+let database: Awaited<ReturnType<typeof emptyChildDatabase>> | null = null;
 let stack: Stack;
 
 const re = (s: string) => s.replace(/[.+]/g, "\\$&");
@@ -32,12 +32,7 @@ before(async () => {
   // Exim's receiving processes (user Debian-exim) read the files: the var dir must be searchable.
   varDir = mkdtempSync(join(tmpdir(), "mailroom-e2e-exim-"));
   chmodSync(varDir, 0o755);
-  let databaseUrl: string | undefined;
-  if (SERVER_URL) {
-    const created = await createEmptyServerDatabase();
-    databaseUrl = created.url;
-    dropDb = created.drop;
-  }
+  database = await emptyChildDatabase();
   const lmtpPort = await freePort();
   const smtpPort = await freePort();
   server = await startServer({
@@ -45,7 +40,7 @@ before(async () => {
     // A loaded shared machine can take a while to start it.
     timeoutMs: 120_000,
     env: {
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: database.url,
       MAILROOM_MTA_INCOMING: "exim",
       MAILROOM_LMTP_PORT: String(lmtpPort),
       // Outgoing copies go back out through Exim, which routes them to the sink.
@@ -73,7 +68,7 @@ after(async () => {
   await exim?.stop();
   await server?.stop();
   await sink?.close();
-  await dropDb?.();
+  await database?.drop();
   rmSync(varDir, { recursive: true, force: true });
 });
 

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { startServer, type ServerProcess } from "../helpers/server-process.js";
 import { freePort } from "../helpers/postfix.js";
 import { configureSendmail, type Sendmail } from "../helpers/sendmail.js";
-import { createEmptyServerDatabase, SERVER_URL } from "../helpers/db.js";
+import { emptyChildDatabase } from "../helpers/db.js";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js";
 import { aliasScenario, listScenario, type Stack } from "../helpers/mta-scenario.js";
 
@@ -23,19 +23,14 @@ let server: ServerProcess;
 let sendmail: Sendmail;
 let sink: SmtpSink;
 let varDir: string;
-let dropDb: (() => Promise<void>) | null = null;
+let database: Awaited<ReturnType<typeof emptyChildDatabase>> | null = null;
 let stack: Stack;
 
 before(async () => {
   sink = await startSmtpSink();
   varDir = mkdtempSync(join(tmpdir(), "mailroom-e2e-sm-"));
   chmodSync(varDir, 0o755);
-  let databaseUrl: string | undefined;
-  if (SERVER_URL) {
-    const created = await createEmptyServerDatabase();
-    databaseUrl = created.url;
-    dropDb = created.drop;
-  }
+  database = await emptyChildDatabase();
   const lmtpPort = await freePort();
   const setup = await configureSendmail({ dataDir: join(varDir, "data"), lmtpPort, sinkPort: sink.port });
   try {
@@ -44,7 +39,7 @@ before(async () => {
       // A loaded shared machine can take a while to start it.
       timeoutMs: 120_000,
       env: {
-        DATABASE_URL: databaseUrl,
+        DATABASE_URL: database.url,
         MAILROOM_MTA_INCOMING: "sendmail",
         MAILROOM_LMTP_PORT: String(lmtpPort),
         MAILROOM_MAKEMAP: setup.makemap,
@@ -71,7 +66,7 @@ after(async () => {
   await sendmail?.stop();
   await server?.stop();
   await sink?.close();
-  await dropDb?.();
+  await database?.drop();
   rmSync(varDir, { recursive: true, force: true });
 });
 

@@ -50,10 +50,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
  * database dropped when the test ends, or undefined (the child's embedded database).
  */
 export async function childDatabaseUrl(t: { after(fn: () => unknown): void }): Promise<string | undefined> {
-  if (!SERVER_URL) return undefined;
-  const empty = await createEmptyServerDatabase();
-  t.after(() => empty.drop());
-  return empty.url;
+  const child = await emptyChildDatabase();
+  t.after(() => child.drop());
+  return child.url;
+}
+
+/** The same for a test file's before/after hooks: the URL (undefined: embedded) and how to drop it. */
+export async function emptyChildDatabase(): Promise<{ url: string | undefined; drop(): Promise<void> }> {
+  if (!SERVER_URL) return { url: undefined, drop: async () => {} };
+  return createEmptyServerDatabase();
 }
 
 /** Creates an empty database on the server (for child-process tests that migrate themselves). */
