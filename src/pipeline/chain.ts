@@ -5,6 +5,7 @@
 import type { Decision } from "../domain/message-context.js";
 import administrivia from "./rules/administrivia.js";
 import approved from "./rules/approved.js";
+import bannedAddress from "./rules/banned-address.js";
 import dmarcMitigation from "./rules/dmarc-mitigation.js";
 import emergency from "./rules/emergency.js";
 import headerMatch from "./rules/header-match.js";
@@ -22,6 +23,7 @@ export const POSTING_CHAIN: readonly Rule[] = [
   approved,
   emergency,
   loop,
+  bannedAddress,
   memberModeration,
   headerMatch,
   nonmemberModeration,

@@ -5,7 +5,10 @@ import { queueDepths, type QueueDepth } from "../queue/jobs.js";
 import type { ServiceDeps } from "./deps.js";
 import { createDomainService } from "./domains.js";
 import { createListService } from "./lists.js";
+import { createAddressService } from "./addresses.js";
+import { createBanService } from "./bans.js";
 import { createMemberService } from "./members.js";
+import { createUserService } from "./users.js";
 
 export type { ServiceDeps } from "./deps.js";
 export type Services = ReturnType<typeof createServices>;
@@ -17,6 +20,9 @@ export function createServices(deps: ServiceDeps) {
     domains: createDomainService(deps, (listId) => lists.changed(listId)),
     lists,
     members: createMemberService(deps, lists),
+    users: createUserService(deps),
+    addresses: createAddressService(deps),
+    bans: createBanService(deps, lists),
     queues: { depths: (): Promise<QueueDepth[]> => queueDepths(deps.db) },
   };
 }

@@ -2,6 +2,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { POSTING_CHAIN, runChain } from "../../src/pipeline/chain.js";
+import bannedAddress from "../../src/pipeline/rules/banned-address.js";
 import administrivia from "../../src/pipeline/rules/administrivia.js";
 import approved from "../../src/pipeline/rules/approved.js";
 import dmarcMitigation from "../../src/pipeline/rules/dmarc-mitigation.js";
@@ -66,6 +67,14 @@ describe("approved strips the password", () => {
 table(emergency, [
   ["emergency on → hold", () => ruleInput(plain(), { list: makeList({ emergency: true }) }), "hold"],
   ["emergency off → miss", () => ruleInput(plain()), null],
+]);
+
+table(bannedAddress, [
+  ["sender banned exactly, any case → discard", () => ruleInput(plain(), { bans: ["anne@example.com"] }), "discard"],
+  ["sender matched by a ^pattern, case-insensitively → discard", () => ruleInput(plain(), { bans: ["^ANNE@.*"] }), "discard"],
+  ["pattern anchored at the start → miss", () => ruleInput(plain(), { bans: ["^example\\.com$"] }), null],
+  ["an exact ban is not a pattern → miss", () => ruleInput(plain(), { bans: [".*@example.com"] }), null],
+  ["no bans → miss", () => ruleInput(plain()), null],
 ]);
 
 const asMember = (over = {}) => ({ senderRows: [makeMember("anne@example.com", over)] });
@@ -157,7 +166,7 @@ describe("the posting chain", () => {
     const input = ruleInput(fixture("plain-text"), asMember());
     const d = await runChain(input);
     assert.deepEqual(d, { outcome: "accept", rule: "member-moderation", reasons: ["moderation action accept"] });
-    assert.deepEqual(input.ctx.ruleMisses, ["dmarc-mitigation", "approved", "emergency", "loop"]);
+    assert.deepEqual(input.ctx.ruleMisses, ["dmarc-mitigation", "approved", "emergency", "loop", "banned-address"]);
     assert.deepEqual(input.ctx.ruleHits, ["member-moderation"]);
   });
   it("discards a loop before moderation", async () => {
@@ -177,7 +186,7 @@ describe("the posting chain", () => {
   });
   it("is the Mailman order", () => {
     assert.deepEqual(POSTING_CHAIN.map((r) => r.name), [
-      "dmarc-mitigation", "approved", "emergency", "loop", "member-moderation", "header-match",
+      "dmarc-mitigation", "approved", "emergency", "loop", "banned-address", "member-moderation", "header-match",
       "nonmember-moderation", "administrivia", "implicit-dest", "max-recipients", "max-size", "no-subject",
     ]);
   });
