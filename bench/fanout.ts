@@ -97,12 +97,15 @@ async function seed(db: Database, mode: Mode, n: number): Promise<{ listId: stri
   // Each member has an Address and a User, as a subscription makes them (services/address-book.ts).
   const seedMembers = async (listPk: number, emails: Prisma.Sql, names: Prisma.Sql) => {
     await db.prisma.$executeRaw`
-      WITH t AS (SELECT e AS email, n AS name FROM unnest(${emails}::text[], ${names}::text[]) AS x(e, n)),
-      u AS (INSERT INTO "User" ("displayName") SELECT name FROM t RETURNING id, "displayName"),
-      a AS (INSERT INTO "Address" (email, "originalEmail", "displayName", "verifiedOn", "userId")
-            SELECT t.email, t.email, t.name, now(), (SELECT min(id) FROM u) + row_number() OVER (ORDER BY t.email) - 1 FROM t
-            RETURNING id, email, "displayName")
-      INSERT INTO "Member" ("listId", "addressId", address, "addressKey", "displayName") SELECT ${listPk}::int, id, email, email, "displayName" FROM a`;
+      INSERT INTO "Address" (email, "originalEmail", "displayName", "verifiedOn")
+      SELECT e, e, n, now() FROM unnest(${emails}::text[], ${names}::text[]) AS x(e, n) ON CONFLICT (email) DO NOTHING`;
+    await db.prisma.$executeRaw`
+      WITH pick AS (SELECT id AS aid, nextval(pg_get_serial_sequence('"User"', 'id'))::int AS uid, "displayName" FROM "Address" WHERE "userId" IS NULL),
+      nu AS (INSERT INTO "User" (id, "displayName") SELECT uid, "displayName" FROM pick)
+      UPDATE "Address" a SET "userId" = pick.uid FROM pick WHERE a.id = pick.aid`;
+    await db.prisma.$executeRaw`
+      INSERT INTO "Member" ("listId", "addressId", address, "addressKey", "displayName")
+      SELECT ${listPk}::int, a.id, a.email, a.email, a."displayName" FROM unnest(${emails}::text[]) AS x(e) JOIN "Address" a ON a.email = x.e`;
   };
   const list = await createList(db, "bench", "lists.test", personalize);
   await seedMembers(list.id,

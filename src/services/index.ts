@@ -8,6 +8,11 @@ import { createListService } from "./lists.js";
 import { createAddressService } from "./addresses.js";
 import { createBanService } from "./bans.js";
 import { createMemberService } from "./members.js";
+import { createMembershipService } from "./memberships.js";
+import { createModerationService } from "./moderation.js";
+import { createSubscriptionService } from "./subscriptions.js";
+import { createTemplateService } from "./templates.js";
+import { createDomainOwnerService } from "./domain-owners.js";
 import { createUserService } from "./users.js";
 
 export type { ServiceDeps } from "./deps.js";
@@ -23,6 +28,11 @@ export function createServices(deps: ServiceDeps) {
     users: createUserService(deps),
     addresses: createAddressService(deps),
     bans: createBanService(deps, lists),
+    memberships: createMembershipService(deps),
+    subscriptions: createSubscriptionService(deps),
+    moderation: createModerationService(deps),
+    templates: createTemplateService(deps),
+    domainOwners: createDomainOwnerService(deps),
     queues: { depths: (): Promise<QueueDepth[]> => queueDepths(deps.db) },
   };
 }

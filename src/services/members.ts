@@ -25,6 +25,14 @@ export interface NewMember extends MemberPreferences {
   role?: Role;
 }
 
+/** How a subscription is made beyond the native API's admin add (the Mailman face's options). */
+export interface AddOptions {
+  /** Subscribe this user (rows User.id): the membership follows its preferred address, `address`. */
+  userPk?: number;
+  /** Stamp the address verified (an administrator vouches); default true. */
+  verified?: boolean;
+}
+
 export interface MemberView extends Preferences {
   address: string;
   displayName: string;
@@ -98,14 +106,18 @@ export function createMemberService({ db }: ServiceDeps, lists: ListService) {
   }
 
   return {
-    async add(listRef: string, input: NewMember): Promise<MemberView> {
+    async add(listRef: string, input: NewMember, opts: AddOptions = {}): Promise<MemberView & { id: number }> {
       const { address: raw, role = "member", ...prefs } = input;
       const a = requireAddress(raw);
       const list = await lists.lookup(listRef);
       await refuseBanned(db, list, a.address);
-      const ids = await ensureAddresses(db, [{ address: a.address, key: a.key, name: prefs.displayName ?? "" }], true);
+      const ids = await ensureAddresses(db, [{ address: a.address, key: a.key, name: prefs.displayName ?? "" }], opts.verified ?? true);
       const columns = ['"listId"', '"addressId"', '"address"', '"addressKey"', '"role"'];
       const values = [Prisma.sql`${list.id}`, Prisma.sql`${ids.get(a.key)!}`, Prisma.sql`${a.address}`, Prisma.sql`${a.key}`, Prisma.sql`${role}::"Role"`];
+      if (opts.userPk !== undefined) {
+        columns.push('"userId"');
+        values.push(Prisma.sql`${opts.userPk}`);
+      }
       for (const [key, value] of Object.entries(prefs)) {
         if (value === undefined || !Object.hasOwn(PREFERENCE_TYPES, key)) continue;
         const type = PREFERENCE_TYPES[key as keyof MemberPreferences];
@@ -124,7 +136,7 @@ export function createMemberService({ db }: ServiceDeps, lists: ListService) {
         throw err;
       }
       if (!rows[0]) throw conflict(`${a.address} is already a ${role} of ${list.listId}`);
-      return viewOf(db, rows[0], list.listId);
+      return { ...(await viewOf(db, rows[0], list.listId)), id: rows[0].id };
     },
 
     /**
