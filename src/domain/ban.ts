@@ -30,5 +30,6 @@ function pattern(ban: string): RegExp | null {
 
 export function isBanned(bans: readonly string[], email: string): boolean {
   const key = email.toLowerCase();
-  return bans.some((b) => (b.startsWith("^") ? pattern(b)?.test(email) === true : b === key));
+  // A pattern also names itself (Mailman looks the text up exactly before trying patterns).
+  return bans.some((b) => b === key || b === email || (b.startsWith("^") && pattern(b)?.test(email) === true));
 }
