@@ -38,7 +38,31 @@ const SELECT = `
     FROM "Member" m JOIN "MailingList" l ON l.id = m."listId" JOIN "Address" a ON a.id = m."addressId"
     LEFT JOIN "User" u ON u.id = a."userId"`;
 
+/** Every STRIDE-th member id of a roster is remembered, so page N skips at most STRIDE index entries. */
+const STRIDE = 250;
+/** How long remembered positions are used while the roster's size stays the same. */
+const BOUNDARY_TTL_MS = 60_000;
+
 export function createMembershipService({ db }: ServiceDeps) {
+  // (list, member count) -> ids at positions 0, STRIDE, 2*STRIDE, … A roster change that
+  // keeps the count shifts positions exactly as it would between two OFFSET page reads.
+  const boundaries = new Map<string, { ids: number[]; at: number }>();
+
+  async function boundaryIds(listPk: number, total: number): Promise<number[]> {
+    const key = `${listPk}:${total}`;
+    const hit = boundaries.get(key);
+    if (hit && Date.now() - hit.at < BOUNDARY_TTL_MS) return hit.ids;
+    const rows = await db.prisma.$queryRaw<{ id: number }[]>`
+      SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS rn FROM "Member"
+                       WHERE "listId" = ${listPk} AND role = 'member') x
+       WHERE rn % ${STRIDE} = 0 ORDER BY id`;
+    if (boundaries.size > 1000) boundaries.clear();
+    for (const k of boundaries.keys()) if (k.startsWith(`${listPk}:`)) boundaries.delete(k);
+    const ids = rows.map((r) => r.id);
+    boundaries.set(key, { ids, at: Date.now() });
+    return ids;
+  }
+
   /** The WHERE clause for a query; null when the subscriber names nobody (so nothing matches). */
   async function where(q: MembershipQuery): Promise<Prisma.Sql | null> {
     const parts: Prisma.Sql[] = [];
@@ -72,14 +96,26 @@ export function createMembershipService({ db }: ServiceDeps) {
      * picked first on the Member indexes alone (list, role, id) and only those rows
      * are joined, so a deep page costs an index skip rather than joins for every row before it.
      */
-    async find(q: MembershipQuery, offset: number, limit: number | null): Promise<{ total: number; items: MembershipRecord[] }> {
+    async find(q: MembershipQuery, offset: number, limit: number | null, knownTotal?: number): Promise<{ total: number; items: MembershipRecord[] }> {
       const w = await where(q);
       if (w === null) return { total: 0, items: [] };
       const needsJoin = q.subscriber !== undefined;
       const from = needsJoin ? Prisma.sql`"Member" m JOIN "Address" a ON a.id = m."addressId"` : Prisma.sql`"Member" m`;
-      const [countRow] = await db.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM ${from} ${w}`;
+      const [countRow] = knownTotal !== undefined ? [{ n: BigInt(knownTotal) }]
+        : await db.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM ${from} ${w}`;
+      // A deep page of a member roster starts from a remembered position (keyset), not from the first row.
+      let start = Prisma.empty;
+      let skip = offset;
+      if (knownTotal !== undefined && q.role === "member" && q.listPk !== undefined && !needsJoin && offset >= STRIDE && offset < knownTotal) {
+        const ids = await boundaryIds(q.listPk, knownTotal);
+        const b = Math.min(Math.floor(offset / STRIDE), ids.length - 1);
+        if (b > 0) {
+          start = Prisma.sql`AND m.id >= ${ids[b]!}`;
+          skip = offset - b * STRIDE;
+        }
+      }
       const items = await db.prisma.$queryRaw<MembershipRecord[]>`
-        WITH page AS (SELECT m.id FROM ${from} ${w} ORDER BY m.id OFFSET ${offset} LIMIT ${limit ?? 1_000_000_000})
+        WITH page AS (SELECT m.id FROM ${from} ${w} ${start} ORDER BY m.id OFFSET ${skip} LIMIT ${limit ?? 1_000_000_000})
         ${Prisma.raw(SELECT)} WHERE m.id IN (SELECT id FROM page) ORDER BY m.id`;
       return { total: Number(countRow?.n ?? 0), items };
     },

@@ -36,6 +36,12 @@ async function face(app: FastifyInstance): Promise<void> {
     request.log.error({ err }, "mailman api request failed");
     return reply.code(500).type("application/json").send(errorBody(500));
   });
+  // A change to a roster made here is in force for this process's next read at once
+  // (the triggers' NOTIFY reaches every process's list cache, this one included, a moment later).
+  app.addHook("onSend", async (request, reply, payload) => {
+    if (request.method !== "GET" && reply.statusCode < 300) app.services.lists.changed("*");
+    return payload;
+  });
   app.setNotFoundHandler((_request, reply) => reply.code(404).type("application/json").send(errorBody(404)));
   for (const register of RESOURCES) register(app);
 }

@@ -182,7 +182,7 @@ export default function listConfig(app: FastifyInstance): void {
   async function ctx(ref: string): Promise<Ctx> {
     const view = await s.lists.get(ref);
     const extra = await s.lists.mailmanSettings(view.listId);
-    return { view, extra, postId: (view as unknown as { postId?: number }).postId ?? 1 };
+    return { view, extra, postId: view.postId };
   }
 
   /** Converts the given attributes and saves them: native ones through the list service, the rest stored. */

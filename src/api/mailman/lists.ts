@@ -21,8 +21,7 @@ export async function listsPage(app: FastifyInstance, request: FastifyRequest, d
   const api = apiOf(request);
   const { offset, limit } = paging(request.query as Record<string, unknown>);
   const page = await app.services.lists.offsetPage({ ...(domain ? { domain } : {}), ...(advertised ? { advertised } : {}) }, offset, limit);
-  const counts = await app.services.lists.memberCounts(page.items.map((l) => l.listId));
-  return collection(offset, page.total, page.items.map((l) => listOut(api, l, counts.get(l.listId) ?? 0)));
+  return collection(offset, page.total, page.items.map((l) => listOut(api, l)));
 }
 
 export default function lists(app: FastifyInstance): void {
@@ -61,17 +60,15 @@ export default function lists(app: FastifyInstance): void {
     if (ids.length === 0) throw notFound();
     const { offset, limit } = paging(params(request));
     const views = await Promise.all(ids.map((id) => s.lists.get(id)));
-    const counts = await s.lists.memberCounts(ids);
-    const all = views.map((l) => listOut(api, l, counts.get(l.listId) ?? 0));
+    const all = views.map((l) => listOut(api, l));
     return collection(offset, all.length, limit === null ? all : all.slice(offset, offset + limit));
   };
   app.get("/lists/find", find);
   app.post("/lists/find", find);
 
   app.get("/lists/:list", async (request) => {
-    const l = await s.lists.get((request.params as P).list);
-    const counts = await s.lists.memberCounts([l.listId]);
-    return etagged(listOut(apiOf(request), l, counts.get(l.listId) ?? 0));
+    // From the list cache: member_count is a column the roster triggers keep (and NOTIFY).
+    return etagged(listOut(apiOf(request), await s.lists.get((request.params as P).list)));
   });
 
   app.delete("/lists/:list", async (request, reply) => {

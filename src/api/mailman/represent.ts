@@ -17,10 +17,10 @@ export function domainOut(api: Api, d: { mailHost: string; description: string; 
   };
 }
 
-export function listOut(api: Api, l: ListView, memberCount: number) {
+export function listOut(api: Api, l: ListView) {
   return {
     advertised: l.advertised, display_name: l.displayName, fqdn_listname: l.address, list_id: l.listId, list_name: l.name,
-    mail_host: l.domain, member_count: memberCount, volume: 1, description: l.description,
+    mail_host: l.domain, member_count: l.memberCount, volume: 1, description: l.description,
     self_link: pathTo(api, `lists/${l.listId}`),
   };
 }

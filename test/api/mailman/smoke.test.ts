@@ -137,6 +137,20 @@ test("Mailman REST API face", async (t) => {
     assert.equal(reqs.body.entries[0].email, "bart@example.com");
   });
 
+  await t.test("deep roster pages (from remembered positions) hold the same members as a plain walk", async () => {
+    await call("POST", "/3.1/lists", { fqdn_listname: "big@example.com" });
+    const members = Array.from({ length: 700 }, (_, i) => ({ address: `b${String(i).padStart(3, "0")}@example.org` }));
+    assert.equal((await request({ method: "POST", url: "/lists/big.example.com/members/bulk", payload: { members } })).statusCode, 200);
+    await call("DELETE", "/3.1/lists/big.example.com/member/b010@example.org");
+    const all = (await call("GET", "/3.1/lists/big.example.com/roster/member")).body.entries.map((e: { email: string }) => e.email);
+    assert.equal(all.length, 699);
+    for (const [count, page] of [[100, 4], [60, 9], [7, 95], [250, 2], [250, 3]] as const) {
+      const r = await call("GET", `/3.1/lists/big.example.com/roster/member?count=${count}&page=${page}`);
+      assert.deepEqual(r.body.entries.map((e: { email: string }) => e.email), all.slice((page - 1) * count, page * count), `count=${count} page=${page}`);
+      assert.equal(r.body.total_size, 699);
+    }
+  });
+
   await t.test("delete list and domain", async () => {
     assert.equal((await call("DELETE", "/3.1/lists/ant.example.com")).status, 204);
     assert.equal((await call("DELETE", "/3.1/domains/example.com")).status, 204);
