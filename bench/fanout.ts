@@ -16,8 +16,8 @@
 // warm-up post), VmHWM (the kernel's peak RSS) at start-up and during the post. The
 // peak is reset between the two by writing 5 to /proc/PID/clear_refs.
 // The SMTP sink runs in a child process of its own (--sink).
-import { fork, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { fork, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,8 +29,7 @@ import { createTestDatabase } from "../test/helpers/db.js";
 import { startSmtpSink } from "../test/helpers/smtp-sink.js";
 import { startServer, type ServerProcess } from "../test/helpers/server-process.js";
 import { createList, enqueuePost } from "../test/delivery/fixtures.js";
-
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+import { build, procStatus, startCommand } from "./measured-process.js";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -123,30 +122,6 @@ function chunkCount(db: Database, listId: string): Promise<number> {
   return db.prisma.job.count({ where: { listId, data: { path: ["kind"], equals: "chunk" } } });
 }
 
-/**
- * `npm start` as package.json spells it: leading NAME=value words (environment) and the
- * command line. Split on spaces (the script has no quoting), run without a shell so the
- * pid measured is node's.
- */
-function startCommand(): { env: Record<string, string>; argv: string[] } {
-  const script = arg("start", "") ||
-    (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.start!;
-  const words = script.trim().split(/\s+/);
-  const env: Record<string, string> = {};
-  while (/^[A-Za-z_]\w*=/.test(words[0] ?? "")) {
-    const [k, ...v] = words.shift()!.split("=");
-    env[k!] = v.join("=");
-  }
-  return { env, argv: words };
-}
-
-/** kB figures of /proc/PID/status as MB. */
-function procStatus(pid: number): { rss: number; hwm: number } {
-  const text = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN);
-  return { rss: Math.round(kb("VmRSS") / 1024), hwm: Math.round(kb("VmHWM") / 1024) };
-}
-
 interface Target { kind: "postgres" | "pglite"; url: string | null; varDir: string }
 
 interface Row { from: From; mode: Mode; members: number; ms: number; startHwm: number; ready: number; postHwm: number; chunks: number }
@@ -160,7 +135,7 @@ async function runOne(target: Target, parentDb: Database | null, sink: SinkHandl
 
   let server: ServerProcess | null = null;
   try {
-    const cmd = startCommand();
+    const cmd = startCommand(arg("start", ""));
     server = await startServer({
       argv: cmd.argv,
       varDir: target.varDir,
@@ -200,11 +175,9 @@ async function main(): Promise<void> {
   const froms = arg("from", "lmtp,enqueue").split(",") as From[];
   for (const f of froms) if (f !== "lmtp" && f !== "enqueue") throw new Error(`--from: lmtp or enqueue, not ${f}`);
   if (!process.argv.includes("--no-build")) {
-    // Measure the current sources: dist/ is what `npm start` runs.
-    const b = spawnSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: "inherit" });
-    if (b.status !== 0) throw new Error("npm run build failed");
+    build();
   }
-  const cmd = startCommand();
+  const cmd = startCommand(arg("start", ""));
   console.log(`measured process: ${Object.entries(cmd.env).map(([k, v]) => `${k}=${v} `).join("")}${cmd.argv.join(" ")}`);
   const sink = await startSinkProcess();
   try {

@@ -2,7 +2,7 @@
 // sent after commit), 1 and 10 connections, 4 KB messages, on the embedded
 // database and on PostgreSQL, driven by Postfix's smtp-source -L (when installed)
 // and by a Node client; then RCPT decision latency p50/p99 with 100,000 lists.
-//   npx tsx bench/lmtp.ts [--messages 4000] [--db both|embedded|postgres]
+//   npx tsx bench/lmtp.ts [--messages 4000] [--db both|embedded|postgres] [--lists 100000]
 // PostgreSQL: DATABASE_URL (a server URL; a scratch database is created and dropped).
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -133,7 +133,7 @@ async function throughput(kind: "embedded" | "postgres"): Promise<void> {
     await seedBenchList(db);
     const config = loadConfig({ MAILROOM_VAR_DIR: tmpdir(), MAILROOM_LMTP_PORT: "0" });
     const services = createServices({ db, config, log, maps: NO_MAPS });
-    const lmtp = createLmtpServer({ db, services, config, log });
+    const lmtp = createLmtpServer({ services, config, log });
     const port = await lmtp.listen("127.0.0.1", 0);
     try {
       for (const generator of [...(SMTP_SOURCE ? ["smtp-source"] : []), "node"] as const) {

@@ -1,12 +1,11 @@
-// `npm run openapi:write`: builds the app without listening or opening a database and
-// writes the OpenAPI document it serves at /openapi.json to openapi/openapi.json.
+// `npm run openapi:write`: builds the app without listening, a database or services
+// (the routes and their schemas only) and writes the OpenAPI document it serves at /openapi.json to openapi/openapi.json.
 // test/api/openapi.test.ts fails when the committed file and the served one differ.
 import { writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { buildApp } from "../src/api/app.js";
 import { loadConfig } from "../src/config/index.js";
 import { createLogger } from "../src/log.js";
-import type { Services } from "../src/services/index.js";
 
 export const OPENAPI_FILE = fileURLToPath(new URL("../openapi/openapi.json", import.meta.url));
 
@@ -16,10 +15,7 @@ export async function renderOpenApi(app: { swagger(): unknown }): Promise<string
 }
 
 async function main(): Promise<void> {
-  // Route plugins only keep references to the services; none is called while building.
-  const app = await buildApp({
-    services: {} as Services, config: loadConfig({}), adminPassword: "unused", log: createLogger("silent"),
-  });
+  const app = await buildApp({ services: null, config: loadConfig({}), adminPassword: "unused", log: createLogger("silent") });
   await app.ready();
   await writeFile(OPENAPI_FILE, await renderOpenApi(app));
   await app.close();

@@ -1,5 +1,6 @@
 // The REST API's admin password: MAILROOM_ADMIN_PASSWORD, or one generated at first
 // start and kept in $MAILROOM_VAR_DIR/admin-password (mode 0600). Only its path is logged.
+// Called by main.ts when `serve` starts; the REST API's Basic auth (api/auth.ts) checks it.
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";

@@ -1,5 +1,7 @@
-// pino factory: JSON lines, one child logger per component. Secrets are redacted
-// by path so a stray log of a config or request never prints them.
+// pino factory: JSON lines on standard output, one child logger per component.
+// A few secret paths (password, *.password, authorization headers, databaseUrl) are
+// redacted as a backstop; the config is logged only through config's redacted().
+// Created by main.ts; every part gets a child.
 import { pino, type Logger } from "pino";
 
 export type { Logger };

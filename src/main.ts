@@ -1,6 +1,8 @@
 // mailroom's command line: `serve`, `migrate`, `aliases`. Loads the config once,
-// opens the database, wires the parts together (the only module that imports api,
-// lmtp, pipeline and delivery), starts them, and stops them gracefully.
+// opens the database, builds the services (services/index.ts), wires them to the
+// REST API, the LMTP server and the workers (workers.ts wires the queue stages; the
+// two are the only modules that import api, lmtp, pipeline, delivery, commands and
+// bounces), starts them, and stops them gracefully.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { loadConfig, redacted, ConfigError, type Config } from "./config/index.js";
@@ -22,15 +24,15 @@ const HELP: Record<string, string> = {
 commands:
   serve     run the REST API, the LMTP server and the delivery workers
   migrate   apply database migrations and exit
-  aliases   regenerate the Postfix maps under $MAILROOM_VAR_DIR/data/ and exit
+  aliases   regenerate the MTA's files under $MAILROOM_VAR_DIR/data/ and exit
 
 Configuration is read from the environment; see the README.`,
   serve: `usage: mailroom serve
 
 Runs the REST API (MAILROOM_HTTP_HOST:MAILROOM_HTTP_PORT, default 127.0.0.1:8001),
 the LMTP server (MAILROOM_LMTP_HOST:MAILROOM_LMTP_PORT, default 127.0.0.1:8024) and
-the queue workers in one process. Applies migrations first. Stops on SIGTERM/SIGINT
-after finishing what is in flight.`,
+the queue workers (none with MAILROOM_WORKERS=0) in one process. Applies migrations
+first. Stops on SIGTERM/SIGINT after finishing what is in flight.`,
   migrate: `usage: mailroom migrate
 
 Applies the migrations under prisma/migrations/ to the database (DATABASE_URL, or
@@ -38,8 +40,13 @@ the embedded database under $MAILROOM_VAR_DIR/db) and exits. Safe to run while
 other processes start: migrations are serialised by an advisory lock.`,
   aliases: `usage: mailroom aliases
 
-Regenerates the Postfix maps (postfix_lmtp, postfix_domains, postfix_vmap) under
-$MAILROOM_VAR_DIR/data/ from the database, runs MAILROOM_POSTMAP on them, and exits.`,
+Regenerates the files for the MTA named by MAILROOM_MTA_INCOMING under
+$MAILROOM_VAR_DIR/data/ from the database, and exits:
+  postfix (default)  postfix_lmtp, postfix_domains, postfix_vmap (MAILROOM_POSTMAP)
+  exim               exim_lmtp, exim_domains, exim_vmap (lsearch text)
+  sendmail           sendmail_access, sendmail_mailertable (MAILROOM_MAKEMAP),
+                     sendmail_relay_domains
+Runs the MTA's reload command when a file it reads only at start changed.`,
 };
 
 /**
@@ -57,7 +64,7 @@ function onPath(cmd: string): boolean {
 }
 
 async function openMigrated(config: Config, log: Logger): Promise<Database> {
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: join(config.varDir, "db"), log: component(log, "db") });
+  const db = await openDatabase({ url: config.databaseUrl, pgOptions: config.pgOptions, dataDir: join(config.varDir, "db"), log: component(log, "db") });
   try {
     const result = await migrate(db);
     if (result.applied.length) log.info({ applied: result.applied }, "migrations applied");
@@ -76,7 +83,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
   await maps.writeNow();
   const services = createServices({ db, config, log, maps });
   const app = await buildApp({ services, config, adminPassword, log: component(log, "http") });
-  const lmtp = createLmtpServer({ db, services, config, log: component(log, "lmtp") });
+  const lmtp = createLmtpServer({ services, config, log: component(log, "lmtp") });
   const workers = await startWorkers({ db, services, config, log: component(log, "worker") });
   const socketmap = config.socketmap ? await startSocketmap({ db, config, log: component(log, "socketmap") }) : null;
 
@@ -133,6 +140,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig(process.env, {
     postmapFound: postfixFound(process.env, "postmap"),
     postfixFound: postfixFound(process.env, "postfix"),
+    makemapFound: onPath("makemap"),
   });
   const log = createLogger(config.logLevel);
   log.debug({ config: redacted(config) }, "configuration");
@@ -150,7 +158,7 @@ async function main(argv: string[]): Promise<number> {
       try {
         const maps = createMaps({ db, config, log: component(log, "mta") });
         await maps.writeNow();
-        process.stdout.write(`maps written to ${join(config.varDir, "data")}\n`);
+        process.stdout.write(`${config.mtaIncoming} files written to ${join(config.varDir, "data")}\n`);
       } finally {
         await db.close();
       }

@@ -1,6 +1,8 @@
 // The server secret that signs tokens in mail (one-click unsubscribe): MAILROOM_SECRET,
 // or one generated at first start and kept in $MAILROOM_VAR_DIR/secret (mode 0600),
-// shared by every process using that var dir. Never logged. Called by main.ts / workers.ts.
+// shared by every process using that var dir. Never logged. Read once per process
+// through services/index.ts (`services.secret()`), which hands it to the one-click
+// unsubscribe routes and to delivery.
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";

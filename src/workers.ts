@@ -8,7 +8,6 @@ import { releaseDeadWorkers } from "./queue/jobs.js";
 import { startRunner, type JobHandler } from "./queue/runner.js";
 import { startJanitor } from "./queue/janitor.js";
 import { createDeliveryHandler } from "./delivery/handler.js";
-import { ensureSecret } from "./secret.js";
 import { createDnsDmarcResolver } from "./pipeline/dmarc.js";
 import { createListQueueHandler } from "./pipeline/list-queue.js";
 import { createCommandHandler, createOwnerHandler } from "./commands/handler.js";
@@ -21,10 +20,10 @@ export interface Workers { stop(): Promise<void> }
 function handlers(deps: WorkerDeps): JobHandler[] {
   return [
     createListQueueHandler({ db: deps.db, log: deps.log, dmarc: createDnsDmarcResolver() }),
-    createDeliveryHandler({ db: deps.db, config: deps.config, secret: () => ensureSecret(deps.config) }),
-    createCommandHandler({ db: deps.db, log: deps.log, services: deps.services.deps }),
-    createOwnerHandler({ db: deps.db, log: deps.log, services: deps.services.deps }),
-    createBounceHandler({ db: deps.db, log: deps.log, services: deps.services.deps }),
+    createDeliveryHandler({ db: deps.db, config: deps.config, secret: deps.services.secret }),
+    createCommandHandler({ db: deps.db, log: deps.log, services: deps.services }),
+    createOwnerHandler({ db: deps.db, log: deps.log, services: deps.services }),
+    createBounceHandler({ db: deps.db, log: deps.log, services: deps.services }),
   ];
 }
 

@@ -13,7 +13,17 @@ import { registerValidation } from "./validation.js";
 import { routes } from "./routes.js";
 import { registerMailmanApi } from "./mailman/index.js";
 
-export interface AppDeps { services: Services; config: Config; adminPassword: string; log: Logger }
+export interface AppDeps {
+  /**
+   * The use-cases behind the routes; null builds the routes and their OpenAPI
+   * document only (`npm run openapi:write`, which has no database): any request
+   * that reaches a service then fails.
+   */
+  services: Services | null;
+  config: Config;
+  adminPassword: string;
+  log: Logger;
+}
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -35,7 +45,9 @@ export async function buildApp(deps: AppDeps) {
     frameworkErrors,
   });
 
-  app.decorate("services", deps.services);
+  const services = deps.services;
+  if (services) app.decorate("services", services);
+  else app.decorate("services", { getter: (): Services => { throw new Error("this app was built without services (OpenAPI export)"); } });
   registerValidation(app);
   registerProblemHandlers(app);
   await registerOpenApi(app);

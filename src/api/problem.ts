@@ -1,10 +1,12 @@
 // The one translation of errors into RFC 9457 application/problem+json at the REST
 // edge: MailroomError keeps its code and status, schema violations and malformed
-// JSON are 400, Prisma's unique violation is 409, and anything unexpected is a 500
-// whose text is logged but never shown. Registered by app.ts.
+// JSON are 400, a failed database call is mapped by what services/database-failure.ts
+// says it means (duplicate 409, missing 404, unavailable 503), and anything
+// unexpected is a 500 whose text is logged but never shown. Registered by app.ts.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { MailroomError, type ErrorCode } from "../domain/errors.js";
-import { sqlStateOf } from "../db/sql-state.js";
+import { databaseFailure, type DatabaseFailure } from "../services/database-failure.js";
+import { ONE_LINE } from "./common/schemas.js";
 
 export interface ProblemDocument {
   type: string;
@@ -38,40 +40,27 @@ function validationDetail(err: FastifyError & { validation?: ValidationItem[]; v
   const where = `${err.validationContext ?? "request"}${first.instancePath ?? ""}`;
   if (first.keyword === "additionalProperties") return `${where} has an unknown field "${String(first.params?.additionalProperty)}"`;
   if (first.keyword === "enum") return `${where} must be one of ${JSON.stringify(first.params?.allowedValues)}`;
+  if (first.keyword === "pattern" && first.params?.pattern === ONE_LINE) return `${where} must be one line (no CR or LF)`;
   return `${where} ${first.message ?? "is invalid"}`;
 }
 
-const unreachable = () => problem(503, "the database is not reachable", "database-unavailable", "Database unavailable");
+const DATABASE_PROBLEMS: Record<DatabaseFailure, () => ProblemDocument> = {
+  duplicate: () => problem(409, "a resource with the same unique key already exists", "conflict"),
+  missing: () => problem(404, "the resource does not exist (any more)", "not-found"),
+  "missing-reference": () => problem(404, "a resource it refers to does not exist (any more)", "not-found"),
+  unavailable: () => problem(503, "the database is not reachable", "database-unavailable", "Database unavailable"),
+};
 
-// Socket errors from pg, and PostgreSQL's "admin shutdown"/"cannot connect now" classes.
-const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EPIPE", "57P01", "57P02", "57P03"]);
-
-
-function databaseProblem(err: { code?: unknown; meta?: Record<string, unknown>; message: string }): ProblemDocument | null {
-  switch (err.code) {
-    case "P2002": return problem(409, "a resource with the same unique key already exists", "conflict");
-    case "P2025": return problem(404, "the resource does not exist (any more)", "not-found");
-    // A row it refers to went away meanwhile (a list created while its domain is deleted).
-    case "P2003": return problem(404, "a resource it refers to does not exist (any more)", "not-found");
-    case "P1001": case "P1002": case "P1017": case "P2024": return unreachable();
-    case "P2010": // a raw query failed: look at why
-      if (sqlStateOf(err) === "23505") return problem(409, "a resource with the same unique key already exists", "conflict");
-      if (sqlStateOf(err) === "23503") return problem(404, "a resource it refers to does not exist (any more)", "not-found");
-      if (/can't reach database server|connection (terminated|refused|closed)/i.test(err.message)) return unreachable();
-      return null;
-  }
-  if (typeof err.code === "string" && CONNECTION_CODES.has(err.code)) return unreachable();
-  if (err.message === "PGlite is closed") return unreachable();
-  return null;
-}
+/** Seconds a client should wait before retrying a 503 (a PostgreSQL restart takes a few). */
+export const RETRY_AFTER_SECONDS = 5;
 
 export function toProblem(err: unknown): ProblemDocument {
   if (err instanceof MailroomError) return problem(err.status, err.message, err.code satisfies ErrorCode, err.title);
   const e = err as FastifyError & { validation?: ValidationItem[]; validationContext?: string };
   if (e && typeof e === "object") {
     if (e.validation) return problem(400, validationDetail(e));
-    const db = databaseProblem(e);
-    if (db) return db;
+    const failure = databaseFailure(e);
+    if (failure) return DATABASE_PROBLEMS[failure]();
     if (e instanceof SyntaxError || e.code === "FST_ERR_CTP_INVALID_JSON_BODY") return problem(400, `malformed JSON body: ${e.message}`);
     const status = typeof e.statusCode === "number" ? e.statusCode : 500;
     if (status >= 400 && status < 500) return problem(status, e.message);
@@ -82,7 +71,12 @@ export function toProblem(err: unknown): ProblemDocument {
 /** For errors Fastify raises before routing (a URL that is not valid percent-encoding). */
 export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   const doc = toProblem(err);
-  void reply.code(doc.status).type("application/problem+json").send(doc);
+  void withRetryAfter(reply, doc).code(doc.status).type("application/problem+json").send(doc);
+}
+
+/** RFC 9110 10.2.3: a 503 says when to come back. */
+function withRetryAfter(reply: FastifyReply, doc: ProblemDocument): FastifyReply {
+  return doc.status === 503 ? reply.header("retry-after", String(RETRY_AFTER_SECONDS)) : reply;
 }
 
 export function registerProblemHandlers(app: FastifyInstance): void {
@@ -90,7 +84,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     const doc = toProblem(err);
     if (doc.status >= 500) request.log.error({ err }, "request failed");
     else if (doc.status !== 401) request.log.info({ status: doc.status, code: doc.code }, doc.detail);
-    return reply.code(doc.status).type("application/problem+json").send(doc);
+    return withRetryAfter(reply, doc).code(doc.status).type("application/problem+json").send(doc);
   });
   app.setNotFoundHandler((request, reply) => {
     const doc = problem(404, `no route for ${request.method} ${request.url.split("?")[0]}`);

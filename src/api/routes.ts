@@ -12,6 +12,7 @@ import addressRoutes from "./addresses/routes.js";
 import banRoutes from "./bans/routes.js";
 import heldRoutes from "./held/routes.js";
 import requestRoutes from "./requests/routes.js";
+import bounceRoutes from "./bounces/routes.js";
 import unsubscribeRoutes from "./unsubscribe/routes.js";
 
 export const routes: FastifyPluginAsync[] = [
@@ -25,5 +26,6 @@ export const routes: FastifyPluginAsync[] = [
   banRoutes,
   heldRoutes,
   requestRoutes,
+  bounceRoutes,
   unsubscribeRoutes,
 ];

@@ -3,7 +3,8 @@
 // or `"moderatorPassword":5` is a 400 rather than silently converted. Neither drops
 // unknown properties (Fastify's default does): the contract wants a 400 for them.
 // PostgreSQL cannot store NUL in text, so a NUL anywhere in the input is refused here
-// rather than failing in the database as a 500.
+// rather than failing in the database as a 500; so is input nested deeper than any
+// request needs (JSON.parse takes 100,000 levels, a recursive walk would not).
 import { Ajv, type Options } from "ajv";
 import addFormatsModule from "ajv-formats";
 import type { FastifyInstance, FastifySchema } from "fastify";
@@ -14,22 +15,38 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 const COMMON: Options = { useDefaults: true, removeAdditional: false, allErrors: false, strict: false };
 
-/** The path (`body.members/3/displayName`) of the first string holding a NUL, or null. */
-function findNul(value: unknown, path: string): string | null {
-  if (typeof value === "string") return value.includes("\0") ? path : null;
-  if (value === null || typeof value !== "object") return null;
-  for (const [key, v] of Object.entries(value)) {
-    if (key.includes("\0")) return path;
-    const found = findNul(v, `${path}/${key}`);
-    if (found) return found;
+/** Deepest nesting any request takes: bulk members are 3 levels (body, members, entry). */
+export const MAX_DEPTH = 32;
+
+/**
+ * Why `value` cannot be taken ("body.members/3/displayName contains a NUL
+ * character"), or null. Iterative, with its own stack, and stops at MAX_DEPTH.
+ */
+export function inputProblem(value: unknown, path: string): string | null {
+  const stack: [unknown, string, number][] = [[value, path, 0]];
+  while (stack.length) {
+    const [v, at, depth] = stack.pop()!;
+    if (typeof v === "string") {
+      if (v.includes("\0")) return `${at} contains a NUL character`;
+      continue;
+    }
+    if (v === null || typeof v !== "object") continue;
+    if (depth >= MAX_DEPTH) return `${at} is nested more than ${MAX_DEPTH} levels deep`;
+    const entries = Object.entries(v);
+    // Pushed in reverse so that the first offending field is the one named.
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, child] = entries[i]!;
+      if (key.includes("\0")) return `${at} contains a NUL character`;
+      stack.push([child, `${at}/${key}`, depth + 1]);
+    }
   }
   return null;
 }
 
 export function registerValidation(app: FastifyInstance): void {
   app.addHook("preValidation", async (request) => {
-    const where = findNul(request.params, "params") ?? findNul(request.query, "querystring") ?? findNul(request.body, "body");
-    if (where) throw invalid(`${where} contains a NUL character`);
+    const why = inputProblem(request.params, "params") ?? inputProblem(request.query, "querystring") ?? inputProblem(request.body, "body");
+    if (why) throw invalid(why);
   });
   const bodies = addFormats(new Ajv({ ...COMMON, coerceTypes: false }));
   const text = addFormats(new Ajv({ ...COMMON, coerceTypes: "array" }));

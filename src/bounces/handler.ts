@@ -8,22 +8,21 @@ import type { Logger } from "../log.js";
 import { decodeVerp } from "../domain/list-address.js";
 import type { Job } from "../queue/jobs.js";
 import type { JobHandler } from "../queue/runner.js";
-import { createBounceService, type BounceService } from "../services/bounce-scores.js";
-import type { ServiceDeps } from "../services/deps.js";
+import type { Services } from "../services/index.js";
 import { parseBounce } from "./parse.js";
 
 export interface BounceHandlerDeps {
   db: Database;
   log: Logger;
-  services: ServiceDeps;
+  services: Services;
   /** How often delivery's 5xx events and due warnings are looked at; 0 disables the timer. */
   sweepIntervalMs?: number;
 }
 
 interface JobData { extension?: string | null }
 
-export function createBounceHandler(deps: BounceHandlerDeps): JobHandler & { bounces: BounceService; close(): void } {
-  const bounces = createBounceService(deps.services);
+export function createBounceHandler(deps: BounceHandlerDeps): JobHandler & { close(): void } {
+  const { bounces } = deps.services;
   const interval = deps.sweepIntervalMs ?? 30_000;
   let timer: NodeJS.Timeout | null = null;
   if (interval > 0) {
@@ -38,7 +37,6 @@ export function createBounceHandler(deps: BounceHandlerDeps): JobHandler & { bou
     queue: "bounces",
     concurrency: 1,
     maxAttempts: 5,
-    bounces,
     /** Stops the periodic sweep. */
     close() {
       if (timer) clearInterval(timer);
@@ -51,6 +49,11 @@ export function createBounceHandler(deps: BounceHandlerDeps): JobHandler & { bou
       const log = ctx.log.child({ messageId: msg.messageId });
       const verpAddress = decodeVerp((job.data as JobData).extension ?? null);
       const report = await parseBounce(Buffer.from(msg.raw), { verpAddress });
+      if (report.autoReply) {
+        // A vacation reply to a member's VERP address is not a delivery failure (issue 16).
+        log.info({ autoReply: report.autoReply, verp: !!verpAddress }, "auto-reply to the bounces address: not a bounce, ignored");
+        return;
+      }
       if (!report.recognised) {
         const forwarded = await bounces.forwardUnrecognised(list, msg.id);
         log.info({ forwardedTo: forwarded }, "unrecognised bounce forwarded to the administrators");

@@ -1,11 +1,15 @@
 // Reads a message sent to a list's -bounces address and says who bounced and how:
 // VERP first (the envelope recipient names the member), then an RFC 3464 report,
-// then the pattern table, then Exim/Gmail's X-Failed-Recipients header. Pure apart
-// from mailparser; called by the "bounces" queue handler.
+// then the pattern table, then Exim/Gmail's X-Failed-Recipients header. A message
+// none of them reads that a program marked as written by it (a vacation reply,
+// RFC 3834) is no bounce at all, VERP or not. Pure apart from mailparser; called
+// by the "bounces" queue handler.
 import { simpleParser, type ParsedMail } from "mailparser";
 import { looksLikeDeliveryStatus, parseDeliveryStatus } from "./dsn.js";
 import { isWarning, scanPatterns } from "./scan.js";
 import type { BounceReport, BouncedRecipient } from "../domain/bounce-report.js";
+import { autoSubmittedMarker, headerMapOf, isRobotAddress } from "../domain/auto-generated.js";
+import { RawMessage } from "../domain/raw-message.js";
 
 export type { BounceReport, BouncedRecipient, BounceClass } from "../domain/bounce-report.js";
 
@@ -47,6 +51,24 @@ function findRecipients(mail: ParsedMail): { format: string; recipients: Bounced
   return null;
 }
 
+/**
+ * The auto-reply marker of a message that is not a delivery report, or null. Real
+ * reports carry Auto-Submitted too (Postfix: auto-replied), so a report format
+ * (multipart/report, or a reader that found recipients, checked by the caller) or
+ * a MAILER-DAEMON/postmaster sender makes it a bounce whatever its headers say.
+ */
+function autoReplyMarker(raw: Buffer): string | null {
+  let msg: RawMessage;
+  try {
+    msg = RawMessage.parse(raw);
+  } catch {
+    return null;
+  }
+  if (/^\s*multipart\/report\b/i.test(msg.get("Content-Type") ?? "")) return null;
+  if (msg.addresses("From").some((a) => isRobotAddress(a.address))) return null;
+  return autoSubmittedMarker(headerMapOf(msg));
+}
+
 export async function parseBounce(raw: Buffer, opts: ParseOptions = {}): Promise<BounceReport> {
   let mail: ParsedMail | null = null;
   try {
@@ -56,6 +78,8 @@ export async function parseBounce(raw: Buffer, opts: ParseOptions = {}): Promise
   }
   const found = mail ? findRecipients(mail) : null;
   const base = { messageId: mail?.messageId ?? "", subject: mail?.subject ?? "" };
+  const autoReply = found ? null : autoReplyMarker(raw);
+  if (autoReply) return { ...base, recognised: false, format: "auto-reply", recipients: [], autoReply };
   if (opts.verpAddress) {
     // Mailman 3 trusts the VERP address, but a report of only delays means "still trying".
     const temporary = !!found && found.recipients.length > 0 && found.recipients.every((r) => r.kind === "temporary");

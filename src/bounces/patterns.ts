@@ -1,7 +1,8 @@
 // Non-standard bounce formats as data: each entry says where a report's list of
 // failed addresses starts (and ends) and how an address line looks, in the spirit of
-// Mailman's flufl.bounce detectors (Postfix, Exim, Sendmail, qmail, Exchange, Gmail,
-// Yahoo, Microsoft 365, Domino, GroupWise, Mailman, SimpleMatch). Read by scan.ts.
+// Mailman's flufl.bounce detectors (Postfix, Exim, qmail, Yahoo, Sendmail, Microsoft
+// 365, Exchange, Gmail, Domino, GroupWise, Netscape, GMX, CompuServe, Mailman, SMTP32,
+// SimpleWarning, SimpleMatch). Read by scan.ts.
 import type { BounceClass } from "../domain/bounce-report.js";
 
 export interface BouncePattern {

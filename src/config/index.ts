@@ -1,11 +1,17 @@
 // Reads mailroom's configuration from the environment once, validates it and
-// returns a frozen, typed Config. The rest of the code is handed this object;
-// nothing else reads process.env. Imports nothing from src.
+// returns a frozen, typed Config. main.ts hands it process.env (and whether Postfix
+// is installed, which it looks up itself so this stays pure); the rest of the code
+// is handed the Config and reads no configuration from process.env (mta/run-command.ts
+// passes the environment on to postmap and the reload command, and the PostgreSQL
+// driver honours libpq's PG* variables, as any PostgreSQL client does). Imports
+// nothing from src.
 import { resolve } from "node:path";
 
 export interface Config {
   /** postgres://… selects a PostgreSQL server; null means embedded PGlite under varDir/db. */
   databaseUrl: string | null;
+  /** PGOPTIONS: PostgreSQL startup options; the hot-path connections add theirs to these. */
+  pgOptions: string | null;
   /** All state that is not in the database. */
   varDir: string;
   http: { host: string; port: number };
@@ -20,6 +26,8 @@ export interface Config {
     idleTimeoutMs: number;
     /** On shutdown, how long a transaction in flight may take to finish before its session is cut. */
     shutdownTimeoutMs: number;
+    /** Look up the client's name (PTR) before the greeting and log it; off: the client is the local MTA. */
+    reverseDns: boolean;
   };
   smtp: {
     host: string;
@@ -38,7 +46,9 @@ export interface Config {
     personalizedChunkSize: number;
   };
   admin: { user: string; password: string | null };
-  /** What the generated Postfix transport map points at. */
+  /** Which MTA's files mailroom generates (Mailman's `[mta] incoming`): postfix, exim or sendmail. */
+  mtaIncoming: MtaName;
+  /** What the generated transport maps point at (Postfix's and Exim's files; Sendmail's mailertable names the host only). */
   transport: { host: string; port: number };
   /** postmap command run on each regenerated map; null disables. */
   postmap: string | null;
@@ -46,13 +56,17 @@ export interface Config {
   postfixReload: string | null;
   /** Postfix config directory handed to postmap and the reload command as MAIL_CONFIG; null: Postfix's default. */
   postfixConfigDir: string | null;
+  /** makemap command building Sendmail's hash maps (the map type and name are appended, the text is its input); null disables. */
+  makemap: string | null;
+  /** Command run after Sendmail's relay-domains file changed (a SIGHUP: Sendmail reads the class only at start); null disables. */
+  sendmailReload: string | null;
   /** Postfix socketmap listener ("inet:127.0.0.1:PORT" or "unix:/path"); null disables. */
   socketmap: string | null;
   /** Base URL for links in mail (one-click unsubscribe, confirmations). */
   publicUrl: string | null;
   /** Signs tokens in mail (MAILROOM_SECRET); null: generated once into $MAILROOM_VAR_DIR/secret (src/secret.ts). */
   secret: string | null;
-  /** Queue workers in this process (0 disables delivery in this process). */
+  /** 0: this process runs no queue workers (REST and LMTP only); any other value: it runs them. */
   workers: number;
   /** Seconds a claimed job stays locked without a heartbeat before another worker may take it over. */
   jobLeaseSeconds: number;
@@ -63,6 +77,22 @@ export interface Config {
 }
 
 export class ConfigError extends Error {}
+
+export const MTA_NAMES = ["postfix", "exim", "sendmail"] as const;
+export type MtaName = (typeof MTA_NAMES)[number];
+
+/**
+ * MAILROOM_MTA_INCOMING: "postfix", "exim" (or "exim4") or "sendmail"; Mailman's own
+ * values (mailman.mta.postfix.LMTP, mailman.mta.exim4.LMTP) are taken too.
+ */
+function mtaName(env: Env): MtaName {
+  const raw = (env.MAILROOM_MTA_INCOMING ?? "").trim();
+  if (!raw) return "postfix";
+  const m = /^(?:mailman\.mta\.)?(postfix|exim4?|sendmail)(?:\.LMTP)?$/i.exec(raw);
+  if (!m) throw new ConfigError(`MAILROOM_MTA_INCOMING must be postfix, exim or sendmail, got "${raw}"`);
+  const name = m[1]!.toLowerCase();
+  return name.startsWith("exim") ? "exim" : (name as MtaName);
+}
 
 type Env = Record<string, string | undefined>;
 
@@ -80,6 +110,15 @@ function int(env: Env, key: string, fallback: number, min = 0, max = Number.MAX_
   return n;
 }
 
+/** on/off (also true/false, yes/no, 1/0); unset or empty takes the default. */
+function flag(env: Env, key: string, fallback: boolean): boolean {
+  const v = env[key]?.trim().toLowerCase();
+  if (v === undefined || v === "") return fallback;
+  if (["on", "true", "yes", "1"].includes(v)) return true;
+  if (["off", "false", "no", "0"].includes(v)) return false;
+  throw new ConfigError(`${key} must be on or off, got "${env[key]}"`);
+}
+
 /** "off" (or empty) disables a command; unset takes the default. */
 function command(env: Env, key: string, fallback: string | null): string | null {
   const v = env[key];
@@ -91,9 +130,12 @@ export interface Defaults {
   /** Whether Postfix's `postmap` / `postfix` are on PATH with a main.cf to use (main.ts looks; config stays pure). */
   postmapFound: boolean;
   postfixFound: boolean;
+  /** Whether Sendmail's `makemap` is on PATH. */
+  makemapFound?: boolean;
 }
 
 export function loadConfig(env: Env, defaults: Defaults = { postmapFound: false, postfixFound: false }): Config {
+  const mtaIncoming = mtaName(env);
   const databaseUrl = env.DATABASE_URL?.trim() || null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError("DATABASE_URL must start with postgres:// or postgresql://");
@@ -106,6 +148,7 @@ export function loadConfig(env: Env, defaults: Defaults = { postmapFound: false,
   }
   const config: Config = {
     databaseUrl,
+    pgOptions: env.PGOPTIONS?.trim() || null,
     varDir: resolve(str(env, "MAILROOM_VAR_DIR", "./var")),
     http: {
       host: str(env, "MAILROOM_HTTP_HOST", "127.0.0.1"),
@@ -118,6 +161,7 @@ export function loadConfig(env: Env, defaults: Defaults = { postmapFound: false,
       maxRecipients: int(env, "MAILROOM_LMTP_MAX_RECIPIENTS", 1000, 1),
       idleTimeoutMs: int(env, "MAILROOM_LMTP_IDLE_TIMEOUT", 300, 1) * 1000,
       shutdownTimeoutMs: int(env, "MAILROOM_LMTP_SHUTDOWN_TIMEOUT", 30, 1) * 1000,
+      reverseDns: flag(env, "MAILROOM_LMTP_REVERSE_DNS", false),
     },
     smtp: {
       host: str(env, "MAILROOM_SMTP_HOST", "127.0.0.1"),
@@ -133,6 +177,7 @@ export function loadConfig(env: Env, defaults: Defaults = { postmapFound: false,
       user: str(env, "MAILROOM_ADMIN_USER", "admin"),
       password: env.MAILROOM_ADMIN_PASSWORD || null,
     },
+    mtaIncoming,
     transport: {
       host: str(env, "MAILROOM_TRANSPORT_HOST", lmtpHost),
       port: int(env, "MAILROOM_TRANSPORT_PORT", lmtpPort, 1, 65535),
@@ -140,6 +185,8 @@ export function loadConfig(env: Env, defaults: Defaults = { postmapFound: false,
     postmap: command(env, "MAILROOM_POSTMAP", defaults.postmapFound ? "postmap" : null),
     postfixReload: command(env, "MAILROOM_POSTFIX_RELOAD", defaults.postfixFound ? "postfix reload" : null),
     postfixConfigDir: env.MAILROOM_POSTFIX_CONFIG_DIR?.trim() ? resolve(env.MAILROOM_POSTFIX_CONFIG_DIR.trim()) : null,
+    makemap: command(env, "MAILROOM_MAKEMAP", mtaIncoming === "sendmail" && defaults.makemapFound ? "makemap" : null),
+    sendmailReload: command(env, "MAILROOM_SENDMAIL_RELOAD", null),
     socketmap: command(env, "MAILROOM_SOCKETMAP", null),
     publicUrl: publicUrl ? publicUrl.replace(/\/+$/, "") : null,
     secret: env.MAILROOM_SECRET?.trim() || null,

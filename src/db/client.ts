@@ -1,7 +1,10 @@
 // Opens the database: a PostgreSQL server when DATABASE_URL is set, else embedded
 // PGlite persisted under $MAILROOM_VAR_DIR/db. Both give the same Prisma client plus
 // the few things Prisma does not do: multi-statement scripts (migrations),
-// LISTEN/NOTIFY (cache invalidation across processes) and a dedicated session.
+// LISTEN/NOTIFY (the queue workers' wake-ups, the list cache's invalidation across
+// processes), sessions and a connection outside the pool (the maps writer's lock),
+// and query(), the LMTP and socketmap hot path on connections of its own. Opened by
+// main.ts (and by tests and benchmarks).
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
@@ -52,6 +55,8 @@ export interface OpenOptions {
   /** PGlite data directory; null keeps it in memory (tests). */
   dataDir?: string | null;
   log?: Logger;
+  /** PostgreSQL startup options (PGOPTIONS) for the hot-path connections, which add their own. */
+  pgOptions?: string | null;
   /** Prisma's pg pool size (default 20: up to 16 list or domain changes share one map write, 4 left for the rest). */
   poolSize?: number;
 }
@@ -67,7 +72,7 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
   // and socketmap lookups) has connections of its own: mail never queues behind
   // REST transactions holding the main pool (a burst of list creations waiting for
   // the Postfix maps can hold all of it for seconds).
-  const hot = new pg.Pool({ ...withGenericPlans(url), max: HOT_POOL_SIZE, connectionTimeoutMillis: 5000 });
+  const hot = new pg.Pool({ ...withGenericPlans(url, opts.pgOptions ?? null), max: HOT_POOL_SIZE, connectionTimeoutMillis: 5000 });
   // An idle client losing its server (restart) must not crash the process.
   for (const p of [pool, hot]) p.on("error", (err) => opts.log?.warn({ err: err.message }, "database connection lost"));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
@@ -206,11 +211,11 @@ const HOT_POOL_SIZE = 3;
  * at every execution (PostgreSQL's choice for them otherwise) costs the server
  * more than running them. The setting covers unnamed statements with parameters
  * too, which is why Prisma's pool does not get it. A startup option, so no extra
- * round trip; PGOPTIONS and options already in the URL are kept.
+ * round trip; PGOPTIONS (`env`, passed so that pg does not drop it) and options
+ * already in the URL are kept.
  */
-function withGenericPlans(url: string): pg.PoolConfig {
+function withGenericPlans(url: string, env: string | null): pg.PoolConfig {
   const generic = "-c plan_cache_mode=force_generic_plan";
-  const env = process.env.PGOPTIONS?.trim();
   // Most URLs carry no options; those are passed on untouched (pg parses forms,
   // such as a unix-socket host, that WHATWG URL does not).
   if (!/[?&]options=/.test(url)) return { connectionString: url, options: env ? `${env} ${generic}` : generic };

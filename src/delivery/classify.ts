@@ -1,5 +1,5 @@
 // Classifies an SMTP reply to one recipient with the REPLY_CLASSES table. Called by
-// the chunk sender for every refused recipient.
+// settle.ts for every recipient the MTA refused.
 import { defaultAction, REPLY_CLASSES, type ReplyAction } from "./reply-classes.js";
 
 export interface Classified {

@@ -1,16 +1,16 @@
-// Turns a list-post job into delivery chunk jobs with ONE INSERT … SELECT, in the same
-// transaction that completes the list-post job: the roster never passes through this
-// process, and a crash either leaves the post unexpanded (it runs again) or fully
-// expanded (never twice). Recipients: members (role member) whose delivery status,
-// resolved through their address and user, is enabled,
-// minus `exclude`. Bulk chunks hold up to maxRecipientsPerTransaction recipients of
-// one domain; domains with few members are packed together in domain order (Mailman's
+// Turns a list-post job into delivery chunk jobs with ONE statement that also
+// completes the list-post job (queue/transitions.ts fanOut, given the roster query
+// below): the roster never passes through this process, and a crash either leaves
+// the post unexpanded (it runs again) or fully expanded (never twice). Recipients:
+// members (role member) whose delivery status, resolved through their address and
+// user, is enabled, minus `exclude`. Bulk chunks hold up
+// to maxRecipientsPerTransaction recipients of one domain; domains with few members are packed together in domain order (Mailman's
 // bulk chunkify groups by top-level domain for the same reason). Personalised chunks
 // are one SMTP transaction per member, so they ignore domains. Called by handler.ts.
 import type { Database } from "../db/client.js";
-import type { Job } from "../generated/prisma/client.js";
+import { Prisma, type Job } from "../generated/prisma/client.js";
 import type { ListPostDelivery } from "../domain/out-job.js";
-import { JOBS_CHANNEL, WORKER_ID } from "../queue/jobs.js";
+import { fanOut } from "../queue/transitions.js";
 
 export interface ExpandOptions {
   /** Per-member copies with VERP (list.personalize != none, or a public URL for one-click unsubscribe). */
@@ -31,46 +31,33 @@ export interface Expansion {
 export async function expandListPost(db: Database, job: Job, post: ListPostDelivery, listPk: number, opts: ExpandOptions): Promise<Expansion> {
   const exclude = post.exclude.map((a) => a.toLowerCase());
   const postedAt = job.createdAt.toISOString();
-  return db.prisma.$transaction(async (tx) => {
-    // Still ours? A worker whose lease ran out must not expand a second time.
-    const mine = await tx.$queryRaw<{ id: bigint }[]>`
-      SELECT id FROM "Job" WHERE id = ${job.id} AND state = 'running' AND "lockedBy" = ${WORKER_ID} FOR UPDATE`;
-    if (mine.length === 0) return { expanded: false, chunks: 0, recipients: 0 };
-    const [made] = await tx.$queryRaw<{ chunks: bigint; recipients: bigint }[]>`
-      WITH r AS (
-        SELECT m.address, coalesce(nullif(m."displayName", ''), nullif(a."displayName", ''), u."displayName", '') AS name,
-               m."addressKey" AS key, split_part(m."addressKey", '@', 2) AS domain
-        FROM "Member" m JOIN "Address" a ON a.id = m."addressId" LEFT JOIN "User" u ON u.id = a."userId"
-        WHERE m."listId" = ${listPk} AND m.role = 'member'
-          -- delivery_status resolved member, address, user, system (domain/preferences.ts)
-          AND coalesce(m."deliveryStatus", a."deliveryStatus", u."deliveryStatus", 'enabled') = 'enabled'
-          AND m."addressKey" <> ALL(${exclude}::text[])
-      ), g AS (
-        SELECT r.*, CASE WHEN ${opts.verp}::boolean THEN ''
-                         WHEN count(*) OVER (PARTITION BY domain) >= ${opts.ownChunkMin}::int THEN domain
-                         ELSE '' END AS grp
-        FROM r
-      ), c AS (
-        SELECT g.*, (row_number() OVER (PARTITION BY grp ORDER BY domain, key) - 1) / ${opts.chunkSize}::int AS chunk
-        FROM g
-      ), ins AS (
-        INSERT INTO "Job" (queue, "messageId", "listId", recipient, data, "runAt")
-        SELECT 'out', ${job.messageId}::bigint, ${job.listId}::text, min(domain),
-               jsonb_strip_nulls(jsonb_build_object(
-                 'kind', 'chunk', 'parent', ${String(job.id)}::text, 'list', ${listPk}::int,
-                 'verp', ${opts.verp}::boolean, 'personalize', ${post.personalize}::text, 'postedAt', ${postedAt}::text,
-                 'rcpt', jsonb_agg(address ORDER BY domain, key),
-                 'names', CASE WHEN ${opts.verp}::boolean THEN jsonb_agg(name ORDER BY domain, key) END)),
-               now()
-        FROM c GROUP BY grp, chunk
-        RETURNING jsonb_array_length(data->'rcpt') AS n
-      )
-      SELECT count(*) AS chunks, coalesce(sum(n), 0) AS recipients FROM ins`;
-    await tx.$executeRaw`
-      UPDATE "Job" SET state = 'done', "finishedAt" = now(), "lockedAt" = NULL, "lockedBy" = NULL,
-             data = data || jsonb_build_object('chunks', ${Number(made?.chunks ?? 0)}::int, 'recipients', ${Number(made?.recipients ?? 0)}::int)
-      WHERE id = ${job.id}`;
-    await tx.$executeRaw`SELECT pg_notify(${JOBS_CHANNEL}, 'out')`;
-    return { expanded: true, chunks: Number(made?.chunks ?? 0), recipients: Number(made?.recipients ?? 0) };
-  }, { timeout: 300_000, maxWait: 60_000 }); // a 100,000-member roster on embedded PGlite takes seconds
+  // One row per chunk: (recipient = its first domain, data = the chunk job's data).
+  const chunks = Prisma.sql`
+    WITH r AS (
+      SELECT m.address, coalesce(nullif(m."displayName", ''), nullif(a."displayName", ''), u."displayName", '') AS name,
+             m."addressKey" AS key, split_part(m."addressKey", '@', 2) AS domain
+      FROM "Member" m JOIN "Address" a ON a.id = m."addressId" LEFT JOIN "User" u ON u.id = a."userId"
+      WHERE m."listId" = ${listPk} AND m.role = 'member'
+        -- delivery_status resolved member, address, user, system (domain/preferences.ts)
+        AND coalesce(m."deliveryStatus", a."deliveryStatus", u."deliveryStatus", 'enabled') = 'enabled'
+        AND m."addressKey" <> ALL(${exclude}::text[])
+    ), g AS (
+      SELECT r.*, CASE WHEN ${opts.verp}::boolean THEN ''
+                       WHEN count(*) OVER (PARTITION BY domain) >= ${opts.ownChunkMin}::int THEN domain
+                       ELSE '' END AS grp
+      FROM r
+    ), c AS (
+      SELECT g.*, (row_number() OVER (PARTITION BY grp ORDER BY domain, key) - 1) / ${opts.chunkSize}::int AS chunk
+      FROM g
+    )
+    SELECT min(domain) AS recipient,
+           jsonb_strip_nulls(jsonb_build_object(
+             'kind', 'chunk', 'parent', ${String(job.id)}::text, 'list', ${listPk}::int,
+             'verp', ${opts.verp}::boolean, 'personalize', ${post.personalize}::text, 'postedAt', ${postedAt}::text,
+             'rcpt', jsonb_agg(address ORDER BY domain, key),
+             'names', CASE WHEN ${opts.verp}::boolean THEN jsonb_agg(name ORDER BY domain, key) END)) AS data
+    FROM c GROUP BY grp, chunk`;
+  const tally = Prisma.sql`jsonb_build_object('chunks', count(*)::int, 'recipients', coalesce(sum(jsonb_array_length(data->'rcpt')), 0)::int)`;
+  const made = await fanOut(db.prisma, job, "out", chunks, tally);
+  return { expanded: made.owned, chunks: Number(made.tally.chunks ?? 0), recipients: Number(made.tally.recipients ?? 0) };
 }

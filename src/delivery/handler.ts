@@ -21,7 +21,7 @@ export type ListRow = NonNullable<Awaited<ReturnType<Database["prisma"]["mailing
 export interface DeliveryDeps {
   db: Database;
   config: Config;
-  /** Signs one-click unsubscribe tokens: the secret, or how to get it once (src/secret.ts ensureSecret). */
+  /** Signs one-click unsubscribe tokens: the secret, or how to get it once (workers.ts passes services.secret, src/secret.ts). */
   secret: string | (() => Promise<string>);
   /** Per-member decoration for personalised lists; default src/domain/decorate.ts, null sends the copy as stored. */
   decorate?: ((raw: Buffer, list: ListRow, member: { address: string; displayName: string }) => Buffer) | null;
@@ -119,7 +119,7 @@ export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
     }
     const outcome = await sendChunk(mailer, data.rcpt, pending, how, ctx.signal);
     const res = await settleChunk(db, {
-      jobId: job.id, data, rcpt: data.rcpt, outcome, postedAt: new Date(data.postedAt),
+      job, data, rcpt: data.rcpt, outcome, postedAt: new Date(data.postedAt),
       deadlineSeconds: config.smtp.retryDeadlineSeconds, retryWaitSeconds: config.smtp.retryWaitSeconds,
       bounce: { listPk: list.id, messageId: msg.messageId },
     });
@@ -135,7 +135,7 @@ export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
     const outcome = await sendChunk(mailer, data.recipients, pending,
       { mode: "bulk", from: data.envelopeFrom, raw: msg.raw, maxRecipients: config.smtp.maxRecipientsPerTransaction }, ctx.signal);
     const res = await settleChunk(db, {
-      jobId: job.id, data, rcpt: data.recipients, outcome, postedAt: job.createdAt,
+      job, data, rcpt: data.recipients, outcome, postedAt: job.createdAt,
       deadlineSeconds: config.smtp.retryDeadlineSeconds, retryWaitSeconds: config.smtp.retryWaitSeconds, bounce: null,
     });
     if (res.failed || res.expired) ctx.log.warn(res, "notice not delivered to every recipient");

@@ -1,5 +1,5 @@
-// Builds one member's copy of a personalised post: per-member decoration (part A's
-// decorate function, passed in), `To:` for full personalisation, and with a public URL
+// Builds one member's copy of a personalised post: per-member decoration
+// (domain/decorate.ts, passed in by handler.ts), `To:` for full personalisation, and with a public URL
 // the RFC 8058 one-click `List-Unsubscribe` pair carrying the member's signed token.
 // Works on raw bytes: only the header block is touched, the body is passed through.
 // Called by send-chunk.ts for each member of a VERP chunk.

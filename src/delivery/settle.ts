@@ -1,10 +1,11 @@
-// Records what became of a chunk's recipients, in one transaction with the job's next
-// state: permanent refusals are kept with their reply and become BounceEvent rows
+// Records what became of a chunk's recipients, in ONE statement with the job's next
+// state (queue/transitions.ts transition(), fenced by the claim): permanent refusals are kept with their reply and become BounceEvent rows
 // (kind permanent) for the bounce processor; temporary ones stay pending and the job
 // goes back to the queue with a growing wait, until the retry deadline (counted from
 // the post) passes and they are given up. Called by handler.ts after send-chunk.ts.
 import type { Database } from "../db/client.js";
-import { JOBS_CHANNEL, WORKER_ID } from "../queue/jobs.js";
+import { Prisma } from "../generated/prisma/client.js";
+import { transition, type Claim } from "../queue/transitions.js";
 import { classifyReply } from "./classify.js";
 import type { Outcome } from "./send-chunk.js";
 
@@ -18,7 +19,7 @@ export interface RecipientState {
 }
 
 export interface SettleInput<D extends RecipientState> {
-  jobId: bigint;
+  job: Claim;
   data: D;
   rcpt: string[];
   outcome: Outcome;
@@ -73,31 +74,18 @@ export async function settleChunk<D extends RecipientState>(db: Database, s: Set
   };
   const lastError = temporary.length ? `${temporary.length} deferred, e.g. ${s.rcpt[temporary[0]![0]]}: ${temporary[0]![1]}` : null;
 
-  // One statement (one round trip, atomic): the job's next state and the bounce events.
-  // Matches nothing when the job was lost (lease ran out, another worker has it): that
-  // worker records the outcome instead.
+  // One statement (one round trip, atomic): the job's next state and the bounce
+  // events, which are written only if the claim still holds (when it was lost, the
+  // worker that has the job records the outcome instead). A deferral resets the
+  // attempts count: the chunk waits for the MTA, its workers did not die.
   const bounces = s.bounce ? newlyFailed.map(([i, reply]) => ({ address: s.rcpt[i]!, reason: reply })) : [];
-  await db.prisma.$queryRaw`
-    WITH u AS (
-      UPDATE "Job" SET
-        state = (CASE WHEN ${done}::boolean THEN 'done' ELSE 'ready' END)::"JobState",
-        "finishedAt" = CASE WHEN ${done}::boolean THEN now() ELSE NULL END,
-        "lockedAt" = NULL, "lockedBy" = NULL,
-        attempts = CASE WHEN ${done}::boolean THEN attempts ELSE 0 END,
-        "runAt" = CASE WHEN ${done}::boolean THEN "runAt" ELSE now() + make_interval(secs => ${delay}::int) END,
-        "lastError" = CASE WHEN ${done}::boolean THEN "lastError" ELSE ${lastError}::text END,
-        data = ${JSON.stringify(data)}::jsonb
-      WHERE id = ${s.jobId}::bigint AND state = 'running' AND "lockedBy" = ${WORKER_ID}::text
-      RETURNING id
-    ), b AS (
-      INSERT INTO "BounceEvent" ("listId", address, "addressKey", "messageId", kind, reason)
-      SELECT ${s.bounce?.listPk ?? 0}::int, x.address, lower(x.address), ${s.bounce?.messageId ?? ""}::text, 'permanent', x.reason
-      FROM u, jsonb_to_recordset(${JSON.stringify(bounces)}::jsonb) AS x(address text, reason text)
-      RETURNING 1
-    )
-    SELECT (SELECT count(*) FROM u) AS updated, (SELECT count(*) FROM b) AS bounced`;
-  // Stopped before sending to everyone: the rest is due now, wake a worker (here or elsewhere).
-  if (!done && delay === 0) await db.prisma.$executeRaw`SELECT pg_notify(${JOBS_CHANNEL}, 'out')`;
+  const events = bounces.length === 0 ? undefined : Prisma.sql`
+    INSERT INTO "BounceEvent" ("listId", address, "addressKey", "messageId", kind, reason)
+    SELECT ${s.bounce!.listPk}::int, x.address, lower(x.address), ${s.bounce!.messageId}::text, 'permanent', x.reason
+    FROM settled, jsonb_to_recordset(${JSON.stringify(bounces)}::jsonb) AS x(address text, reason text)`;
+  await transition(db.prisma, s.job, done
+    ? { state: "done", data }
+    : { state: "ready", delaySeconds: delay, error: lastError, data, deferred: true }, events);
   return {
     done, sent: s.outcome.sent.length, failed: newlyFailed.length, deferred: done ? 0 : temporary.length,
     expired: pastDeadline ? temporary.length : 0, delay,

@@ -21,6 +21,12 @@ export interface BounceReport {
   /** Which reader found the recipients: "dsn", "verp", a pattern name, "x-failed-recipients". */
   format: string;
   recipients: BouncedRecipient[];
+  /**
+   * Set when the message is not a delivery failure at all but an auto-reply (a
+   * vacation message sent to the VERP address): the marker that says so. Nothing
+   * is scored and nothing forwarded.
+   */
+  autoReply?: string;
   /** Message-ID of the bounce itself, for the record. */
   messageId: string;
   subject: string;

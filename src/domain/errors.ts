@@ -23,7 +23,7 @@ const TITLE: Record<ErrorCode, string> = {
   unauthorized: "Unauthorized",
   "not-found": "Not found",
   conflict: "Already exists",
-  "maps-unavailable": "Postfix maps could not be updated",
+  "maps-unavailable": "MTA files could not be updated",
   "database-unavailable": "Database unavailable",
 };
 

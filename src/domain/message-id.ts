@@ -1,4 +1,5 @@
-// Message-ID helpers shared by LMTP ingress and the pipeline: the id of a message
+// Message-ID helpers shared by LMTP ingress (lmtp/receive.ts) and the notices mailroom
+// writes (services/notices.ts): the id of a message
 // (RFC 5322 section 3.6.4), Mailman's Message-ID-Hash, and a fresh id for mail that
 // arrives without one (Mailman's LMTP runner adds it rather than refuse the post).
 import { createHash, randomBytes } from "node:crypto";
@@ -18,11 +19,6 @@ export function messageIdHash(messageId: string): string {
 export function makeMessageId(domain: string): string {
   const host = /^[A-Za-z0-9.-]+$/.test(domain) ? domain : "mailroom.invalid";
   return `<${Date.now().toString(36)}.${randomBytes(9).toString("hex")}@${host}>`;
-}
-
-/** Prepends a Message-ID header to raw bytes that lack one (for stages that re-send the message). */
-export function withMessageIdHeader(raw: Buffer, messageId: string): Buffer {
-  return Buffer.concat([Buffer.from(`Message-ID: ${messageId}\r\n`, "latin1"), raw]);
 }
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

@@ -1,7 +1,8 @@
 // A small editor for a message's header block that keeps every byte it does not
 // touch: fields are kept as their raw (folded) text and only the ones a stage
 // changes are rewritten, so signatures and odd formatting survive (a full parse
-// and re-serialise would not). Used by the posting pipeline and by decorate.ts.
+// and re-serialise would not). Used by the posting pipeline, decorate.ts, delivery's
+// per-member copies (delivery/personalize.ts) and moderation (services/moderation.ts).
 import addressparser from "nodemailer/lib/addressparser";
 import { encodeWords } from "nodemailer/lib/mime-funcs";
 

@@ -1,26 +1,33 @@
 // The LMTP listener (RFC 2033) Postfix delivers list mail to: smtp-server in LMTP
 // mode, RCPT decided against the database (services/recipients), DATA stored with
-// one job per recipient (receive.ts), one reply per recipient. main.ts creates it;
-// close() lets a transaction in flight finish before the sessions go.
+// one job per distinct recipient (receive.ts), one reply per accepted RCPT. main.ts
+// creates it; close() lets a transaction in flight finish before the sessions go.
 import type { SMTPServerAddress, SMTPServerSession } from "smtp-server";
 import type { Config } from "../config/index.js";
-import type { Database } from "../db/client.js";
 import type { Logger } from "../log.js";
 import type { Services } from "../services/index.js";
-import { createRecipientResolver } from "../services/recipients.js";
-import { createIncomingStore } from "../services/incoming.js";
 import { MailroomLmtp } from "./smtp-server.js";
-import { receive, type DataCallback, type Decisions } from "./receive.js";
+import type { IncomingRecipient } from "../services/incoming.js";
+import { receive, type DataCallback } from "./receive.js";
 import { replyError } from "./replies.js";
 
-export interface LmtpDeps { db: Database; services: Services; config: Config; log: Logger }
+export interface LmtpDeps { services: Services; config: Config; log: Logger }
 export interface LmtpServer { listen(host: string, port: number): Promise<number>; close(): Promise<void> }
 
 export function createLmtpServer(deps: LmtpDeps): LmtpServer {
-  const { db, config, log } = deps;
-  const resolver = createRecipientResolver(db, log);
-  const store = createIncomingStore(db);
-  const decisions: Decisions = new WeakMap();
+  const { config, log } = deps;
+  const { recipients: resolver, incoming: store } = deps.services;
+  // Every RCPT accepted in a transaction, in order, duplicates included. smtp-server
+  // merges a repeated address into one envelope.rcptTo entry (and lets it past its
+  // maxRecipients), but RFC 2033 4.2 wants a reply after DATA for each accepted
+  // RCPT, and a client such as Postfix waits for every one. Keyed by the envelope,
+  // which smtp-server makes anew for each transaction (after DATA, RSET, LHLO).
+  const accepted = new WeakMap<SMTPServerSession["envelope"], IncomingRecipient[]>();
+  const acceptedIn = (session: SMTPServerSession): IncomingRecipient[] => {
+    let list = accepted.get(session.envelope);
+    if (!list) accepted.set(session.envelope, (list = []));
+    return list;
+  };
   /** DATA being stored, by session id: close() waits for these. */
   const inFlight = new Map<string, Promise<void>>();
   let closing = false;
@@ -32,17 +39,31 @@ export function createLmtpServer(deps: LmtpDeps): LmtpServer {
     disabledCommands: ["AUTH", "STARTTLS"],
     hideENHANCEDSTATUSCODES: false,
     size: config.lmtp.maxMessageSize,
-    rejectOversized: true,
-    maxRecipients: config.lmtp.maxRecipients,
+    // Both limits are ours (receive.ts, onRcptTo), so that every RCPT counts and
+    // gets its own reply.
+    rejectOversized: false,
     socketTimeout: config.lmtp.idleTimeoutMs,
     closeTimeout: config.lmtp.shutdownTimeoutMs,
     logger: false,
+    // The client is the local MTA: its name tells nothing, and looking it up
+    // delays every greeting by a DNS round trip (up to smtp-server's 1.5 s).
+    disableReverseLookup: !config.lmtp.reverseDns,
+
+    // Called back at once: smtp-server's default waits a turn of the event loop before the greeting.
+    onConnect: config.lmtp.reverseDns
+      ? (session: SMTPServerSession, callback: (err?: Error | null) => void) => {
+        log.info({ session: session.id, client: session.clientHostname, address: session.remoteAddress }, "LMTP connection");
+        callback();
+      }
+      : (_session: SMTPServerSession, callback: (err?: Error | null) => void) => callback(),
 
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void) {
+      const rcpts = acceptedIn(session);
+      if (rcpts.length >= config.lmtp.maxRecipients) return callback(replyError("tooManyRecipients"));
       resolver.resolve(address.address).then(
         (decision) => {
           if (!decision) return callback(replyError("noSuchMailbox"));
-          decisions.set(address, decision);
+          rcpts.push({ address: address.address, decision });
           callback();
         },
         (err: Error) => {
@@ -53,17 +74,14 @@ export function createLmtpServer(deps: LmtpDeps): LmtpServer {
     },
 
     onData(stream, session, callback: DataCallback) {
-      const work = receive({ store, log, maxMessageSize: config.lmtp.maxMessageSize, decisions }, stream, session)
+      const rcpts = acceptedIn(session);
+      const work = receive({ store, log, maxMessageSize: config.lmtp.maxMessageSize }, stream, session, rcpts)
         .then(
-          (result) => {
-            if (result instanceof Error) callback(result);
-            else if (result) callback(null, result);
-            else callback(null);
-          },
+          (replies) => callback(null, replies),
           (err: Error) => {
             // Stream errors and bugs: a temporary failure, and the session goes on.
             log.error({ session: session.id, err: err.message }, "DATA failed");
-            callback(replyError("internalError"));
+            callback(null, rcpts.map(() => replyError("internalError")));
           },
         )
         .finally(() => {

@@ -1,21 +1,80 @@
-// smtp-server's SMTPServer with the things mailroom needs that it lacks: a
-// reply text that already starts with an RFC 3463 code keeps that code (the
-// library would otherwise derive one from the basic code: 550 is always 5.1.1,
-// while "not a message" is 5.6.0), replies of one event-loop turn sent in one
-// write, and closing chosen sessions during shutdown.
+// smtp-server's SMTPServer with the things mailroom needs that it lacks: the
+// greeting at once (no early-talker wait), a reply text that already starts with
+// an RFC 3463 code keeps that code (the library would otherwise derive one from
+// the basic code: 550 is always 5.1.1, while "not a message" is 5.6.0), replies of
+// one event-loop turn sent in one write, and closing chosen sessions during
+// shutdown. Each of these is a method of one connection class, made once, so a
+// connection costs no more than smtp-server's own.
 import type net from "node:net";
 import type tls from "node:tls";
 import { SMTPServer } from "smtp-server";
 import { HAS_ENHANCED_CODE } from "./replies.js";
 
 type Connection = SMTPServer["connections"] extends Set<infer C> ? C : never;
+type ConnectionOptions = Parameters<SMTPServer["connect"]>[1];
+type ConnectionClass = new (server: SMTPServer, socket: net.Socket | tls.TLSSocket, options?: ConnectionOptions) => Connection;
+
+// smtp-server does not export its connection class, and the only way to change how
+// a connection starts is to make the connection: load the module smtp-server itself
+// imports (same file, so the same class) from next to its entry point.
+const { SMTPConnection } = (await import(new URL("./smtp-connection.js", import.meta.resolve("smtp-server")).href)) as
+  { SMTPConnection: ConnectionClass };
+
+class LmtpConnection extends SMTPConnection {
+  /** A cork is on the socket until the end of this event-loop turn. */
+  corked = false;
+
+  /**
+   * smtp-server's init() waits 100 ms before the greeting to catch clients that
+   * talk too soon (a spam-bot test), on every connection. mailroom's client is the
+   * local MTA, which opens a connection per delivery when it has no backlog: the
+   * greeting goes out as soon as the socket is set up (and, when configured, the
+   * reverse lookup is done).
+   */
+  override init(): void {
+    this._setListeners(() => {
+      const max = this._server.options.maxClients;
+      if (max && this._server.connections.size > max) {
+        return this.send(421, `${this.name} Too many connected clients, try again in a moment`, false);
+      }
+      this.connectionReady();
+    });
+  }
+
+  /**
+   * Replies made in one turn of the event loop leave in one write: for a client that
+   * pipelines (Postfix's LMTP client sends MAIL, RCPT and DATA together) the RCPT
+   * answers and the 354 share a packet, and a write on a loopback socket costs more
+   * CPU than everything else the server does for a reply.
+   */
+  override send(code: number, data?: string | string[] | null, context?: string | false): void {
+    if (!this.corked) {
+      this.corked = true;
+      this._socket.cork();
+      setImmediate(uncork, this);
+    }
+    if (typeof data === "string" && HAS_ENHANCED_CODE.test(data)) return super.send(code, data, false);
+    return super.send(code, data, context);
+  }
+}
+
+function uncork(conn: LmtpConnection): void {
+  conn.corked = false;
+  conn._socket.uncork();
+}
 
 export class MailroomLmtp extends SMTPServer {
-  override connect(socket: net.Socket | tls.TLSSocket, socketOptions?: Parameters<SMTPServer["connect"]>[1]): void {
-    super.connect(socket, socketOptions);
-    // connect() adds the new connection last to the (insertion-ordered) Set.
-    const conn = [...this.connections].at(-1);
-    if (conn) patchSend(conn);
+  // A connection's events go to the server, through listeners bound once.
+  private readonly connectionError = (err: Error) => this._onError(err);
+  private readonly connectionConnect = (data: Parameters<SMTPServer["_onClientConnect"]>[0]) => this._onClientConnect(data);
+
+  /** smtp-server's connect(), with mailroom's connection class. */
+  override connect(socket: net.Socket | tls.TLSSocket, socketOptions?: ConnectionOptions): void {
+    const conn = new LmtpConnection(this, socket, socketOptions);
+    this.connections.add(conn);
+    conn.on("error", this.connectionError);
+    conn.on("connect", this.connectionConnect);
+    conn.init();
   }
 
   /** 421 and close for one session (after its last reply went out). */
@@ -36,27 +95,4 @@ export class MailroomLmtp extends SMTPServer {
 function goodbye(conn: Connection): void {
   conn.send(421, "4.3.2 Server shutting down, try again later");
   conn.close();
-}
-
-function patchSend(conn: Connection): void {
-  const send = conn.send.bind(conn);
-  // Replies made in one turn of the event loop leave in one write: for a client
-  // that pipelines (Postfix's LMTP client sends MAIL, RCPT and DATA together) the
-  // RCPT answers and the 354 share a packet, and a write on a loopback socket
-  // costs more CPU than everything else the server does for a reply.
-  const socket = (conn as unknown as { _socket?: net.Socket })._socket;
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    socket!.uncork();
-  };
-  conn.send = (code, data, context) => {
-    if (socket && !corked) {
-      corked = true;
-      socket.cork();
-      setImmediate(uncork);
-    }
-    if (typeof data === "string" && HAS_ENHANCED_CODE.test(data)) return send(code, data, false);
-    return send(code, data, context);
-  };
 }

@@ -1,4 +1,4 @@
-// Group commit for the Postfix maps on PostgreSQL. A transaction that changed
+// Group commit for the generated MTA files (Postfix maps, Exim or Sendmail files) on PostgreSQL. A transaction that changed
 // lists or domains hands its delta (map-rows.ts) to this process's writer before
 // it commits and waits. One write runs at a time; the requests that arrive during
 // it form the next group, written at once: under a session advisory lock (on a
@@ -55,7 +55,7 @@ export function createGroupWriter(db: Database, writer: MapWriter, log: Logger):
         next = [];
         await runGroup(group)
           .catch((err: Error) => {
-            log.error({ err: err.message }, "postfix maps writer failed");
+            log.error({ err: err.message }, "mta files writer failed");
             for (const m of group) m.written.resolve({ changed: false, error: err });
           })
           .finally(() => { for (const m of group) m.done.resolve(); });
@@ -100,12 +100,12 @@ export function createGroupWriter(db: Database, writer: MapWriter, log: Logger):
       const committed = await Promise.all(group.map((m) => withTimeout(m.settled.promise, SETTLE_TIMEOUT_MS, false)));
       const rolledBack = wrote ? committed.filter((c) => !c).length : 0;
       if (rolledBack || writer.dirty) {
-        log.warn({ rolledBack, partial: writer.dirty }, "postfix maps ahead of the committed state: rewriting them");
+        log.warn({ rolledBack, partial: writer.dirty }, "mta files ahead of the committed state: rewriting them");
         // A failure here leaves the maps ahead until the next write, which reads
         // the committed state again (or the next start, which rewrites them).
         await conn.query<MapRow>(ALL_ROWS_SQL)
           .then((rows) => writer.write(sortRows(rows), { repair: true }))
-          .catch((e: Error) => log.error({ err: e.message }, "postfix maps could not be rewritten after a failed change"));
+          .catch((e: Error) => log.error({ err: e.message }, "mta files could not be rewritten after a failed change"));
       }
     } finally {
       if (locked) await conn.query(`SELECT pg_advisory_unlock(${MAPS_LOCK_KEY})`).catch(() => {});
@@ -150,5 +150,5 @@ function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
 }
 
 function unavailable(what: string, err: unknown): MailroomError {
-  return new MailroomError("maps-unavailable", `The Postfix maps could not be updated: ${what} (${(err as Error).message})`);
+  return new MailroomError("maps-unavailable", `The MTA files could not be updated: ${what} (${(err as Error).message})`);
 }

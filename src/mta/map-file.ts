@@ -1,25 +1,20 @@
-// Writes one Postfix map atomically and keeps its hash: table (.db) in step:
-// the new text and .db are built under temporary names in the same directory,
-// fsynced (prepare), then renamed over the live ones (commit), so a failure anywhere leaves the
-// previous map (text and .db) exactly as it was. Called by map-writer.ts under the
-// writer's advisory lock. When this process wrote the live map last, only the changed
-// groups are applied (postmap -d / -i on a copy of the .db): with 100,000 lists
-// a full postmap takes seconds, an incremental one a tenth of a second.
+// Writes one generated MTA file atomically and keeps its binary table (.db, when it
+// has a compiler: postmap or makemap) in step: the new text and .db are built under
+// temporary names in the same directory, fsynced (prepare), then renamed over the
+// live ones (commit), so a failure anywhere leaves the previous file (text and .db)
+// exactly as it was. Called by map-writer.ts under the writer's advisory lock. When
+// this process wrote the live map last and the compiler can update in place
+// (postmap), only the changed groups are applied (postmap -d / -i on a copy of the
+// .db): with 100,000 lists a full postmap takes seconds, an incremental one a tenth
+// of a second.
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { copyFile, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import type { MapCompiler } from "./map-compiler.js";
 import type { MapContent } from "./map-text.js";
-import { firstLine, runCommand } from "./run-command.js";
 
-export interface PostmapOptions {
-  /** The postmap command line, or null: only the text is written. */
-  command: string | null;
-  /** MAIL_CONFIG for postmap, or null for Postfix's default. */
-  configDir: string | null;
-  /** Told of every postmap run (counted for tests and the benchmark). */
-  onRun?: () => void;
-}
+export class MapFileError extends Error {}
 
 /** What this process last wrote, to recognise it on disk and diff against. */
 interface Written {
@@ -33,8 +28,6 @@ export type WriteOutcome = "unchanged" | "incremental" | "full";
 
 /** Above this many changed groups a full rebuild is as cheap as applying them. */
 const INCREMENTAL_LIMIT = 2000;
-
-export class MapFileError extends Error {}
 
 /** A map built under a temporary name, not yet live. */
 export interface PreparedMap {
@@ -51,7 +44,8 @@ export class MapFile {
   private last: Written | null = null;
   readonly path: string;
 
-  constructor(dir: string, name: string, private readonly postmap: PostmapOptions) {
+  /** compiler null: a text file only (Exim's lsearch files, Sendmail's class file). */
+  constructor(dir: string, name: string, private readonly compiler: MapCompiler | null) {
     this.path = join(dir, name);
   }
 
@@ -63,7 +57,7 @@ export class MapFile {
   }
 
   /**
-   * Builds the new text and .db under temporary names (postmapped, fsynced) and
+   * Builds the new text and .db under temporary names (compiled, fsynced) and
    * leaves the live map alone: commit() renames them into place, discard()
    * removes them. maps.ts prepares all three maps before renaming any.
    */
@@ -81,15 +75,15 @@ export class MapFile {
     let outcome: WriteOutcome = "full";
     try {
       await writeDurably(tmp, content.text);
-      if (this.postmap.command) {
-        const diff = last && last.params === content.params && live.db ? diffGroups(last.groups, content.groups) : null;
+      if (this.compiler) {
+        const diff = this.compiler.update && last && last.params === content.params && live.db ? diffGroups(last.groups, content.groups) : null;
         if (diff && diff.removed.length + diff.added.length <= INCREMENTAL_LIMIT) {
           // A reflink where the file system has them (a plain copy elsewhere).
           await copyFile(`${this.path}.db`, `${tmp}.db`, constants.COPYFILE_FICLONE);
           await this.applyDiff(tmp, content, diff);
           outcome = "incremental";
         } else {
-          await this.runPostmap([`hash:${tmp}`]);
+          await this.compiler.build(tmp, content.text);
         }
         await fsyncFile(`${tmp}.db`);
       }
@@ -104,7 +98,7 @@ export class MapFile {
           // Text first, then .db: a crash between the two leaves a .db older than
           // its text, which liveMatches() treats as "rebuild".
           await rename(tmp, this.path);
-          if (this.postmap.command) await rename(`${tmp}.db`, `${this.path}.db`);
+          if (this.compiler) await rename(`${tmp}.db`, `${this.path}.db`);
           await fsyncDir(dirname(this.path));
           this.remember(content, await this.liveSignatures());
         } catch (err) {
@@ -126,25 +120,9 @@ export class MapFile {
 
   private async applyDiff(tmp: string, content: MapContent, diff: { removed: string[]; added: string[] }) {
     // The previous content's lines are derivable from the group ids alone.
-    if (diff.removed.length) {
-      const keys = diff.removed.flatMap((id) => content.linesOf(id).map(([k]) => k));
-      // -d exits 1 when no key was found; only a "fatal:" is a failure.
-      await this.runPostmap(["-d", "-", `hash:${tmp}`], keys.join("\n") + "\n", true);
-    }
-    if (diff.added.length) {
-      const lines = diff.added.flatMap((id) => content.linesOf(id).map(([k, v]) => `${k} ${v}`));
-      await this.runPostmap(["-i", `hash:${tmp}`], lines.join("\n") + "\n");
-    }
-  }
-
-  private async runPostmap(args: string[], input?: string, notFoundOk = false): Promise<void> {
-    const env = this.postmap.configDir ? { MAIL_CONFIG: this.postmap.configDir } : undefined;
-    this.postmap.onRun?.();
-    const r = await runCommand(this.postmap.command!, args, { env, input });
-    const failed = notFoundOk ? r.code !== 0 && (r.code !== 1 || /fatal:/.test(r.stderr)) : r.code !== 0;
-    if (failed) {
-      throw new MapFileError(`${basename(this.path)}: postmap exited ${r.code}${r.stderr ? `: ${firstLine(r.stderr)}` : ""}`);
-    }
+    const keys = diff.removed.flatMap((id) => content.linesOf(id).map(([k]) => k));
+    const lines = diff.added.flatMap((id) => content.linesOf(id));
+    await this.compiler!.update!(tmp, keys, lines);
   }
 
   private remember(content: MapContent, live: { text: string | null; db: string | null }) {
@@ -161,10 +139,10 @@ export class MapFile {
     };
   }
 
-  /** The live text equals `text` and its .db (when postmap is on) is not older. */
+  /** The live text equals `text` and its .db (when compiled) is not older. */
   private async liveMatches(text: string, live: { text: string | null; db: string | null; textMtime: number; dbMtime: number }) {
     if (!live.text) return false;
-    if (this.postmap.command && (!live.db || live.dbMtime < live.textMtime)) return false;
+    if (this.compiler && (!live.db || live.dbMtime < live.textMtime)) return false;
     const onDisk = await readFile(this.path, "utf8").catch(() => null);
     return onDisk === text;
   }

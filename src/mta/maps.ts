@@ -1,5 +1,5 @@
-// Keeps the Postfix maps under $MAILROOM_VAR_DIR/data (postfix_lmtp,
-// postfix_domains, postfix_vmap) in step with the lists. The list and domain
+// Keeps the configured MTA's generated files under $MAILROOM_VAR_DIR/data
+// (layouts.ts: postfix_*, exim_* or sendmail_*) in step with the lists. The list and domain
 // services call regenerate(tx, change) inside the transaction that changed them,
 // before commit (services/transaction.ts), then settle the write and reload()
 // after the commit; main.ts calls writeNow() at start and for `mailroom aliases`.
@@ -15,6 +15,7 @@ import { createGroupWriter } from "./group-writer.js";
 import { ALL_ROWS_SQL, readDelta, sortRows, type MapRow } from "./map-rows.js";
 import { createMapWriter, type MapWriterStats } from "./map-writer.js";
 import { createReloader, type Reloader } from "./reloader.js";
+import { FILE_NAMES, reloadCommand } from "./layouts.js";
 
 export interface MapsDeps { db: Database; config: Config; log: Logger }
 export interface Maps extends MapsUpdater {
@@ -24,12 +25,14 @@ export interface Maps extends MapsUpdater {
   stats(): MapWriterStats & { groups: number };
 }
 
-export const MAP_NAMES = ["postfix_lmtp", "postfix_domains", "postfix_vmap"] as const;
+/** The Postfix maps' names (the other MTAs': layouts.ts FILE_NAMES). */
+export const MAP_NAMES = FILE_NAMES.postfix;
 
 export function createMaps(deps: MapsDeps): Maps {
   const { db, config, log } = deps;
   const writer = createMapWriter(config, log);
-  const reloader: Reloader = createReloader(config.postfixReload, config.postfixConfigDir, log);
+  const reload = reloadCommand(config);
+  const reloader: Reloader = createReloader(reload.command, reload.configDir, log);
   const group = db.kind === "postgres" ? createGroupWriter(db, writer, log) : null;
 
   /** PGlite: the transaction writes the maps from what it sees (no other transaction runs meanwhile). */
@@ -47,7 +50,7 @@ export function createMaps(deps: MapsDeps): Maps {
       error,
       // The maps must not stay ahead of a rolled-back change.
       settle: async (committed) => {
-        if (!committed && wrote) await writeNow().catch((e: Error) => log.error({ err: e.message }, "postfix maps could not be rewritten after a failed change"));
+        if (!committed && wrote) await writeNow().catch((e: Error) => log.error({ err: e.message }, "mta files could not be rewritten after a failed change"));
       },
     };
   }

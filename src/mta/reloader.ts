@@ -1,8 +1,9 @@
-// Runs the Postfix reload command (MAILROOM_POSTFIX_RELOAD) after the maps
-// changed, so trivial-rewrite stops routing with a map up to ~10 s old.
-// Debounced: requests made while a reload runs are all served by one more run
-// after it. A failed reload is logged, never an error for the caller: the maps
-// are right on disk and Postfix picks them up on its own, only later. Used by maps.ts.
+// Runs the MTA's reload command after its files changed: MAILROOM_POSTFIX_RELOAD, so
+// trivial-rewrite stops routing with a map up to ~10 s old, or MAILROOM_SENDMAIL_RELOAD
+// (a SIGHUP), so Sendmail reads a new relay domain. Debounced: requests made while
+// a reload runs are all served by one more run after it. A failed reload is logged,
+// never an error for the caller: the files are right on disk (Postfix picks them up
+// on its own, only later; Sendmail at its next restart). Used by maps.ts.
 import type { Logger } from "../log.js";
 import { firstLine, runCommand } from "./run-command.js";
 
@@ -22,8 +23,8 @@ export function createReloader(command: string | null, configDir: string | null,
     const started = Date.now();
     const env = configDir ? { MAIL_CONFIG: configDir } : undefined;
     const r = await runCommand(command!, [], { env, timeoutMs: 30_000 });
-    if (r.code === 0) log.debug({ ms: Date.now() - started }, "postfix reloaded");
-    else log.warn({ command, code: r.code, reason: firstLine(r.stderr) }, "postfix reload failed; Postfix sees the new maps within about 10 s");
+    if (r.code === 0) log.debug({ command, ms: Date.now() - started }, "mta reloaded");
+    else log.warn({ command, code: r.code, reason: firstLine(r.stderr) }, "mta reload failed; the MTA sees the new files late (Postfix: within about 10 s; Sendmail: at its next restart)");
   }
 
   async function loop(): Promise<void> {

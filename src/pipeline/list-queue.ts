@@ -14,6 +14,7 @@ import type { ListPostDelivery } from "../domain/out-job.js";
 import { RawMessage } from "../domain/raw-message.js";
 import type { Logger } from "../log.js";
 import { enqueue, type Job } from "../queue/jobs.js";
+import { complete } from "../queue/transitions.js";
 import { PermanentFailure, type JobHandler } from "../queue/runner.js";
 import { holdPost, rejectPost, type ListJobData } from "../services/moderation.js";
 import { verifyPassword } from "../services/password-hash.js";
@@ -64,6 +65,9 @@ export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): P
   }
   const raw = Buffer.from(message.raw);
   const msg = RawMessage.parse(raw);
+  // LMTP keeps the bytes as received and gave a post without a Message-ID an id of its
+  // own (Mailman's LMTP runner does the same): every copy carries that id.
+  if (!msg.has("Message-ID")) msg.prepend("Message-ID", message.messageId);
   const data = (job.data ?? {}) as ListJobData;
   const ctx: MessageContext = data.moderatorApproved && data.context
     ? { ...data.context, moderatorApproved: true }
@@ -147,11 +151,6 @@ async function storeCopy(tx: Tx, original: Message, raw: Buffer, mailFrom: strin
  */
 async function finish(db: Database, job: Job, work: (tx: Tx) => Promise<void>): Promise<void> {
   await db.prisma.$transaction(async (tx) => {
-    const mine = await tx.job.updateMany({
-      where: { id: job.id, state: "running", attempts: job.attempts },
-      data: { state: "done", finishedAt: new Date(), lockedAt: null, lockedBy: null },
-    });
-    if (mine.count === 0) return;
-    await work(tx);
+    if (await complete(tx, job)) await work(tx);
   }, TX_OPTIONS);
 }

@@ -1,7 +1,9 @@
-// PostgreSQL-backed job queues: the only hand-off between stages (LMTP → list →
-// pipeline → out). A job is ready, running (claimed with FOR UPDATE SKIP LOCKED, so
+// PostgreSQL-backed job queues: the only hand-off between stages (LMTP → "list",
+// "command", "bounces" or "owner" → "out" for delivery). A job is ready, running (claimed with FOR UPDATE SKIP LOCKED, so
 // several processes can share one database), done, or shunt (failed for good, with
 // the error kept). A claimed job whose worker died is reclaimed after its lease.
+// This file makes and claims jobs (enqueue, claim, releaseDeadWorkers, queue depths);
+// transitions.ts moves a claimed job on and holds the job SQL of LMTP ingest.
 import { hostname } from "node:os";
 import type { Database, Tx } from "../db/client.js";
 import type { Job, QueueName } from "../generated/prisma/client.js";
@@ -58,50 +60,6 @@ export async function claim(db: Database, queue: QueueName, limit: number, lease
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED)
     RETURNING *`;
-}
-
-/** Keeps a long job's lease alive (fan-out to a big list). */
-export async function heartbeat(db: Database, id: bigint): Promise<void> {
-  await db.prisma.$executeRaw`UPDATE "Job" SET "lockedAt" = now() WHERE id = ${id} AND "lockedBy" = ${WORKER_ID}`;
-}
-
-/**
- * The claim a worker holds: a job's id and its attempt number at claim time. Settling
- * matches both, so a worker whose lease ran out (and whose job was claimed again,
- * which bumps attempts) cannot settle the new owner's work.
- */
-export type Claim = Pick<Job, "id" | "attempts">;
-
-function held(c: Claim) {
-  return { id: c.id, state: "running" as const, attempts: c.attempts };
-}
-
-/** Marks a running job done. Idempotent: a handler may complete inside its own transaction first. */
-export async function complete(tx: Tx, c: Claim): Promise<void> {
-  await tx.job.updateMany({
-    where: held(c),
-    data: { state: "done", finishedAt: new Date(), lockedAt: null, lockedBy: null },
-  });
-}
-
-/** Back to ready after `delaySeconds`, keeping the error for operators. */
-export async function retryLater(tx: Tx, c: Claim, error: string, delaySeconds: number, data?: object): Promise<void> {
-  await tx.job.updateMany({
-    where: held(c),
-    data: {
-      state: "ready", lockedAt: null, lockedBy: null, lastError: error.slice(0, 2000),
-      runAt: new Date(Date.now() + delaySeconds * 1000),
-      ...(data ? { data: data as object } : {}),
-    },
-  });
-}
-
-/** Failed for good: kept, visible in GET /queues, never dropped (Mailman's shunt queue). */
-export async function shunt(tx: Tx, c: Claim, error: string): Promise<void> {
-  await tx.job.updateMany({
-    where: held(c),
-    data: { state: "shunt", lockedAt: null, lockedBy: null, lastError: error.slice(0, 2000), finishedAt: new Date() },
-  });
 }
 
 /** Backoff for the n-th attempt: 1 s, 4 s, 16 s … capped at `capSeconds`. */

@@ -4,7 +4,8 @@
 // `maxAttempts` (Mailman core/runner.py moves failures to shunt, never drops them).
 import type { Database } from "../db/client.js";
 import type { Logger } from "../log.js";
-import { backoffSeconds, claim, complete, heartbeat, JOBS_CHANNEL, retryLater, shunt, type Job, type QueueName } from "./jobs.js";
+import { backoffSeconds, claim, JOBS_CHANNEL, type Job, type QueueName } from "./jobs.js";
+import { complete, heartbeat, retryLater, shunt } from "./transitions.js";
 
 export interface JobContext {
   /** Aborted when the process is stopping: finish the current step, then throw RetryLater. */
@@ -98,7 +99,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
       return;
     }
     const beat = setInterval(() => {
-      heartbeat(db, job.id).catch((err) => jlog.warn({ err: (err as Error).message }, "heartbeat failed"));
+      heartbeat(db.prisma, job).catch((err) => jlog.warn({ err: (err as Error).message }, "heartbeat failed"));
     }, Math.max(1000, (opts.leaseSeconds * 1000) / 3));
     try {
       await h.handle(job, { signal: abort.signal, log: jlog });

@@ -4,7 +4,8 @@
 // bounceInfoStaleAfter starts again at 1, reaching bounceScoreThreshold disables
 // delivery (by_bounces) and starts "you are disabled" warnings every
 // bounceYouAreDisabledWarningsInterval; after bounceYouAreDisabledWarnings of them
-// the member is removed. Called by the "bounces" queue handler and its sweep.
+// the member is removed. Called by the "bounces" queue handler and its sweep, and
+// by api/bounces for a member's record.
 import type { MailingList, Member } from "../generated/prisma/client.js";
 import type { Tx } from "../db/client.js";
 import type { BounceReport } from "../domain/bounce-report.js";

@@ -5,12 +5,12 @@
 // (the caller answers 451).
 //
 // Group commit: messages that arrive while a transaction is committing are stored
-// together in the next one (on PostgreSQL one statement for the whole batch, on
-// PGlite one statement per message; one commit for all). A
-// lone message goes at once; under load the commit cost is shared,
-// which is what lets ten connections go well past one fsync per message.
+// together in the next one (one statement for the whole batch, one commit for all).
+// A lone message goes at once; under load the commit cost is shared, which is what
+// lets ten connections go well past one fsync per message.
 import type { Database } from "../db/client.js";
 import { JOBS_CHANNEL } from "../queue/jobs.js";
+import { enqueueWithMessagesSql } from "../queue/transitions.js";
 import type { RecipientDecision } from "./recipients.js";
 
 export interface IncomingRecipient {
@@ -100,25 +100,15 @@ export async function storeIncoming(db: Database, msg: IncomingMessage): Promise
   return id!;
 }
 
-/** Stores the messages and their jobs in one transaction; resolves with their ids, in order. */
-async function insertBatch(db: Database, msgs: IncomingMessage[]): Promise<bigint[]> {
-  if (db.kind === "postgres") return insertBatchPg(db, msgs);
-  // PGlite: one statement per message in one Prisma batch transaction (one backend,
-  // no network: the per-statement cost that matters on a server is not there).
-  const results = await db.prisma.$transaction(msgs.map((m) => insertOne(db, m)));
-  return results.map((rows) => rows[0]!.id);
-}
-
 /**
- * PostgreSQL: the whole batch in ONE statement on a hot-path connection — one round
- * trip, one write to the socket, one commit (a statement is its own transaction, so
- * all of it or none of it is stored). Message ids are drawn with nextval() in a
- * materialised CTE so each job joins its own message by position; the rows are the
- * ones queue/jobs.ts enqueue() writes (ready, runAt now) and NOTIFY "mailroom_jobs"
- * goes out once per queue at commit. Each raw message is its own bytea parameter,
- * which pg sends in binary (no hex or escaping of the bytes).
+ * Stores the messages and their jobs in ONE statement — one round trip, one commit
+ * (a statement is its own transaction, so all of it or none of it is stored).
+ * Message ids are drawn with nextval() in a materialised CTE so each job joins its
+ * own message by position; the job rows and the workers' wake-up are the queue's
+ * (queue/transitions.ts enqueueWithMessagesSql). Each raw message is its own bytea
+ * parameter, which pg sends in binary (no hex or escaping of the bytes).
  */
-async function insertBatchPg(db: Database, msgs: IncomingMessage[]): Promise<bigint[]> {
+async function insertBatch(db: Database, msgs: IncomingMessage[]): Promise<bigint[]> {
   const params: unknown[] = [];
   const rows: string[] = [];
   const jobs: { i: number; queue: string; listId: string; recipient: string; data: object }[] = [];
@@ -145,49 +135,17 @@ async function insertBatchPg(db: Database, msgs: IncomingMessage[]): Promise<big
       SELECT ids.id, input."messageId", input."messageIdHash", input."mailFrom", input."rcptTo", input.size, input.raw
       FROM input JOIN ids USING (ord)
       RETURNING id
-    ), j AS (
-      INSERT INTO "Job" (queue, "messageId", "listId", recipient, data)
-      SELECT (x->>'queue')::"QueueName", ids.id, x->>'listId', x->>'recipient', x->'data'
-      FROM jsonb_array_elements($${jobsParam}::jsonb) AS x JOIN ids ON ids.ord = (x->>'i')::int
-      RETURNING queue
-    ), woken AS (
-      SELECT count(*) AS n FROM (SELECT pg_notify($${channelParam}, q::text) FROM (SELECT DISTINCT queue AS q FROM j) AS qs) AS w
-    )
+    ), ${enqueueWithMessagesSql(`$${jobsParam}`, "ids", `$${channelParam}`)}
     SELECT ids.ord, ids.id, (SELECT n FROM woken) AS woken FROM ids ORDER BY ids.ord`;
-  // The text depends only on the batch size, so it is a prepared statement per
-  // size with a generic plan: planning this five-part statement again for every
-  // batch cost the server more than executing it.
-  const result = await db.query<{ ord: number; id: string }>(`mailroom_store_${msgs.length}`, sql, params);
+  const result = db.kind === "postgres"
+    // A prepared statement per batch size with a generic plan, on a hot-path
+    // connection: planning this five-part statement again for every batch cost the
+    // server more than executing it.
+    ? await db.query<{ ord: number; id: string }>(`mailroom_store_${msgs.length}`, sql, params)
+    // PGlite's single backend is shared with Prisma's transactions: writes go
+    // through Prisma, which runs them one at a time.
+    : await db.prisma.$queryRawUnsafe<{ ord: number; id: string }[]>(sql, ...params);
   const ids: bigint[] = [];
   for (const r of result) ids[Number(r.ord)] = BigInt(r.id);
   return ids;
-}
-
-/**
- * The message, its jobs and the workers' wake-up in ONE statement (atomic on its
- * own, and one round trip). It writes the same rows as queue/jobs.ts enqueue() —
- * ready jobs, runAt now, NOTIFY "mailroom_jobs" per queue at commit — without an
- * interactive transaction, which costs several times more per message in Prisma.
- */
-function insertOne(db: Database, m: IncomingMessage) {
-  const jobs = JSON.stringify(m.recipients.map((r) => ({
-    queue: r.decision.queue,
-    listId: r.decision.listId,
-    recipient: r.address,
-    data: { subaddress: r.decision.subaddress, extension: r.decision.extension },
-  })));
-  const raw = m.raw as Uint8Array as Uint8Array<ArrayBuffer>;
-  return db.prisma.$queryRaw<{ id: bigint }[]>`
-    WITH m AS (
-      INSERT INTO "Message" ("messageId", "messageIdHash", "mailFrom", "rcptTo", size, raw)
-      VALUES (${m.messageId}, ${m.messageIdHash}, ${m.mailFrom}, ${m.recipients.map((r) => r.address)}::text[], ${m.raw.length}, ${raw})
-      RETURNING id
-    ), j AS (
-      INSERT INTO "Job" (queue, "messageId", "listId", recipient, data)
-      SELECT (x->>'queue')::"QueueName", m.id, x->>'listId', x->>'recipient', x->'data'
-      FROM m, jsonb_array_elements(${jobs}::jsonb) AS x
-      RETURNING queue
-    )
-    SELECT (SELECT id FROM m) AS id,
-      (SELECT count(*) FROM (SELECT pg_notify(${JOBS_CHANNEL}, q::text) FROM (SELECT DISTINCT queue AS q FROM j) AS qs) AS n)::int AS woken`;
 }

@@ -10,7 +10,7 @@ import { invalid } from "../domain/errors.js";
 export const SETTING_KEYS = [
   "displayName", "description", "subjectPrefix", "advertised",
   "defaultMemberAction", "defaultNonmemberAction", "emergency", "maxMessageSize", "maxNumRecipients",
-  "requireExplicitDestination", "acceptableAliases", "administrivia", "headerMatches",
+  "requireExplicitDestination", "acceptableAliases", "administrivia", "autoReplyAction", "headerMatches",
   "adminImmedNotify", "adminNotifyMchanges",
   "replyGoesToList", "replyToAddress", "firstStripReplyTo", "msgHeader", "msgFooter",
   "includeRfc2369Headers", "allowListPosts", "archivePolicy", "dmarcMitigateAction",

@@ -2,7 +2,7 @@
 // address, keyset-paginated listing, settings patch, delete. Creates and deletes
 // regenerate the Postfix maps in the same transaction; every change NOTIFYs
 // mailroom_lists so other processes drop cached lookups. Called by api/lists and by
-// any service that takes a `{list}` reference (members, held, requests).
+// any service that takes a `{list}` reference (members, moderation, subscriptions).
 import type { MailingList, Prisma } from "../generated/prisma/client.js";
 import { parseAddress } from "../domain/address.js";
 import { conflict, invalid, notFound } from "../domain/errors.js";

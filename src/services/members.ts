@@ -1,17 +1,18 @@
 // Members of a list in one of four roles (member, owner, moderator, nonmember), as in
 // Mailman's roster: add, bulk add, page through, read, change preferences, remove.
 // Addresses compare case-insensitively as a whole; the spelling of the first add is
-// kept for display. Called by api/members and by any service that (un)subscribes.
+// kept for display. Called by api/members; the subscription workflows
+// (subscriptions.ts) add and remove their Member rows themselves.
 import { Prisma, type Member, type Role } from "../generated/prisma/client.js";
 import { parseAddress, requireAddress } from "../domain/address.js";
 import { conflict, notFound } from "../domain/errors.js";
 import { ownPreferences, PREFERENCE_NAMES, type Preferences, type PreferenceLevel } from "../domain/preferences.js";
 import { membersByIds, type ResolvedMember } from "../db/member-lookup.js";
-import { sqlStateOf } from "../db/sql-state.js";
 import { ensureAddresses } from "./address-book.js";
 import { refuseBanned } from "./bans.js";
 import { bansFor } from "../db/bans.js";
 import { isBanned } from "../domain/ban.js";
+import { databaseFailure } from "./database-failure.js";
 import type { ServiceDeps } from "./deps.js";
 import type { ListService } from "./lists.js";
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from "./pagination.js";
@@ -84,10 +85,7 @@ async function viewOf(db: ServiceDeps["db"], row: Member, listId: string): Promi
   return v;
 }
 /** The list was deleted (by another process) after we looked it up: its members' foreign key fails. */
-const isListGone = (err: unknown) => {
-  const code = (err as { code?: string } | null)?.code;
-  return code === "P2003" || (code === "P2010" && sqlStateOf(err) === "23503");
-};
+const isListGone = (err: unknown) => databaseFailure(err) === "missing-reference";
 
 export function createMemberService({ db }: ServiceDeps, lists: ListService) {
   /** A path's address that is not an address names no member: 404, not 400. */

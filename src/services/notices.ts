@@ -1,8 +1,9 @@
 // Mail that mailroom writes itself (confirmations, welcome/goodbye, command results,
 // bounce warnings, owner notices): composes the bytes, stores a Message row and
 // enqueues an "out" job of kind "direct" in the caller's transaction, so the notice
-// goes out only if the change that caused it commits. Used by subscriptions.ts and
-// bounce-scores.ts.
+// goes out only if the change that caused it commits. Used by subscriptions.ts,
+// moderation.ts, bounce-scores.ts and the command and owner queue handlers
+// (commands/handler.ts).
 import MailComposer from "nodemailer/lib/mail-composer";
 import type { Tx } from "../db/client.js";
 import { bouncesAddress, subaddressOf } from "../domain/list-address.js";

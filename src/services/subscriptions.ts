@@ -2,8 +2,8 @@
 // confirm, moderate and confirm_then_moderate; unsubscription open or confirm;
 // SubscriptionRequest rows with a random single-use token that expires; confirmation
 // by reply, by `confirm TOKEN` or over REST; moderator decisions; welcome and goodbye
-// notices. Called by the command queue handler, api/requests, api/subscriptions and
-// api/unsubscribe. Every step runs in one transaction with the notices it sends.
+// notices. Called by the command queue handler, api/requests (which also serves
+// /lists/{list}/subscriptions) and api/unsubscribe. Every step runs in one transaction with the notices it sends.
 import { randomBytes } from "node:crypto";
 import type { MailingList, SubscriptionRequest } from "../generated/prisma/client.js";
 import type { Tx } from "../db/client.js";
@@ -294,9 +294,6 @@ export function createSubscriptionService({ db }: ServiceDeps, opts: Subscriptio
       const rows = await db.prisma.member.findMany({ where: { listId: list.id, role: "member" }, select: { address: true }, orderBy: { addressKey: "asc" }, take: 10_000 });
       return rows.map((r) => r.address);
     },
-
-    /** For the command handler: run several steps in the caller's transaction. */
-    inTx: { subscribeIn, unsubscribeIn, confirmIn, requireList },
   };
 }
 

@@ -43,8 +43,10 @@ const CORPUS: Record<string, Expected> = {
   "gmail-text-only.eml": { format: "gmail", recipients: { "dana@gmail.example": "permanent" } },
   "gmx.eml": { format: "gmx", recipients: { "eli@gmx.example.net": "permanent" } },
   "compuserve.eml": { format: "compuserve", recipients: { "fay@csi.example.com": "permanent" } },
-  "mailman-rejection.eml": { format: "unrecognised", recipients: {} },
-  "vacation-autoreply.eml": { format: "unrecognised", recipients: {} },
+  // Another list's "awaits moderator approval" notice: an auto-reply, not a bounce.
+  "mailman-rejection.eml": { format: "auto-reply", recipients: {} },
+  "vacation-autoreply.eml": { format: "auto-reply", recipients: {} },
+  "vacation-verp-autoreply.eml": { format: "auto-reply", recipients: {}, verp: "dave@tiny.example.net" },
   "verp-only-autoresponder.eml": { format: "verp", recipients: { "dave@tiny.example.net": "permanent" }, verp: "dave@tiny.example.net" },
 };
 
@@ -80,4 +82,25 @@ test("garbage never throws: binary noise and an empty message are unrecognised",
     assert.equal(report.recognised, false);
     assert.deepEqual(report.recipients, []);
   }
+});
+
+test("a vacation reply is no bounce, VERP or not; real reports marked Auto-Submitted still are (issue 16)", async () => {
+  for (const file of ["vacation-autoreply.eml", "vacation-verp-autoreply.eml"]) {
+    for (const verpAddress of [null, "clara@example.org"]) {
+      const report = await parseBounce(readFileSync(DIR + file), { verpAddress });
+      assert.deepEqual([report.format, report.recipients, report.recognised], ["auto-reply", [], false], `${file} ${verpAddress}`);
+      assert.match(report.autoReply ?? "", /Auto-Submitted: auto-replied|auto-responder header|Precedence: bulk/);
+    }
+  }
+  const marked = Object.keys(CORPUS).filter((f) => CORPUS[f]!.format !== "auto-reply" && /^Auto-Submitted:/im.test(readFileSync(DIR + f, "utf8")));
+  assert.ok(marked.length >= 8, `reports with Auto-Submitted: ${marked}`);
+  for (const file of marked) {
+    const report = await parseBounce(readFileSync(DIR + file), { verpAddress: "member@example.org" });
+    assert.equal(report.autoReply, undefined, file);
+    assert.equal(report.recognised, true, file);
+  }
+  // A bounce from MAILER-DAEMON in a format no reader knows is still trusted through VERP.
+  const odd = Buffer.from("From: MAILER-DAEMON@mx.example.net\r\nAuto-Submitted: auto-replied\r\nSubject: failure\r\n\r\nNo.\r\n");
+  const r = await parseBounce(odd, { verpAddress: "member@example.org" });
+  assert.deepEqual([r.format, r.recipients.map((x) => x.kind)], ["verp", ["permanent"]]);
 });

@@ -55,3 +55,22 @@ test("a database password is redacted in every form a URL can carry it", () => {
   const plain = redacted(loadConfig({ DATABASE_URL: "postgres://app:s3cret@db/mail?sslmode=require" })) as { databaseUrl: string };
   assert.equal(plain.databaseUrl, "postgres://app:***@db/mail?sslmode=require");
 });
+
+test("MAILROOM_MTA_INCOMING: postfix by default; exim and sendmail, in mailroom's or Mailman's spelling; anything else is refused", () => {
+  assert.equal(loadConfig({}).mtaIncoming, "postfix");
+  assert.equal(loadConfig({ MAILROOM_MTA_INCOMING: "exim" }).mtaIncoming, "exim");
+  assert.equal(loadConfig({ MAILROOM_MTA_INCOMING: "exim4" }).mtaIncoming, "exim");
+  assert.equal(loadConfig({ MAILROOM_MTA_INCOMING: "mailman.mta.exim4.LMTP" }).mtaIncoming, "exim");
+  assert.equal(loadConfig({ MAILROOM_MTA_INCOMING: "Sendmail" }).mtaIncoming, "sendmail");
+  assert.throws(() => loadConfig({ MAILROOM_MTA_INCOMING: "qmail" }), (e) => e instanceof ConfigError && /MAILROOM_MTA_INCOMING/.test(e.message));
+});
+
+test("MAILROOM_MAKEMAP defaults to makemap only for Sendmail when it is on PATH; MAILROOM_SENDMAIL_RELOAD is off unless set", () => {
+  const found = { postmapFound: false, postfixFound: false, makemapFound: true };
+  assert.equal(loadConfig({ MAILROOM_MTA_INCOMING: "sendmail" }, found).makemap, "makemap");
+  assert.equal(loadConfig({}, found).makemap, null);
+  assert.equal(loadConfig({ MAILROOM_MTA_INCOMING: "sendmail" }, { ...found, makemapFound: false }).makemap, null);
+  assert.equal(loadConfig({ MAILROOM_MTA_INCOMING: "sendmail", MAILROOM_MAKEMAP: "off" }, found).makemap, null);
+  assert.equal(loadConfig({ MAILROOM_MTA_INCOMING: "sendmail" }).sendmailReload, null);
+  assert.equal(loadConfig({ MAILROOM_SENDMAIL_RELOAD: "kill -HUP 1" }).sendmailReload, "kill -HUP 1");
+});

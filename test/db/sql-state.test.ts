@@ -9,3 +9,11 @@ test("sqlStateOf reads the driver adapter's SQLSTATE, and nothing else", () => {
   assert.equal(sqlStateOf(null), undefined);
   assert.equal(sqlStateOf({ meta: { driverAdapterError: { cause: { originalCode: 23503 } } } }), undefined);
 });
+
+test("sqlStateOf follows Error.cause, a bounded number of links", () => {
+  const inner = { code: "P2039", meta: { driverAdapterError: { cause: { originalCode: "57P03" } } } };
+  assert.equal(sqlStateOf(new Error("outer", { cause: new Error("middle", { cause: inner }) })), "57P03");
+  const loop: { cause?: unknown } = {};
+  loop.cause = loop;
+  assert.equal(sqlStateOf(loop), undefined);
+});

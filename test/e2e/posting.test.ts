@@ -1,7 +1,8 @@
 // End to end over real protocols: a real `mailroom serve` child, posts in over LMTP,
 // moderation over REST, copies out to an smtp-server sink. Member post delivered to
 // every member with the RFC 2369/2919/8058 headers; nonmember post held, accepted
-// over REST, delivered; rejected (the sender gets the reason); discarded; loop dropped.
+// over REST, delivered; rejected (the sender gets the reason); discarded; loop dropped;
+// a member's vacation reply held (or discarded), never sent to the members.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { simpleParser } from "mailparser";
@@ -27,7 +28,8 @@ const rcpts = (ms: SinkMessage[]) => ms.flatMap((m) => m.rcptTo.map((r) => r.toL
 before(async () => {
   stack = await startE2eStack({ env: { MAILROOM_PUBLIC_URL: PUBLIC_URL }, timeoutMs: 120_000 });
   assert.equal((await api("POST", "/domains", { mailHost: "example.com" })).status, 201);
-  for (const [name, extra] of [["test", { personalize: "individual" }], ["strict", { defaultNonmemberAction: "reject" }], ["quiet", { defaultNonmemberAction: "discard" }]] as const) {
+  for (const [name, extra] of [["test", { personalize: "individual" }], ["strict", { defaultNonmemberAction: "reject" }], ["quiet", { defaultNonmemberAction: "discard" }],
+    ["away", {}], ["awaydiscard", { autoReplyAction: "discard" }]] as const) {
     assert.equal((await api("POST", "/lists", { address: `${name}@example.com`, displayName: name[0]!.toUpperCase() + name.slice(1), msgFooter: "-- \nUnsubscribe: $user_address", ...extra })).status, 201);
     for (const m of MEMBERS) assert.equal((await api("POST", `/lists/${name}.example.com/members`, { address: m })).status, 201);
   }
@@ -102,4 +104,50 @@ describe("posting end to end", () => {
     await settled();
     assert.equal(stack.sink.messages.length, before);
   });
+
+  // Issue 16: a member's vacation reply to a list post reached every other member.
+  const AUTO_REPLIES: [marker: string, mailFrom: string, headers: string[], reason: RegExp][] = [
+    ["Auto-Submitted: auto-replied", "anne@example.com", ["Auto-Submitted: auto-replied"], /Auto-Submitted: auto-replied/],
+    ["Auto-Submitted, null sender", "", ["Auto-Submitted: auto-replied"], /null envelope sender/],
+    ["X-Autoreply: yes and Precedence: bulk", "anne@example.com", ["X-Autoreply: yes", "Precedence: bulk"], /Precedence: bulk|auto-responder header/],
+    ["X-Autoreply: yes, null sender", "", ["X-Autoreply: yes"], /null envelope sender/],
+    ["X-Autorespond", "bob@example.org", ["X-Autorespond: yes"], /auto-responder header/],
+    ["Precedence: junk", "bob@example.org", ["Precedence: junk"], /Precedence: junk/],
+    ["Precedence: list", "carl@example.net", ["Precedence: list"], /Precedence: list/],
+    ["no marker but a null sender", "", [], /null envelope sender/],
+  ];
+
+  it("a member's auto-reply reaches no member and is held with its reason, for each marker, with a null and a normal sender", async () => {
+    for (const [i, [marker, mailFrom, headers]] of AUTO_REPLIES.entries()) {
+      await postAs(mailFrom, "anne@example.com", "away@example.com", [`Subject: Out of office ${i}`, `Message-ID: <away${i}@example.com>`, ...headers], marker);
+    }
+    await settled();
+    for (const [i] of AUTO_REPLIES.entries()) assert.deepEqual(rcpts(bySubject(`Out of office ${i}`)), [], `copies of ${AUTO_REPLIES[i]![0]}`);
+    const held = (await api("GET", "/lists/away.example.com/held?limit=100")).body.items as { subject: string; reason: string }[];
+    assert.equal(held.length, AUTO_REPLIES.length);
+    for (const [i, [marker, , , reason]] of AUTO_REPLIES.entries()) {
+      const h = held.find((x) => x.subject === `Out of office ${i}`);
+      assert.ok(h, `${marker} held`);
+      assert.match(h.reason, reason, marker);
+      assert.match(h.reason, /automatically generated/, marker);
+    }
+    // A person's post to the same list still goes out.
+    await post("anne@example.com", "away@example.com", ["Subject: Back at work", "Message-ID: <back@example.com>"]);
+    await settled();
+    assert.deepEqual(rcpts(bySubject("Back at work")), [...MEMBERS].sort());
+  });
+
+  it("with autoReplyAction discard, a member's auto-reply is dropped: no copy, nothing held", async () => {
+    for (const [i, [marker, mailFrom, headers]] of AUTO_REPLIES.entries()) {
+      await postAs(mailFrom, "bob@example.org", "awaydiscard@example.com", [`Subject: Gone fishing ${i}`, `Message-ID: <fish${i}@example.com>`, ...headers], marker);
+    }
+    await settled();
+    for (const [i] of AUTO_REPLIES.entries()) assert.deepEqual(rcpts(bySubject(`Gone fishing ${i}`)), [], AUTO_REPLIES[i]![0]);
+    assert.equal((await api("GET", "/lists/awaydiscard.example.com/held")).body.total, 0);
+  });
 });
+
+/** A post whose envelope sender (maybe <>) differs from its From. */
+function postAs(mailFrom: string, from: string, to: string, headers: string[], body: string) {
+  return stack.lmtp(mailFrom, to, [`From: ${from}`, `To: ${to}`, ...headers].join("\r\n") + "\r\n\r\n" + body + "\r\n");
+}

@@ -147,4 +147,35 @@ describe("subscriptions end to end", () => {
     assert.equal(enabled.status, 200);
     assert.equal(enabled.body.deliveryStatus, "enabled");
   });
+
+  // Issue 16: a member's vacation reply sent to the VERP address of a list copy was
+  // scored as a permanent bounce. A real DSN carries Auto-Submitted too; it still counts.
+  it("a vacation reply to a member's VERP address is not a bounce: no score, no event, nothing forwarded; a real DSN still counts", async () => {
+    assert.equal((await api("PATCH", "/lists/dev.example.com", { bounceScoreThreshold: 1 })).status, 200);
+    assert.equal((await api("POST", "/lists/dev.example.com/members", { address: "hal@example.org" })).status, 201);
+    const verp = "dev-bounces+hal=example.org@example.com";
+    const before = stack.sink.messages.length;
+    const vacation = (mailFrom: string, extra: string[]) => lmtp(mailFrom, verp, [
+      "From: Hal <hal@example.org>", `To: ${verp}`, "Subject: Out of office: [Dev] Release notes",
+      `Message-ID: <${Math.random().toString(36).slice(2)}@example.org>`, ...extra, "",
+      "I am away until Monday and will read your message then.", ""].join("\n"));
+    await vacation("", ["Auto-Submitted: auto-replied"]);
+    await vacation("hal@example.org", ["X-Autoreply: yes", "Precedence: bulk"]);
+    await vacation("hal@example.org", ["X-Autorespond: yes"]);
+    await settled();
+    const record = (await api("GET", "/lists/dev.example.com/members/hal@example.org/bounces")).body;
+    assert.equal(record.bounceScore, 0);
+    assert.equal(record.deliveryStatus, "enabled");
+    assert.deepEqual(record.events, []);
+    assert.equal(stack.sink.messages.length, before, "nothing forwarded to the owners, no notice to hal");
+
+    const dsn = readFileSync(new URL("../fixtures/bounces/dsn-postfix-user-unknown.eml", import.meta.url), "utf8")
+      .replaceAll("anne@example.org", "hal@example.org").replaceAll("lists.example.com", "example.com");
+    assert.match(dsn, /Auto-Submitted: auto-replied/i, "the DSN is marked as an auto-reply too");
+    await lmtp("", verp, dsn);
+    await waitFor("hal disabled by a real bounce", async () => {
+      const r = await api("GET", "/lists/dev.example.com/members/hal@example.org/bounces");
+      return r.body.deliveryStatus === "by_bounces" ? r.body : null;
+    });
+  });
 });

@@ -156,6 +156,12 @@ export class PythonLmtp {
       { refused: Record<string, [number, string]> } | { error: string; code: number | null; message: string; recipients?: Record<string, [number, string]> }>;
   }
 
+  /** MAIL, each RCPT, DATA with smtplib's own calls, one getreply() per further accepted RCPT, then NOOP. */
+  transaction(from: string, to: string[], message: string) {
+    return this.call({ op: "transaction", from, to, message }) as Promise<
+      { rcpt: [number, string][]; final: [number, string][]; noop: [number, string] }>;
+  }
+
   async close(): Promise<void> {
     await this.call({ op: "quit" });
     this.child.stdin.end();

@@ -27,6 +27,19 @@ for raw in sys.stdin:
         elif op == "sendmail":
             refused = lmtp.sendmail(req["from"], req["to"], req["message"].encode("utf-8"))
             out = {"refused": {k: [c, text(m)] for k, (c, m) in refused.items()}}
+        elif op == "transaction":
+            # smtplib.LMTP reads a single reply after DATA (it inherits SMTP.data);
+            # RFC 2033 4.2 sends one per accepted RCPT, so read the others with
+            # getreply(), then NOOP to show that nothing else was left to read.
+            lmtp.sock.settimeout(30)  # a missing reply fails the test instead of hanging it
+            lmtp.mail(req["from"])
+            rcpt = [list(lmtp.rcpt(to)) for to in req["to"]]
+            accepted = sum(1 for code, _ in rcpt if code == 250)
+            final = [list(lmtp.data(req["message"].encode("utf-8")))]
+            final += [list(lmtp.getreply()) for _ in range(accepted - 1)]
+            noop = list(lmtp.noop())
+            out = {"rcpt": [[c, text(m)] for c, m in rcpt], "final": [[c, text(m)] for c, m in final],
+                   "noop": [noop[0], text(noop[1])]}
         elif op == "quit":
             lmtp.quit()
             out = "bye"

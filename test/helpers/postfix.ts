@@ -164,7 +164,7 @@ async function start(dir: string, etc: string, smtpPort: number, log: () => stri
   };
 }
 
-async function waitForPort(port: number, ms: number): Promise<void> {
+export async function waitForPort(port: number, ms: number): Promise<void> {
   const { connect } = await import("node:net");
   const deadline = Date.now() + ms;
   for (;;) {

@@ -93,7 +93,13 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerProces
   const [http, lmtp] = await Promise.all([
     waitForLog((l) => l.msg === "listening" && l.service === "http"),
     waitForLog((l) => l.msg === "listening" && l.service === "lmtp"),
-  ]);
+  ]).catch(async (err: unknown) => {
+    // A server that did not come up in time is killed: left running, it kept the
+    // test file's process alive and the whole suite hung after the failure.
+    if (child.exitCode === null) child.kill("SIGKILL");
+    await exited;
+    throw err;
+  });
   return {
     child, varDir, logs, waitForLog,
     httpPort: http.port as number,

@@ -15,7 +15,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 export async function startLmtp(db: Database, env: Record<string, string> = {}): Promise<{ lmtp: LmtpServer; port: number }> {
-  const lmtp = createLmtpServer({ db, services: servicesFor(db), config: testConfig(env), log: silent });
+  const lmtp = createLmtpServer({ services: servicesFor(db), config: testConfig(env), log: silent });
   const port = await lmtp.listen("127.0.0.1", 0);
   return { lmtp, port };
 }

@@ -6,7 +6,7 @@ import { test, after, before, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { LmtpClient } from "../helpers/lmtp-client.js";
+import { LmtpClient, PythonLmtp } from "../helpers/lmtp-client.js";
 import { createList, deleteList, message, startLmtp } from "./fixtures.js";
 import type { LmtpServer } from "../../src/lmtp/server.js";
 import { messageIdHash } from "../../src/domain/message-id.js";
@@ -198,3 +198,54 @@ function base32(bytes: Buffer): string {
   for (let i = 0; i < bits.length; i += 5) out += A[parseInt(bits.slice(i, i + 5).padEnd(5, "0"), 2)];
   return out.padEnd(Math.ceil(out.length / 8) * 8, "=");
 }
+
+// Issue 16: smtp-server merges a repeated RCPT into one envelope entry; RFC 2033
+// 4.2 still wants one reply per accepted RCPT, and Postfix waits for each.
+test("a repeated RCPT gets its own reply after DATA, nothing more is sent, and the list gets one job per distinct recipient", { timeout: 60_000 }, async () => {
+  const c = await client();
+  const to = ["mylist-owner@example.com", "mylist-owner@example.com", "MyList-Owner@example.com", "mylist@example.com", "mylist@example.com"];
+  const r = await c.send("anne@example.org", to, simple("<dup@x>"));
+  assert.deepEqual(r.rcpt.map((x) => x.code), [250, 250, 250, 250, 250]);
+  assert.deepEqual(r.final.map((x) => `${x.code} ${x.enhanced}`), Array(5).fill("250 2.0.0"));
+  assert.deepEqual(r.final.map((x) => x.text.replace(/queued as \d+/, "queued as N")), to.map((a) => `Ok: queued as N for <${a}>`));
+  // The next reply is NOOP's: no reply was left over, none is missing.
+  assert.equal((await c.command("NOOP")).text, "OK");
+  await c.quit();
+  const jobs = await t.db.prisma.job.findMany({ where: { message: { messageId: "<dup@x>" } }, orderBy: { id: "asc" } });
+  assert.deepEqual(jobs.map((j) => j.queue), ["owner", "list"]);
+});
+
+test("the recipient cap counts every RCPT, repeated ones too", { timeout: 60_000 }, async () => {
+  const c = await client();
+  const r = await c.send("anne@example.org", Array(8).fill("mylist@example.com"), simple("<dupcap@x>"));
+  assert.deepEqual(r.rcpt.map((x) => `${x.code} ${x.enhanced}`), [...Array(5).fill("250 2.1.5"), ...Array(3).fill("452 4.5.3")]);
+  assert.equal(r.final.length, 5);
+  assert.equal((await c.command("NOOP")).text, "OK");
+  await c.quit();
+  assert.equal(await t.db.prisma.job.count({ where: { message: { messageId: "<dupcap@x>" } } }), 1);
+});
+
+test("a repeated RCPT and a defective or oversized message: one refusal per RCPT", { timeout: 60_000 }, async () => {
+  const c = await client();
+  const bad = await c.send("anne@example.org", ["mylist@example.com", "mylist@example.com", "mylist@example.com"], "no header block at all\r\n");
+  assert.deepEqual(bad.final.map((x) => `${x.code} ${x.enhanced}`), Array(3).fill("550 5.6.0"));
+  const big = await c.send("anne@example.org", ["mylist@example.com", "mylist@example.com"], simple("<big@x>") + "x".repeat(1_100_000));
+  assert.deepEqual(big.final.map((x) => `${x.code} ${x.enhanced}`), Array(2).fill("552 5.3.4"));
+  assert.equal((await c.command("NOOP")).text, "OK");
+  await c.quit();
+});
+
+test("python's smtplib.LMTP: a repeated RCPT gets its own reply after DATA", { timeout: 60_000 }, async () => {
+  const { client: py } = await PythonLmtp.start(port);
+  try {
+    await py.lhlo("remote.example.org");
+    const r = await py.transaction("anne@example.org", ["mylist@example.com", "mylist@example.com", "mylist-bounces@example.com"], simple("<pydup@x>"));
+    assert.deepEqual(r.rcpt.map((x) => x[0]), [250, 250, 250]);
+    assert.deepEqual(r.final.map((x) => x[0]), [250, 250, 250]);
+    assert.deepEqual(r.noop[0], 250);
+    assert.match(r.noop[1], /OK/);
+  } finally {
+    await py.close();
+  }
+  assert.equal(await t.db.prisma.job.count({ where: { message: { messageId: "<pydup@x>" } } }), 2);
+});

@@ -16,7 +16,7 @@ export function makeList(over: Partial<MailingList> = {}): MailingList {
     displayName: "Test", description: "", subjectPrefix: "[Test] ", advertised: true, createdAt: new Date(0), postId: 1,
     defaultMemberAction: "accept", defaultNonmemberAction: "hold", moderatorPassword: null, emergency: false,
     maxMessageSize: 40, maxNumRecipients: 10, requireExplicitDestination: true, acceptableAliases: [],
-    administrivia: true, headerMatches: [], adminImmedNotify: true, adminNotifyMchanges: false,
+    administrivia: true, autoReplyAction: "hold", headerMatches: [], adminImmedNotify: true, adminNotifyMchanges: false,
     replyGoesToList: "no_munging", replyToAddress: null, firstStripReplyTo: false, msgHeader: "", msgFooter: "",
     includeRfc2369Headers: true, allowListPosts: true, archivePolicy: "public", dmarcMitigateAction: "munge_from",
     dmarcMitigateUnconditionally: false, dmarcModerationNotice: "", anonymousList: false, personalize: "none",

@@ -38,6 +38,15 @@ describe("list queue", () => {
     assert.deepEqual(listJobs.map((j) => j.state), ["done"]);
   });
 
+  it("a post that came without a Message-ID goes out with the id LMTP gave it", async () => {
+    const list = await createList(t.db, { personalize: "none" });
+    await addMember(t.db, list, "anne@example.com");
+    await insertPost(t.db, message(["From: anne@example.com", "Subject: no id"]));
+    await drainListQueue(t.db);
+    const [out] = await outJobs(t.db);
+    assert.equal(out!.msg.get("Message-ID")?.trim(), "<none@example.com>");
+  });
+
   it("posts processed at once get distinct post numbers", async () => {
     const list = await createList(t.db, { subjectPrefix: "[Test %d] ", personalize: "none" });
     await addMember(t.db, list, "anne@example.com");

@@ -5,6 +5,7 @@ import { POSTING_CHAIN, runChain } from "../../src/pipeline/chain.js";
 import bannedAddress from "../../src/pipeline/rules/banned-address.js";
 import administrivia from "../../src/pipeline/rules/administrivia.js";
 import approved from "../../src/pipeline/rules/approved.js";
+import autoReply from "../../src/pipeline/rules/auto-reply.js";
 import dmarcMitigation from "../../src/pipeline/rules/dmarc-mitigation.js";
 import emergency from "../../src/pipeline/rules/emergency.js";
 import headerMatch from "../../src/pipeline/rules/header-match.js";
@@ -39,6 +40,29 @@ table(loop, [
   ["our X-BeenThere → discard", () => ruleInput(fixture("looped")), "discard"],
   ["another list's X-BeenThere → miss", () => ruleInput(fixture("reply-prefixed")), null],
   ["no X-BeenThere → miss", () => ruleInput(plain()), null],
+]);
+
+const vacation = (h: string[], mailFrom = "anne@example.com", over: Parameters<typeof makeList>[0] = {}) => () => {
+  const input = ruleInput(plain(h), { list: makeList(over) });
+  input.ctx.mailFrom = mailFrom;
+  return input;
+};
+
+table(autoReply, [
+  ["Auto-Submitted: auto-replied → hold", vacation(["Auto-Submitted: auto-replied"]), "hold"],
+  ["Auto-Submitted: auto-generated → hold", vacation(["Auto-Submitted: auto-generated"]), "hold"],
+  ["Auto-Submitted: no → miss", vacation(["Auto-Submitted: no"]), null],
+  ["X-Autoreply: yes → hold", vacation(["X-Autoreply: yes"]), "hold"],
+  ["X-Autorespond → hold", vacation(["X-Autorespond: vacation"]), "hold"],
+  ["Precedence: bulk → hold", vacation(["Precedence: bulk"]), "hold"],
+  ["Precedence: junk → hold", vacation(["Precedence: junk"]), "hold"],
+  ["Precedence: list → hold", vacation(["Precedence: list"]), "hold"],
+  ["Precedence: first-class → miss", vacation(["Precedence: first-class"]), null],
+  ["null envelope sender → hold", vacation([], ""), "hold"],
+  ["MAILER-DAEMON envelope sender → hold", vacation([], "MAILER-DAEMON@example.org"), "hold"],
+  ["autoReplyAction discard → discard", vacation(["Auto-Submitted: auto-replied"], "anne@example.com", { autoReplyAction: "discard" }), "discard"],
+  ["autoReplyAction defer → miss", vacation(["Auto-Submitted: auto-replied"], "anne@example.com", { autoReplyAction: "defer" }), null],
+  ["a person's post → miss", vacation([]), null],
 ]);
 
 table(approved, [
@@ -166,7 +190,7 @@ describe("the posting chain", () => {
     const input = ruleInput(fixture("plain-text"), asMember());
     const d = await runChain(input);
     assert.deepEqual(d, { outcome: "accept", rule: "member-moderation", reasons: ["moderation action accept"] });
-    assert.deepEqual(input.ctx.ruleMisses, ["dmarc-mitigation", "approved", "emergency", "loop", "banned-address"]);
+    assert.deepEqual(input.ctx.ruleMisses, ["dmarc-mitigation", "approved", "emergency", "loop", "banned-address", "auto-reply"]);
     assert.deepEqual(input.ctx.ruleHits, ["member-moderation"]);
   });
   it("discards a loop before moderation", async () => {
@@ -180,13 +204,23 @@ describe("the posting chain", () => {
     assert.equal(d.outcome, "hold");
     assert.deepEqual(d.reasons, ["Message has implicit destination"]);
   });
+  it("holds a member's vacation reply before member-moderation can accept it (issue 16)", async () => {
+    const input = ruleInput(plain(["Auto-Submitted: auto-replied"]), asMember());
+    const d = await runChain(input);
+    assert.deepEqual(d, { outcome: "hold", rule: "auto-reply", reasons: ["The message looks automatically generated (Auto-Submitted: auto-replied)"] });
+    assert.deepEqual(input.ctx.ruleHits, ["auto-reply"]);
+  });
+  it("lets a robot's post through when the moderator password approves it", async () => {
+    const d = await runChain(ruleInput(plain(["Auto-Submitted: auto-generated", "Approved: secret"]), { list: makeList({ moderatorPassword: "hash:secret" }) }));
+    assert.deepEqual([d.outcome, d.rule], ["accept", "approved"]);
+  });
   it("holds a nonmember's post", async () => {
     const d = await runChain(ruleInput(fixture("plain-text")));
     assert.deepEqual([d.outcome, d.rule], ["hold", "nonmember-moderation"]);
   });
   it("is the Mailman order", () => {
     assert.deepEqual(POSTING_CHAIN.map((r) => r.name), [
-      "dmarc-mitigation", "approved", "emergency", "loop", "banned-address", "member-moderation", "header-match",
+      "dmarc-mitigation", "approved", "emergency", "loop", "banned-address", "auto-reply", "member-moderation", "header-match",
       "nonmember-moderation", "administrivia", "implicit-dest", "max-recipients", "max-size", "no-subject",
     ]);
   });

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createTestDatabase } from "../helpers/db.js";
-import { enqueue, queueDepths, claim, complete, releaseDeadWorkers, retryLater, shunt } from "../../src/queue/jobs.js";
+import { enqueue, queueDepths, claim, releaseDeadWorkers } from "../../src/queue/jobs.js";
+import { complete, retryLater, shunt } from "../../src/queue/transitions.js";
 import { startRunner, RetryLater, PermanentFailure, type JobHandler } from "../../src/queue/runner.js";
 import { createLogger } from "../../src/log.js";
 import { until } from "../helpers/wait.js";

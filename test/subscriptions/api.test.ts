@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { build } from "../helpers/app.js";
-import { signUnsubscribeToken } from "../../src/domain/unsubscribe-token.js";
+import { signUnsubscribeToken, UNSUBSCRIBE_TOKEN_LIFETIME_MS } from "../../src/domain/unsubscribe-token.js";
 
 const SECRET = "test-unsubscribe-secret";
 
@@ -84,4 +84,26 @@ test("one-click: GET shows a button without unsubscribing, POST unsubscribes wit
   const forged = signUnsubscribeToken("another-secret", { listId: "dev.lists.example.com", address: "dee@example.org" });
   assert.equal((await a.request({ method: "POST", url: `/u/${forged}`, headers: { authorization: "" } })).statusCode, 404);
   assert.equal((await a.request({ method: "GET", url: "/u/garbage", headers: { authorization: "" } })).statusCode, 404);
+});
+
+test("one-click: an expired token and a signature in a non-canonical encoding are refused, and the member stays", async (t) => {
+  const a = await app(t);
+  await a.call("POST", "/lists/dev.lists.example.com/members", { address: "eve@example.org" });
+  const claim = { listId: "dev.lists.example.com", address: "eve@example.org" };
+  const expired = signUnsubscribeToken(SECRET, claim, new Date(Date.now() - UNSUBSCRIBE_TOKEN_LIFETIME_MS - 60_000));
+  const fresh = signUnsubscribeToken(SECRET, claim);
+  for (const token of [expired, `${fresh}==`, `${fresh}=`]) {
+    const page = await a.request({ method: "GET", url: `/u/${token}`, headers: { authorization: "" } });
+    assert.equal(page.statusCode, 404, token);
+    assert.match(page.body, /not valid|expired/);
+    const post = await a.request({ method: "POST", url: `/u/${token}`, headers: { authorization: "" }, payload: "List-Unsubscribe=One-Click" });
+    assert.equal(post.statusCode, 404, token);
+    assert.equal(post.json().status, 404);
+  }
+  assert.equal((await a.call("GET", "/lists/dev.lists.example.com/members/eve@example.org")).status, 200, "still a member");
+  // A token a little under the lifetime still works: a slow reader can leave.
+  const old = signUnsubscribeToken(SECRET, claim, new Date(Date.now() - UNSUBSCRIBE_TOKEN_LIFETIME_MS + 3_600_000));
+  const ok = await a.request({ method: "POST", url: `/u/${old}`, headers: { authorization: "" }, payload: "List-Unsubscribe=One-Click" });
+  assert.equal(ok.statusCode, 200);
+  assert.equal(ok.json().status, "unsubscribed");
 });

@@ -28,8 +28,8 @@ async function deliver(h: JobHandler, raw: string | Buffer, opts: { mailFrom?: s
 }
 
 async function handlers() {
-  const { deps, services } = await setUp(t.db);
-  const h = { db: t.db, log, services: deps };
+  const { services } = await setUp(t.db);
+  const h = { db: t.db, log, services };
   return { services, command: createCommandHandler(h), owner: createOwnerHandler(h), bounce: createBounceHandler({ ...h, sweepIntervalMs: 0 }) };
 }
 
@@ -116,10 +116,28 @@ test("a DSN bounce disables a member at the threshold; an unrecognised one goes 
   const notices = await queuedNotices(t.db);
   assert.deepEqual(notices.map((n) => n.to[0]).sort(), ["anne@example.org", "boss@example.org"]);
 
-  await deliver(bounce, readFileSync(new URL("../fixtures/bounces/vacation-autoreply.eml", import.meta.url)), { subaddress: "bounces" });
+  await deliver(bounce, "From: someone@example.net\nTo: dev-bounces@lists.example.com\nSubject: what is this?\n\nI got a mail from this address.\n", { subaddress: "bounces" });
   const forwarded = await t.db.prisma.job.findMany({ where: { queue: "out" }, orderBy: { id: "desc" }, take: 1 });
   assert.deepEqual((forwarded[0]!.data as { recipients: string[] }).recipients, ["boss@example.org"]);
   assert.equal((forwarded[0]!.data as { envelopeFrom: string }).envelopeFrom, "", "forwarded with the null sender: a failing owner address cannot loop");
+});
+
+test("a vacation reply to a member's VERP address is not a bounce: no score, no event, nothing forwarded (issue 16)", async () => {
+  const { bounce, services } = await handlers();
+  await t.db.prisma.mailingList.updateMany({ data: { bounceScoreThreshold: 1 } });
+  await services.members.add(LIST, { address: "dave@tiny.example.net" });
+  await services.members.add(LIST, { address: "boss@example.org", role: "owner" });
+  const jobsBefore = await t.db.prisma.job.count({ where: { queue: "out" } });
+  for (const [fixture, mailFrom] of [["vacation-verp-autoreply.eml", "dave@tiny.example.net"], ["vacation-verp-autoreply.eml", ""], ["vacation-autoreply.eml", ""]] as const) {
+    await deliver(bounce, readFileSync(new URL(`../fixtures/bounces/${fixture}`, import.meta.url)), { subaddress: "bounces", extension: "dave=tiny.example.net", mailFrom });
+  }
+  const m = await memberRow(t.db, "dave@tiny.example.net");
+  assert.deepEqual([m?.deliveryStatus, m?.bounceScore], ["enabled", 0]);
+  assert.equal(await t.db.prisma.bounceEvent.count(), 0);
+  assert.equal(await t.db.prisma.job.count({ where: { queue: "out" } }), jobsBefore, "nothing forwarded, no notice");
+  // The same VERP address with a message that is no auto-reply is trusted, as Mailman does.
+  await deliver(bounce, readFileSync(new URL("../fixtures/bounces/verp-only-autoresponder.eml", import.meta.url)), { subaddress: "bounces", extension: "dave=tiny.example.net", mailFrom: "" });
+  assert.equal((await memberRow(t.db, "dave@tiny.example.net"))?.deliveryStatus, "by_bounces");
 });
 
 test("a temporary bounce is recorded but does not count", async () => {
@@ -134,10 +152,10 @@ test("a temporary bounce is recorded but does not count", async () => {
 });
 
 test("the bounce sweep timer stops when the handler is closed", async () => {
-  const { deps } = await setUp(t.db);
-  const handler = createBounceHandler({ db: t.db, log, services: deps, sweepIntervalMs: 5 });
+  const { services } = await setUp(t.db);
+  const handler = createBounceHandler({ db: t.db, log, services, sweepIntervalMs: 5 });
   let sweeps = 0;
-  handler.bounces.sweep = async () => { sweeps++; };
+  services.bounces.sweep = async () => { sweeps++; };
   await new Promise((r) => setTimeout(r, 40));
   assert.ok(sweeps > 0, "the timer runs");
   handler.close();

@@ -18,6 +18,14 @@ export const Problem = Type.Object(
   },
 );
 
+/**
+ * Text that goes into a header of mail mailroom sends (display names, the subject
+ * prefix): one line, so a CR or LF is a 400 and what is stored is what goes out.
+ */
+export const ONE_LINE = "^[^\\r\\n]*$";
+export const oneLine = (opts: { minLength?: number; maxLength: number; description?: string; examples?: string[] }) =>
+  Type.String({ ...opts, pattern: ONE_LINE, description: `${opts.description ? `${opts.description}. ` : ""}One line: no CR or LF` });
+
 /** Error responses by status, each documented as an application/problem+json document. */
 export function problems(...statuses: (400 | 401 | 404 | 409 | 503)[]): Record<number, TSchema> {
   const describe: Record<number, string> = {
@@ -25,7 +33,7 @@ export function problems(...statuses: (400 | 401 | 404 | 409 | 503)[]): Record<n
     401: "Missing or wrong HTTP Basic credentials",
     404: "No such resource",
     409: "Already exists",
-    503: "Postfix maps or the database could not be updated; nothing was changed",
+    503: "The MTA's files (Postfix maps, Exim or Sendmail files) or the database could not be updated, or the database is not available now (down, starting up, in recovery); nothing was changed. Carries Retry-After",
   };
   const out: Record<number, TSchema> = {};
   for (const s of statuses) {

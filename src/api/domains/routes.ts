@@ -6,17 +6,16 @@ import { Domain, DomainList, DomainPatch, MailHostParams, NewDomain } from "./sc
 const tags = ["domains"];
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
-  const domains = app.services.domains;
 
   app.post("/domains", {
     schema: {
       operationId: "createDomain", summary: "Create a domain", tags,
-      description: "Adds a mail host that lists can live under. The Postfix maps are regenerated before the answer.",
+      description: "Adds a mail host that lists can live under. The MTA's files (Postfix maps, Exim or Sendmail files) are regenerated before the answer.",
       body: NewDomain,
       response: { 201: ref(Domain, "The new domain"), ...problems(400, 401, 409, 503) },
     },
   }, async (request, reply) => {
-    const d = await domains.create(request.body);
+    const d = await app.services.domains.create(request.body);
     return reply.code(201).header("location", `/domains/${encodeURIComponent(d.mailHost)}`).send(d);
   });
 
@@ -26,7 +25,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       description: "Every domain, ordered by mail host.",
       response: { 200: ref(DomainList, "Every domain"), ...problems(401) },
     },
-  }, async () => domains.list());
+  }, async () => app.services.domains.list());
 
   app.get("/domains/:mailHost", {
     schema: {
@@ -35,17 +34,17 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       params: MailHostParams,
       response: { 200: ref(Domain, "The domain"), ...problems(401, 404) },
     },
-  }, async (request) => domains.get(request.params.mailHost));
+  }, async (request) => app.services.domains.get(request.params.mailHost));
 
   app.patch("/domains/:mailHost", {
     schema: {
       operationId: "updateDomain", summary: "Change a domain", tags,
-      description: "Changes the description or the alias domain. A new alias domain regenerates the Postfix maps.",
+      description: "Changes the description or the alias domain. A new alias domain regenerates the MTA's files.",
       params: MailHostParams,
       body: DomainPatch,
       response: { 200: ref(Domain, "The domain as changed"), ...problems(400, 401, 404, 503) },
     },
-  }, async (request) => domains.update(request.params.mailHost, request.body));
+  }, async (request) => app.services.domains.update(request.params.mailHost, request.body));
 
   app.delete("/domains/:mailHost", {
     schema: {
@@ -55,7 +54,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: described(NoContent, "Deleted"), ...problems(401, 404, 503) },
     },
   }, async (request, reply) => {
-    await domains.remove(request.params.mailHost);
+    await app.services.domains.remove(request.params.mailHost);
     return reply.code(204).send(null);
   });
 };

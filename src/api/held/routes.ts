@@ -2,17 +2,13 @@
 // message requests). List them, read one with its headers, and decide: accept
 // (the post goes to the members), discard, reject (the sender is told why) or defer.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { createModerationService, type ModerationAction, type ModerationService } from "../../services/moderation.js";
+import type { ModerationAction } from "../../services/moderation.js";
 import { described, NoContent, problems } from "../common/schemas.js";
 import { HeldItemParams, HeldMessageDetail, HeldPage, HeldParams, HeldQuery, ModerationDecision } from "./schemas.js";
 
 const tags = ["moderation"];
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
-  // Built on first use: the OpenAPI export registers routes without any services.
-  let service: ModerationService | null = null;
-  const moderation = () => (service ??= createModerationService(app.services.deps));
-
   app.get("/lists/:list/held", {
     schema: {
       operationId: "listHeldMessages", summary: "List held posts", tags,
@@ -20,7 +16,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       params: HeldParams, querystring: HeldQuery,
       response: { 200: described(HeldPage, "A page of held posts"), ...problems(400, 401, 404) },
     },
-  }, async (request) => moderation().list(request.params.list, request.query));
+  }, async (request) => app.services.moderation.list(request.params.list, request.query));
 
   app.get("/lists/:list/held/:id", {
     schema: {
@@ -29,7 +25,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       params: HeldItemParams,
       response: { 200: described(HeldMessageDetail, "The held post"), ...problems(400, 401, 404) },
     },
-  }, async (request) => moderation().get(request.params.list, request.params.id));
+  }, async (request) => app.services.moderation.get(request.params.list, request.params.id));
 
   app.post("/lists/:list/held/:id", {
     schema: {
@@ -41,7 +37,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request, reply) => {
     const { action, reason } = request.body;
-    await moderation().act(request.params.list, request.params.id, action as ModerationAction, reason);
+    await app.services.moderation.act(request.params.list, request.params.id, action as ModerationAction, reason);
     return reply.code(204).send(null);
   });
 };

@@ -9,18 +9,17 @@ import { ListPage, ListParams, ListPatch, ListQuery, MailingList, NewList } from
 const tags = ["lists"];
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
-  const lists = app.services.lists;
 
   app.post("/lists", {
     schema: {
       operationId: "createList", summary: "Create a list", tags,
       description: "Creates a list at the given posting address with any settings. The domain must exist (400 otherwise). " +
-        "The Postfix maps are regenerated before the answer.",
+        "The MTA's files (Postfix maps, Exim or Sendmail files) are regenerated before the answer.",
       body: NewList,
       response: { 201: ref(MailingList, "The new list"), ...problems(400, 401, 409, 503) },
     },
   }, async (request, reply) => {
-    const list = await lists.create(request.body as NewListInput);
+    const list = await app.services.lists.create(request.body as NewListInput);
     return reply.code(201).header("location", `/lists/${list.listId}`).send(list);
   });
 
@@ -31,7 +30,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       querystring: ListQuery,
       response: { 200: ref(ListPage, "A page of lists"), ...problems(400, 401) },
     },
-  }, async (request) => lists.list(request.query));
+  }, async (request) => app.services.lists.list(request.query));
 
   app.get("/lists/:list", {
     schema: {
@@ -40,7 +39,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       params: ListParams,
       response: { 200: ref(MailingList, "The list"), ...problems(401, 404) },
     },
-  }, async (request) => lists.get(request.params.list));
+  }, async (request) => app.services.lists.get(request.params.list));
 
   app.patch("/lists/:list", {
     schema: {
@@ -50,17 +49,17 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       body: ListPatch,
       response: { 200: ref(MailingList, "The list as changed"), ...problems(400, 401, 404) },
     },
-  }, async (request) => lists.update(request.params.list, request.body as ListSettingsInput));
+  }, async (request) => app.services.lists.update(request.params.list, request.body as ListSettingsInput));
 
   app.delete("/lists/:list", {
     schema: {
       operationId: "deleteList", summary: "Delete a list", tags,
-      description: "Deletes the list with its members, held messages and pending requests. The Postfix maps are regenerated.",
+      description: "Deletes the list with its members, held messages and pending requests. The MTA's files are regenerated.",
       params: ListParams,
       response: { 204: described(NoContent, "Deleted"), ...problems(401, 404, 503) },
     },
   }, async (request, reply) => {
-    await lists.remove(request.params.list);
+    await app.services.lists.remove(request.params.list);
     return reply.code(204).send(null);
   });
 };

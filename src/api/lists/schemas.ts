@@ -1,7 +1,7 @@
 // Schemas for /lists: the list object, the settings a client may set (every
 // settable MailingList column, see services/list-settings.ts), create and patch bodies.
 import { Type, type TSchema } from "typebox";
-import { Page, PageQuery } from "../common/schemas.js";
+import { oneLine, Page, PageQuery } from "../common/schemas.js";
 
 const ACTIONS = ["accept", "hold", "reject", "discard", "defer"];
 const action = (description: string) => Type.Enum(ACTIONS, { description });
@@ -20,9 +20,9 @@ export const HeaderMatch = Type.Object(
 
 /** Every settable list column; all optional on input, all present on output. */
 const SETTINGS: Record<string, TSchema> = {
-  displayName: Type.String({ minLength: 1, maxLength: 200, description: "Human name; default: the list name capitalised" }),
-  description: text("One-line description shown in listings", 2000),
-  subjectPrefix: text("Prepended to the Subject of posts; default `[Display name] `", 200),
+  displayName: oneLine({ minLength: 1, maxLength: 200, description: "Human name; default: the list name capitalised" }),
+  description: oneLine({ maxLength: 2000, description: "One-line description shown in listings" }),
+  subjectPrefix: oneLine({ maxLength: 200, description: "Prepended to the Subject of posts; default `[Display name] `" }),
   advertised: bool("Shown in public listings"),
   defaultMemberAction: action("Moderation of posts by members without their own moderationAction"),
   defaultNonmemberAction: action("Moderation of posts by nonmembers without their own moderationAction"),
@@ -34,6 +34,9 @@ const SETTINGS: Record<string, TSchema> = {
     maxItems: 1000, description: "Other addresses that count as the list for requireExplicitDestination; entries starting with ^ are regular expressions",
   }),
   administrivia: bool("Hold posts that look like (un)subscribe requests"),
+  autoReplyAction: Type.Enum(["hold", "discard", "defer"], {
+    description: "Posts a robot wrote (RFC 3834 Auto-Submitted, X-Autoreply, Precedence bulk/junk/list, null sender…): hold them with the reason, discard them, or defer (no decision here; for a list that takes other lists' copies)",
+  }),
   headerMatches: Type.Array(HeaderMatch, { maxItems: 1000, description: "Header checks applied in order (Mailman header_matches)" }),
   adminImmedNotify: bool("Tell the moderators at once about each held post"),
   adminNotifyMchanges: bool("Tell the owners about subscriptions and unsubscriptions"),

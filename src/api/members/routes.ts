@@ -14,7 +14,6 @@ function memberLocation(listId: string, address: string, role: Role): string {
 }
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
-  const members = app.services.members;
 
   app.post("/lists/:list/members", {
     schema: {
@@ -25,7 +24,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: ref(Member, "The new member"), ...problems(400, 401, 404, 409) },
     },
   }, async (request, reply) => {
-    const m = await members.add(request.params.list, request.body as NewMemberInput);
+    const m = await app.services.members.add(request.params.list, request.body as NewMemberInput);
     return reply.code(201).header("location", memberLocation(m.listId, m.address, m.role)).send(m);
   });
 
@@ -38,7 +37,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       body: BulkMembers,
       response: { 200: ref(BulkResult, "What was added"), ...problems(400, 401, 404) },
     },
-  }, async (request) => members.bulkAdd(request.params.list, request.body.members, request.body.role as Role | undefined));
+  }, async (request) => app.services.members.bulkAdd(request.params.list, request.body.members, request.body.role as Role | undefined));
 
   app.get("/lists/:list/members", {
     schema: {
@@ -48,7 +47,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       querystring: MemberListQuery,
       response: { 200: ref(MemberPage, "A page of members"), ...problems(400, 401, 404) },
     },
-  }, async (request) => members.list(request.params.list, request.query as { role?: Role; limit?: number; cursor?: string }));
+  }, async (request) => app.services.members.list(request.params.list, request.query as { role?: Role; limit?: number; cursor?: string }));
 
   app.get("/lists/:list/members/:address", {
     schema: {
@@ -58,7 +57,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       querystring: RoleQuery,
       response: { 200: ref(Member, "The member"), ...problems(400, 401, 404) },
     },
-  }, async (request) => members.get(request.params.list, request.params.address, request.query.role as Role | undefined));
+  }, async (request) => app.services.members.get(request.params.list, request.params.address, request.query.role as Role | undefined));
 
   app.patch("/lists/:list/members/:address", {
     schema: {
@@ -69,7 +68,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       body: MemberPatch,
       response: { 200: ref(Member, "The member as changed"), ...problems(400, 401, 404) },
     },
-  }, async (request) => members.update(
+  }, async (request) => app.services.members.update(
     request.params.list, request.params.address, (request.query.role ?? "member") as Role, request.body as MemberPreferences));
 
   app.delete("/lists/:list/members/:address", {
@@ -81,7 +80,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: described(NoContent, "Removed"), ...problems(400, 401, 404) },
     },
   }, async (request, reply) => {
-    await members.remove(request.params.list, request.params.address, request.query.role as Role | undefined);
+    await app.services.members.remove(request.params.list, request.params.address, request.query.role as Role | undefined);
     return reply.code(204).send(null);
   });
 };

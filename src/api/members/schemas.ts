@@ -1,7 +1,7 @@
 // Schemas for /lists/{list}/members: the member object, add, bulk add, patch, and the
 // `?role=` that picks one of an address's roles on a list.
 import { Type } from "typebox";
-import { Page, PageQuery } from "../common/schemas.js";
+import { oneLine, Page, PageQuery } from "../common/schemas.js";
 import { effectivePreferences, preferencePatch } from "../common/preferences.js";
 
 export const ROLES = ["member", "owner", "moderator", "nonmember"];
@@ -14,7 +14,7 @@ const address = Type.String({
 });
 
 const preferences = {
-  displayName: Type.Optional(Type.String({ maxLength: 200, description: "Real name", examples: ["Anne Person"] })),
+  displayName: Type.Optional(oneLine({ maxLength: 200, description: "Real name", examples: ["Anne Person"] })),
   moderationAction: Type.Optional(Type.Union([Type.Enum(["accept", "hold", "reject", "discard", "defer"]), Type.Null()], {
     description: "Moderation of this address's posts; null: the list's default for its role",
   })),
@@ -63,7 +63,7 @@ export const BulkMembers = Type.Object(
   {
     members: Type.Array(
       Type.Object(
-        { address: Type.String({ maxLength: 1000 }), displayName: Type.Optional(Type.String({ maxLength: 200 })) },
+        { address: Type.String({ maxLength: 1000 }), displayName: Type.Optional(oneLine({ maxLength: 200, description: "Real name" })) },
         { additionalProperties: false },
       ),
       { maxItems: 50_000, description: "Up to 50,000 addresses" },

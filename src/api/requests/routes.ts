@@ -1,23 +1,17 @@
 // Subscription requests over REST: pending requests and the moderator's decision
-// (/lists/{list}/requests), starting a workflow with a confirmation (an invitation)
-// (/lists/{list}/subscriptions), and a member's bounce record
-// (/lists/{list}/members/{address}/bounces). Thin: validate, call the service, shape.
+// (/lists/{list}/requests), and starting a workflow with a confirmation (an
+// invitation) (/lists/{list}/subscriptions). Thin: validate, call the service, shape.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { problems } from "../common/schemas.js";
-import { conflict, notFound } from "../../domain/errors.js";
-import { createSubscriptionService, type ModerationAction, type SubscriptionService } from "../../services/subscriptions.js";
-import { createBounceService, type BounceService } from "../../services/bounce-scores.js";
+import { conflict } from "../../domain/errors.js";
+import type { ModerationAction } from "../../services/subscriptions.js";
 import {
-  BounceRecord, ListParams, MemberParams, NewSubscription, Outcome, RequestAction, RequestListQuery, RequestPage, RequestParams, SubscriptionRequest,
+  ListParams, NewSubscription, Outcome, RequestAction, RequestListQuery, RequestPage, RequestParams, SubscriptionRequest,
 } from "./schemas.js";
 
 const tags = ["subscriptions"];
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
-  // Built on first use: the OpenAPI export builds the app without any services.
-  let built: { subs: SubscriptionService; bounces: BounceService } | null = null;
-  const svc = () => (built ??= { subs: createSubscriptionService(app.services.deps), bounces: createBounceService(app.services.deps) });
-
   app.get("/lists/:list/requests", {
     schema: {
       operationId: "listRequests", summary: "Pending subscription requests", tags,
@@ -25,7 +19,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       params: ListParams, querystring: RequestListQuery,
       response: { 200: RequestPage, ...problems(400, 401, 404) },
     },
-  }, async (request) => svc().subs.pending(request.params.list, request.query));
+  }, async (request) => app.services.subscriptions.pending(request.params.list, request.query));
 
   app.get("/lists/:list/requests/:token", {
     schema: {
@@ -34,7 +28,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       params: RequestParams,
       response: { 200: SubscriptionRequest, ...problems(401, 404) },
     },
-  }, async (request) => svc().subs.get(request.params.list, request.params.token));
+  }, async (request) => app.services.subscriptions.get(request.params.list, request.params.token));
 
   app.post("/lists/:list/requests/:token", {
     schema: {
@@ -46,10 +40,10 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const { list, token } = request.params;
-    const view = await svc().subs.get(list, token);
+    const view = await app.services.subscriptions.get(list, token);
     const action = request.body.action as ModerationAction;
-    if (action === "accept" && view.state === "awaiting_confirmation") return svc().subs.confirm(list, token);
-    return svc().subs.moderate(list, token, action, request.body.reason);
+    if (action === "accept" && view.state === "awaiting_confirmation") return app.services.subscriptions.confirm(list, token);
+    return app.services.subscriptions.moderate(list, token, action, request.body.reason);
   });
 
   app.post("/lists/:list/subscriptions", {
@@ -62,24 +56,9 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: Outcome, 202: Outcome, ...problems(400, 401, 404, 409) },
     },
   }, async (request, reply) => {
-    const o = await svc().subs.subscribe(request.params.list, request.body, "rest");
+    const o = await app.services.subscriptions.subscribe(request.params.list, request.body, "rest");
     if (o.status === "already_member") throw conflict(`${o.address} is already a member of ${request.params.list}`);
     return reply.code(o.status === "subscribed" ? 201 : 202).send(o);
-  });
-
-  app.get("/lists/:list/members/:address/bounces", {
-    schema: {
-      operationId: "getMemberBounces", summary: "A member's bounce score, delivery status and bounce events", tags: ["members"],
-      description: "What bounce processing knows of the member: score, whether delivery is disabled by bounces, warnings " +
-        "sent, and the most recent 100 bounce events (from -bounces mail and from 5xx replies during delivery).",
-      params: MemberParams,
-      response: { 200: BounceRecord, ...problems(401, 404) },
-    },
-  }, async (request) => {
-    const list = await app.services.lists.requireList(request.params.list);
-    const record = await svc().bounces.memberRecord(list.id, request.params.address);
-    if (!record) throw notFound(`${request.params.address} is not a member of ${list.listId}`);
-    return record;
   });
 };
 

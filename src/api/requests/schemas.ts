@@ -1,8 +1,7 @@
-// Schemas for pending subscription requests (/lists/{list}/requests), starting a
-// subscription workflow (/lists/{list}/subscriptions) and a member's bounce record
-// (/lists/{list}/members/{address}/bounces).
+// Schemas for pending subscription requests (/lists/{list}/requests) and starting a
+// subscription workflow (/lists/{list}/subscriptions).
 import { Type } from "typebox";
-import { Page, PageQuery } from "../common/schemas.js";
+import { oneLine, Page, PageQuery } from "../common/schemas.js";
 
 const TOKEN_EXAMPLE = "3f2a9c0d1e4b5a6978c0d1e2f3a4b5c6d7e8f901";
 
@@ -10,10 +9,6 @@ export const ListParams = Type.Object({ list: Type.String({ maxLength: 320, desc
 export const RequestParams = Type.Object({
   list: Type.String({ maxLength: 320, description: "List id or posting address" }),
   token: Type.String({ maxLength: 100, description: "The request's token" }),
-});
-export const MemberParams = Type.Object({
-  list: Type.String({ maxLength: 320, description: "List id or posting address" }),
-  address: Type.String({ maxLength: 254, description: "The member's address (any case)" }),
 });
 export const RequestListQuery = Type.Object({ ...PageQuery }, { additionalProperties: false });
 
@@ -61,38 +56,11 @@ export const Outcome = Type.Object(
 export const NewSubscription = Type.Object(
   {
     address: Type.String({ minLength: 3, maxLength: 254, examples: ["anne@example.com"] }),
-    displayName: Type.Optional(Type.String({ maxLength: 200 })),
+    displayName: Type.Optional(oneLine({ maxLength: 200, description: "Real name" })),
     confirm: Type.Optional(Type.Boolean({
       default: true,
       description: "true (default): mail the address a confirmation request first (an invitation); false: the address is vouched for. The list's moderation policy applies either way.",
     })),
   },
   { additionalProperties: false, title: "NewSubscription", examples: [{ address: "anne@example.com", displayName: "Anne", confirm: true }] },
-);
-
-export const BounceRecord = Type.Object(
-  {
-    address: Type.String(),
-    deliveryStatus: Type.Enum(["enabled", "by_user", "by_bounces", "by_moderator"]),
-    bounceScore: Type.Number(),
-    lastBounceReceived: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
-    lastWarningSent: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
-    totalWarningsSent: Type.Integer(),
-    events: Type.Array(Type.Object({
-      kind: Type.Enum(["permanent", "temporary"]),
-      reason: Type.String({ description: "DSN status and diagnostic, or the SMTP reply met during delivery" }),
-      messageId: Type.String({ description: "Message-ID of the bounce (empty for delivery-time refusals)" }),
-      processed: Type.Boolean({ description: "Scored already" }),
-      createdAt: Type.String({ format: "date-time" }),
-    })),
-  },
-  {
-    title: "BounceRecord",
-    description: "The member's bounce score, delivery status, warnings and latest bounce events",
-    examples: [{
-      address: "anne@example.com", deliveryStatus: "by_bounces", bounceScore: 5, lastBounceReceived: "2025-01-05T08:00:00.000Z",
-      lastWarningSent: "2025-01-05T08:00:00.000Z", totalWarningsSent: 1,
-      events: [{ kind: "permanent", reason: "5.1.1 550 5.1.1 User unknown", messageId: "<bounce@mx.example.org>", processed: true, createdAt: "2025-01-05T08:00:00.000Z" }],
-    }],
-  },
 );

@@ -25,5 +25,6 @@ export function donePage(list: string, address: string, wasMember: boolean): str
 }
 
 export function invalidPage(): string {
-  return page("Link not valid", "<p>This unsubscribe link is not valid, or its list no longer exists.</p>");
+  return page("Link not valid", "<p>This unsubscribe link is not valid, has expired (links work for 90 days after the message was sent), or its list no longer exists. " +
+    "The List-Unsubscribe link of a recent message from the list works.</p>");
 }

@@ -4,17 +4,15 @@
 // GET only shows a page with a button, because link scanners fetch URLs in mail.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import { ensureSecret } from "../../secret.js";
 import { verifyUnsubscribeToken, type UnsubscribeClaim } from "../../domain/unsubscribe-token.js";
 import { notFound } from "../../domain/errors.js";
-import { createSubscriptionService, type SubscriptionService } from "../../services/subscriptions.js";
 import { problems } from "../common/schemas.js";
 import { confirmPage, donePage, invalidPage } from "./page.js";
 
 const tags = ["unsubscribe"];
 const Params = Type.Object({ token: Type.String({ maxLength: 2048, description: "The signed token from the List-Unsubscribe URL" }) });
 const Html = Type.String({ description: "An HTML page (text/html)" });
-const NotFoundHtml = Type.String({ description: "An HTML page saying the link is not valid or its list is gone" });
+const NotFoundHtml = Type.String({ description: "An HTML page saying the link is not valid, has expired, or its list is gone" });
 const Result = Type.Object(
   {
     status: Type.Enum(["unsubscribed", "not_member"]),
@@ -25,13 +23,8 @@ const Result = Type.Object(
 );
 
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
-  // Built on first use: the OpenAPI export builds the app without any services.
-  let subs: SubscriptionService | null = null;
-  let secret: Promise<string> | null = null;
-  const claimOf = async (token: string): Promise<UnsubscribeClaim | null> => {
-    secret ??= ensureSecret(app.services.deps.config);
-    return verifyUnsubscribeToken(await secret, token);
-  };
+  const claimOf = async (token: string): Promise<UnsubscribeClaim | null> =>
+    verifyUnsubscribeToken(await app.services.secret(), token);
 
   // RFC 8058 §3.1: the body is form data (urlencoded or multipart); every POST to a valid
   // link is taken as the request, so the body is read as text and not interpreted further.
@@ -60,16 +53,16 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       operationId: "unsubscribeOneClick", summary: "One-click unsubscribe (RFC 8058)", tags,
       description: "No authentication; the signed token is the authority. Unsubscribes the member from the list at once " +
         "(no confirmation, per RFC 8058) and answers 200 whether or not the address was still subscribed. A browser " +
-        "(Accept: text/html) gets a page, anything else JSON. 404 for a forged token or a list that is gone.",
+        "(Accept: text/html) gets a page, anything else JSON. 404 for a forged or expired token (tokens work for 90 days) or a list that is gone.",
       security: [],
       params: Params,
       response: { 200: Type.Union([Result, Html], { description: "Unsubscribed (or was not subscribed): JSON, or an HTML page for browsers" }), ...problems(404) },
     },
   }, async (request, reply) => {
     const claim = await claimOf(request.params.token);
-    if (!claim) throw notFound("this unsubscribe link is not valid");
+    if (!claim) throw notFound("this unsubscribe link is not valid or has expired");
     const list = await app.services.lists.requireList(claim.listId);
-    const o = await (subs ??= createSubscriptionService(app.services.deps)).unsubscribe(claim.listId, claim.address, "one-click");
+    const o = await app.services.subscriptions.unsubscribe(claim.listId, claim.address, "one-click");
     request.log.info({ list: claim.listId, status: o.status }, "one-click unsubscribe");
     const status = o.status === "unsubscribed" ? "unsubscribed" : "not_member";
     if (String(request.headers.accept ?? "").includes("text/html")) {

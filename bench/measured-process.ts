@@ -1,0 +1,92 @@
+// What the benchmarks measure is what an operator runs: `mailroom serve` started with
+// package.json's own `start` command (compiled dist/, the same node flags and
+// environment prefix), and its memory as the kernel counts it. Shared by
+// bench/fanout.ts and bench/traffic.ts.
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/**
+ * `npm start` as package.json spells it (or `override`, same form): leading
+ * NAME=value words (environment) and the command line. Split on spaces (the script
+ * has no quoting), run without a shell so the pid measured is node's.
+ */
+export function startCommand(override = ""): { env: Record<string, string>; argv: string[] } {
+  const script = override ||
+    (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.start!;
+  const words = script.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Za-z_]\w*=/.test(words[0] ?? "")) {
+    const [k, ...v] = words.shift()!.split("=");
+    env[k!] = v.join("=");
+  }
+  return { env, argv: words };
+}
+
+/** `npm run build`: dist/ is what `npm start` runs, so it must be the current sources. */
+export function build(): void {
+  const b = spawnSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: "inherit" });
+  if (b.status !== 0) throw new Error("npm run build failed");
+}
+
+/** kB figures of /proc/PID/status as MB: VmRSS now, VmHWM (the kernel's peak RSS). */
+export function procStatus(pid: number): { rss: number; hwm: number } {
+  const text = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN);
+  return { rss: Math.round(kb("VmRSS") / 1024), hwm: Math.round(kb("VmHWM") / 1024) };
+}
+
+/** The process and all its descendants (a server's own PostgreSQL processes, say). */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      (children.get(ppid) ?? children.set(ppid, []).get(ppid)!).push(Number(name));
+    } catch { /* gone meanwhile */ }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => { out.push(p); for (const c of children.get(p) ?? []) walk(c); };
+  walk(pid);
+  return out;
+}
+
+/**
+ * Memory of a process tree, in MB: RSS and peak RSS (VmHWM) summed, and PSS now
+ * (/proc/PID/smaps_rollup). Pages shared between the processes (PostgreSQL's shared
+ * buffers) count once per process in RSS, so a tree's summed RSS and peak are upper
+ * bounds; PSS splits each shared page between its processes, so its sum is the
+ * tree's real share of memory at that moment (the kernel keeps no peak of it).
+ */
+export function treeStatus(...pids: number[]): { rss: number; hwm: number; pss: number; processes: number } {
+  let rss = 0, hwm = 0, pss = 0, processes = 0;
+  for (const p of pids.flatMap(processTree)) {
+    try {
+      const s = procStatus(p);
+      rss += s.rss;
+      hwm += s.hwm;
+      const kb = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, "utf8"))?.[1];
+      pss += Number(kb ?? 0) / 1024;
+      processes++;
+    } catch { /* gone meanwhile */ }
+  }
+  return { rss, hwm, pss: Math.round(pss), processes };
+}
+
+/** CPU time (user + system) used so far by the processes and their descendants, in ms (USER_HZ 100). */
+export function cpuMs(...pids: number[]): number {
+  let ticks = 0;
+  for (const p of pids.flatMap(processTree)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch { /* gone meanwhile */ }
+  }
+  return ticks * 10;
+}

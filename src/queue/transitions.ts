@@ -1,0 +1,155 @@
+// Every change of a claimed job's state: done, back to ready (a retry), shunt, and
+// done-with-children (fan-out). The queue is the only writer of these transitions, and
+// each one is fenced by the same rule (OWNED below), so a worker that lost its claim
+// can never settle the work of the worker that has it now. A stage that must do its
+// own writes in the same round trip hands its SQL to transition() or fanOut() here.
+// Callers: runner.ts (complete, retry, shunt, heartbeat), pipeline/list-queue.ts
+// (complete inside its transaction), delivery/expand.ts (fanOut), delivery/settle.ts
+// (transition with bounce events), and services/incoming.ts, whose LMTP ingest
+// statement takes its job rows from enqueueWithMessagesSql.
+import type { Tx } from "../db/client.js";
+import { Prisma, type Job, type QueueName } from "../generated/prisma/client.js";
+import { JOBS_CHANNEL, WORKER_ID } from "./jobs.js";
+
+/**
+ * The claim a worker holds: a job's id and its attempt number at claim time. Every
+ * claim bumps attempts, so a worker whose lease ran out (and whose job was claimed
+ * again) holds a stale number. The worker id is matched too: a deferral resets
+ * attempts (Next), so the number alone could come round again.
+ */
+export type Claim = Pick<Job, "id" | "attempts">;
+
+/** THE fencing rule: the job is still running under this claim, in this process. */
+function owned(c: Claim): Prisma.Sql {
+  return Prisma.sql`id = ${c.id}::bigint AND state = 'running' AND attempts = ${c.attempts}::int AND "lockedBy" = ${WORKER_ID}::text`;
+}
+
+/** Where a claimed job goes next. */
+export type Next =
+  | { state: "done"; data?: object }
+  | {
+    state: "ready";
+    delaySeconds: number;
+    /** Kept for operators (GET /queues, the row); null clears it. */
+    error: string | null;
+    data?: object;
+    /**
+     * A deferral, not a failure (a chunk waiting for the MTA): the attempts count,
+     * which shunts a job whose workers keep dying, starts again.
+     */
+    deferred?: boolean;
+  }
+  | { state: "shunt"; error: string };
+
+const MAX_ERROR = 2000;
+
+function setClause(next: Next): Prisma.Sql {
+  const data = "data" in next && next.data ? Prisma.sql`, data = ${JSON.stringify(next.data)}::jsonb` : Prisma.empty;
+  switch (next.state) {
+    case "done":
+      return Prisma.sql`state = 'done', "finishedAt" = now(), "lockedAt" = NULL, "lockedBy" = NULL${data}`;
+    case "shunt":
+      return Prisma.sql`state = 'shunt', "finishedAt" = now(), "lockedAt" = NULL, "lockedBy" = NULL,
+        "lastError" = ${next.error.slice(0, MAX_ERROR)}::text`;
+    case "ready":
+      return Prisma.sql`state = 'ready', "lockedAt" = NULL, "lockedBy" = NULL,
+        "runAt" = now() + make_interval(secs => ${Math.max(0, next.delaySeconds)}::double precision),
+        "lastError" = ${next.error?.slice(0, MAX_ERROR) ?? null}::text${next.deferred ? Prisma.sql`, attempts = 0` : Prisma.empty}${data}`;
+  }
+}
+
+/**
+ * Moves a claimed job to `next` in ONE statement, if the claim still holds.
+ * `alongside` is a data-modifying statement run in the same statement (and so the
+ * same commit); it may read the CTE `settled` (the job's id, empty when the claim was
+ * lost), so its writes happen only with the transition. A job put back to ready at
+ * once wakes the workers at commit. Resolves true when the claim held.
+ */
+export async function transition(tx: Tx, c: Claim, next: Next, alongside?: Prisma.Sql): Promise<boolean> {
+  const [row] = await tx.$queryRaw<{ settled: bigint }[]>`
+    WITH settled AS (
+      UPDATE "Job" SET ${setClause(next)} WHERE ${owned(c)}
+      RETURNING id, queue, state, "runAt"
+    ), alongside AS (${alongside ?? Prisma.sql`SELECT 1`}), woken AS (
+      SELECT pg_notify(${JOBS_CHANNEL}, queue::text) FROM settled WHERE state = 'ready' AND "runAt" <= now()
+    )
+    SELECT (SELECT count(*) FROM settled) AS settled, (SELECT count(*) FROM woken) AS woken`;
+  return Number(row?.settled ?? 0) > 0;
+}
+
+/** Marks a running job done. Idempotent: a handler may complete it inside its own transaction first. */
+export function complete(tx: Tx, c: Claim): Promise<boolean> {
+  return transition(tx, c, { state: "done" });
+}
+
+/** Back to ready after `delaySeconds`, keeping the error for operators. */
+export function retryLater(tx: Tx, c: Claim, error: string, delaySeconds: number, data?: object): Promise<boolean> {
+  return transition(tx, c, { state: "ready", delaySeconds, error, ...(data ? { data } : {}) });
+}
+
+/** Failed for good: kept, visible in GET /queues, never dropped (Mailman's shunt queue). */
+export function shunt(tx: Tx, c: Claim, error: string): Promise<boolean> {
+  return transition(tx, c, { state: "shunt", error });
+}
+
+/** Keeps a long job's lease alive (fan-out to a big list). */
+export async function heartbeat(tx: Tx, c: Claim): Promise<void> {
+  await tx.$executeRaw`UPDATE "Job" SET "lockedAt" = now() WHERE ${owned(c)}`;
+}
+
+/** What a fan-out made: whether the claim held, and the `tally` over the children. */
+export interface FanOut { owned: boolean; tally: Record<string, unknown> }
+
+/**
+ * Completes a claimed job and inserts its children in ONE statement (one round
+ * trip, atomic): a crash leaves the parent unexpanded (it runs again) or fully
+ * expanded, never twice. `children` is a query giving (recipient text, data jsonb)
+ * per child job of `queue`, with the parent's message and list; `tally` a jsonb
+ * aggregate over the inserted children's `data`, merged into the parent's data and
+ * returned. Nothing is inserted when the claim was lost.
+ */
+export async function fanOut(
+  tx: Tx, parent: Claim & Pick<Job, "messageId" | "listId">, queue: QueueName, children: Prisma.Sql, tally: Prisma.Sql,
+): Promise<FanOut> {
+  const [row] = await tx.$queryRaw<{ owned: bigint; tally: Record<string, unknown> | null }[]>`
+    WITH parent AS MATERIALIZED (
+      SELECT id FROM "Job" WHERE ${owned(parent)} FOR UPDATE
+    ), ins AS (
+      INSERT INTO "Job" (queue, "messageId", "listId", recipient, data)
+      SELECT ${queue}::"QueueName", ${parent.messageId}::bigint, ${parent.listId}::text, c.recipient, c.data
+      FROM (${children}) AS c WHERE EXISTS (SELECT 1 FROM parent)
+      RETURNING data
+    ), t AS (
+      SELECT ${tally} AS tally FROM ins
+    ), fin AS (
+      UPDATE "Job" SET state = 'done', "finishedAt" = now(), "lockedAt" = NULL, "lockedBy" = NULL,
+        data = data || (SELECT tally FROM t)
+      WHERE id IN (SELECT id FROM parent)
+      RETURNING id
+    ), woken AS (
+      SELECT pg_notify(${JOBS_CHANNEL}, ${queue}::text) FROM fin WHERE EXISTS (SELECT 1 FROM ins)
+    )
+    SELECT (SELECT count(*) FROM fin) AS owned, (SELECT tally FROM t) AS tally, (SELECT count(*) FROM woken) AS woken`;
+  const isOwned = Number(row?.owned ?? 0) > 0;
+  return { owned: isOwned, tally: isOwned ? row?.tally ?? {} : {} };
+}
+
+/**
+ * SQL text for a statement that stores messages and their jobs together (LMTP
+ * ingest: one round trip for a whole batch). The jobs are the rows enqueue() writes;
+ * `jobs` is the parameter holding a jsonb array of {i, queue, listId, recipient,
+ * data}, joined by `i` to `ids`, a CTE of (ord, id) giving the message id of each
+ * position; `channel` is the parameter holding JOBS_CHANNEL. The text defines the
+ * CTEs `queued` (the job rows) and `woken` (one NOTIFY per queue at commit); the
+ * caller's final SELECT must read `woken`, or PostgreSQL skips it.
+ */
+export function enqueueWithMessagesSql(jobs: string, ids: string, channel: string): string {
+  return `queued AS (
+      INSERT INTO "Job" (queue, "messageId", "listId", recipient, data)
+      SELECT (x->>'queue')::"QueueName", ${ids}.id, x->>'listId', x->>'recipient', x->'data'
+      FROM jsonb_array_elements(${jobs}::jsonb) AS x JOIN ${ids} ON ${ids}.ord = (x->>'i')::int
+      RETURNING queue
+    ), woken AS (
+      SELECT count(*) AS n FROM (SELECT pg_notify(${channel}, q::text) FROM (SELECT DISTINCT queue AS q FROM queued) AS qs) AS w
+    )`;
+}
