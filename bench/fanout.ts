@@ -22,6 +22,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openDatabase, type Database } from "../src/db/client.js";
+import { Prisma } from "../src/generated/prisma/client.js";
 import { migrate } from "../src/db/migrate.js";
 import { LmtpClient } from "../test/helpers/lmtp-client.js";
 import { createTestDatabase } from "../test/helpers/db.js";
@@ -90,17 +91,29 @@ async function lmtpPost(port: number, list: string, subject: string): Promise<nu
 
 /** The bench list (n members over 50 domains, seeded in SQL) and the warm-up list. */
 async function seed(db: Database, mode: Mode, n: number): Promise<{ listId: string; listPk: number }> {
-  await db.prisma.$executeRawUnsafe(`TRUNCATE "Job", "Message", "Member", "MailingList", "Domain", "BounceEvent" RESTART IDENTITY CASCADE`);
+  await db.prisma.$executeRawUnsafe(`TRUNCATE "Job", "Message", "Member", "Address", "User", "MailingList", "Domain", "BounceEvent" RESTART IDENTITY CASCADE`);
   const personalize = mode === "bulk" ? "none" : "individual";
+  // Each member has an Address and a User, as a subscription makes them (services/address-book.ts).
+  const seedMembers = async (listPk: number, emails: Prisma.Sql, names: Prisma.Sql) => {
+    await db.prisma.$executeRaw`
+      INSERT INTO "Address" (email, "originalEmail", "displayName", "verifiedOn")
+      SELECT e, e, n, now() FROM unnest(${emails}::text[], ${names}::text[]) AS x(e, n) ON CONFLICT (email) DO NOTHING`;
+    await db.prisma.$executeRaw`
+      WITH pick AS (SELECT id AS aid, nextval(pg_get_serial_sequence('"User"', 'id'))::int AS uid, "displayName" FROM "Address" WHERE "userId" IS NULL),
+      nu AS (INSERT INTO "User" (id, "displayName") SELECT uid, "displayName" FROM pick)
+      UPDATE "Address" a SET "userId" = pick.uid FROM pick WHERE a.id = pick.aid`;
+    await db.prisma.$executeRaw`
+      INSERT INTO "Member" ("listId", "addressId", address, "addressKey", "displayName")
+      SELECT ${listPk}::int, a.id, a.email, a.email, a."displayName" FROM unnest(${emails}::text[]) AS x(e) JOIN "Address" a ON a.email = x.e`;
+  };
   const list = await createList(db, "bench", "lists.test", personalize);
-  await db.prisma.$executeRaw`
-    INSERT INTO "Member" ("listId", address, "addressKey", "displayName")
-    SELECT ${list.id}::int, 'user' || i || '@d' || (i % 50) || '.test', 'user' || i || '@d' || (i % 50) || '.test', 'User ' || i
-    FROM generate_series(0, ${n - 1}::int) AS i`;
+  await seedMembers(list.id,
+    Prisma.sql`(SELECT array_agg('user' || i || '@d' || (i % 50) || '.test' ORDER BY i) FROM generate_series(0, ${n - 1}::int) AS i)`,
+    Prisma.sql`(SELECT array_agg('User ' || i ORDER BY i) FROM generate_series(0, ${n - 1}::int) AS i)`);
   const warm = await createList(db, "warm", "lists.test", personalize);
-  await db.prisma.$executeRaw`
-    INSERT INTO "Member" ("listId", address, "addressKey") SELECT ${warm.id}::int, 'w' || i || '@w.test', 'w' || i || '@w.test' FROM generate_series(1, ${WARM_MEMBERS - 1}::int) AS i
-    UNION ALL SELECT ${warm.id}::int, ${POSTER}, ${POSTER}`;
+  await seedMembers(warm.id,
+    Prisma.sql`(SELECT array_agg('w' || i || '@w.test') || ${POSTER}::text FROM generate_series(1, ${WARM_MEMBERS - 1}::int) AS i)`,
+    Prisma.sql`(SELECT array_fill(''::text, ARRAY[${WARM_MEMBERS}::int]))`);
   await db.prisma.$executeRawUnsafe(`ANALYZE`);
   return { listId: list.listId, listPk: list.id };
 }

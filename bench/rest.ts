@@ -3,7 +3,11 @@
 // percentiles for GET /lists/{list} (cached, and a miss that always reads the
 // database), POST /lists/{list}/members and a 10,000-member bulk add. Embedded PGlite
 // by default; with DATABASE_URL it creates (and drops) a database of its own there.
-//   npx tsx bench/rest.ts [--seconds 5] [--connections 32]
+// The Mailman face: GET /3.1/lists/{id}, and a roster page (count=50) at page 1 and
+// page 1,000 of a 100,000-member list. With --mailman URL (GNU Mailman's REST root,
+// e.g. http://127.0.0.1:8001, credentials --mailman-auth user:password) the same
+// GET /3.1/lists/{id} load runs against Mailman in the same run, for the ratio.
+//   npx tsx bench/rest.ts [--seconds 5] [--connections 32] [--mailman URL --mailman-auth user:pw] [--only mailman]
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
@@ -19,6 +23,13 @@ const arg = (name: string, fallback: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const SECONDS = arg("seconds", 5);
+const strArg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const MAILMAN = strArg("mailman");
+const MAILMAN_AUTH = `Basic ${Buffer.from(strArg("mailman-auth") ?? "restadmin:anchorpass").toString("base64")}`;
+const ONLY_MAILMAN_FACE = strArg("only") === "mailman";
 const CONNECTIONS = arg("connections", 32);
 const PASSWORD = "bench-password";
 const AUTH = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString("base64")}`;
@@ -71,12 +82,12 @@ async function startServer(databaseUrl: string | null) {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-function send(port: number, method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
+function send(port: number, method: string, path: string, body?: unknown, auth = AUTH, host = "127.0.0.1"): Promise<{ status: number; body: string }> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request({
-      host: "127.0.0.1", port, method, path, agent,
-      headers: { authorization: AUTH, ...(payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {}) },
+      host, port, method, path, agent,
+      headers: { authorization: auth, ...(payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {}) },
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c) => chunks.push(c));
@@ -94,7 +105,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** `connections` loops, each sending one request after another, for `seconds`. */
-async function load(port: number, seconds: number, connections: number, next: (i: number) => [string, string, unknown?], expect: number): Promise<Result> {
+async function load(port: number, seconds: number, connections: number, next: (i: number) => [string, string, unknown?], expect: number, auth = AUTH, host = "127.0.0.1"): Promise<Result> {
   const latencies: number[] = [];
   let errors = 0;
   let n = 0;
@@ -104,7 +115,7 @@ async function load(port: number, seconds: number, connections: number, next: (i
     while (performance.now() < end) {
       const [method, path, body] = next(n++);
       const t0 = performance.now();
-      const r = await send(port, method, path, body);
+      const r = await send(port, method, path, body, auth, host);
       latencies.push(performance.now() - t0);
       if (r.status !== expect) { errors++; if (errors === 1) console.error(`unexpected ${r.status}: ${r.body.slice(0, 300)}`); }
     }
@@ -128,6 +139,8 @@ async function main(): Promise<void> {
       await send(port, "POST", "/lists", { address: "bench@bench.example.com" });
       // Warm up JIT and connection pools.
       await load(port, 1, CONNECTIONS, () => ["GET", "/lists/bench@bench.example.com"], 200);
+      await mailmanFace(port);
+      if (ONLY_MAILMAN_FACE) return;
 
       console.log(`GET /health (no database)         ${fmt(await load(port, SECONDS, CONNECTIONS, () => ["GET", "/health"], 200))}`);
       console.log(`GET /lists/{list}                 ${fmt(await load(port, SECONDS, CONNECTIONS, () => ["GET", "/lists/bench@bench.example.com"], 200))}`);
@@ -152,6 +165,55 @@ async function main(): Promise<void> {
       await server.stop();
     }
   });
+}
+
+/** Sequential latency of one GET, `n` times: p50 and p99 in ms. */
+async function latency(port: number, path: string, n: number): Promise<string> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const r = await send(port, "GET", path);
+    times.push(performance.now() - t0);
+    if (r.status !== 200) throw new Error(`${path}: ${r.status} ${r.body.slice(0, 200)}`);
+  }
+  times.sort((a, b) => a - b);
+  return `p50 ${percentile(times, 0.5).toFixed(2)} ms  p99 ${percentile(times, 0.99).toFixed(2)} ms  (${n} requests)`;
+}
+
+async function mailmanFace(port: number): Promise<void> {
+  // Warm up (JIT, pools) longer than for the native runs: this face's code is cold here.
+  await load(port, 3, CONNECTIONS, () => ["GET", "/3.1/lists/bench.bench.example.com"], 200);
+  const ours = await load(port, SECONDS, CONNECTIONS, () => ["GET", "/3.1/lists/bench.bench.example.com"], 200);
+  console.log(`GET /3.1/lists/{id} (mailroom)    ${fmt(ours)}`);
+  console.log(`GET /lists/{list} (native, same run) ${fmt(await load(port, SECONDS, CONNECTIONS, () => ["GET", "/lists/bench.bench.example.com"], 200))}`);
+  if (MAILMAN) {
+    const u = new URL(MAILMAN);
+    const mp = Number(u.port || 80);
+    const form = async (path: string, body: Record<string, string>) => new Promise<number>((resolve, reject) => {
+      const payload = new URLSearchParams(body).toString();
+      const req = http.request({ host: u.hostname, port: mp, method: "POST", path, headers: { authorization: MAILMAN_AUTH, "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(payload) } },
+        (res) => { res.resume(); res.on("end", () => resolve(res.statusCode ?? 0)); });
+      req.on("error", reject);
+      req.end(payload);
+    });
+    await form("/3.1/domains", { mail_host: "bench.example.com" });
+    await form("/3.1/lists", { fqdn_listname: "bench@bench.example.com" });
+    await load(mp, 3, CONNECTIONS, () => ["GET", "/3.1/lists/bench.bench.example.com"], 200, MAILMAN_AUTH, u.hostname);
+    const theirs = await load(mp, SECONDS, CONNECTIONS, () => ["GET", "/3.1/lists/bench.bench.example.com"], 200, MAILMAN_AUTH, u.hostname);
+    console.log(`GET /3.1/lists/{id} (Mailman)     ${fmt(theirs)}`);
+    console.log(`  mailroom / Mailman: ${(ours.rps / theirs.rps).toFixed(1)}x`);
+  }
+  // A 100,000-member list: page 1 against page 1,000 of 50 (offset 49,950).
+  await send(port, "POST", "/lists", { address: "big@bench.example.com" });
+  for (let k = 0; k < 10; k++) {
+    const members = Array.from({ length: 10_000 }, (_, i) => ({ address: `u${k * 10_000 + i}@big.example.org` }));
+    const r = await send(port, "POST", "/lists/big.bench.example.com/members/bulk", { members });
+    if (r.status !== 200) throw new Error(`bulk add failed: ${r.status} ${r.body.slice(0, 200)}`);
+  }
+  for (const p of [1, 1000, 1, 1000]) await send(port, "GET", `/3.1/lists/big.bench.example.com/roster/member?count=50&page=${p}`);
+  console.log(`roster page 1 of 100,000 (50)     ${await latency(port, "/3.1/lists/big.bench.example.com/roster/member?count=50&page=1", 200)}`);
+  console.log(`roster page 1,000 of 100,000 (50) ${await latency(port, "/3.1/lists/big.bench.example.com/roster/member?count=50&page=1000", 200)}`);
+  console.log(`roster page 1,999 of 100,000 (50) ${await latency(port, "/3.1/lists/big.bench.example.com/roster/member?count=50&page=1999", 200)}`);
 }
 
 await main();

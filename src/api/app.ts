@@ -11,6 +11,7 @@ import { registerOpenApi } from "./openapi.js";
 import { frameworkErrors, registerProblemHandlers } from "./problem.js";
 import { registerValidation } from "./validation.js";
 import { routes } from "./routes.js";
+import { registerMailmanApi } from "./mailman/index.js";
 
 export interface AppDeps {
   /**
@@ -52,6 +53,7 @@ export async function buildApp(deps: AppDeps) {
   await registerOpenApi(app);
   await registerAuth(app, deps.config.admin.user, deps.adminPassword);
   for (const plugin of routes) await app.register(plugin);
+  await registerMailmanApi(app);
   return app.withTypeProvider<TypeBoxTypeProvider>();
 }
 

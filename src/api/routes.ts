@@ -7,6 +7,9 @@ import queueRoutes from "./queues/routes.js";
 import domainRoutes from "./domains/routes.js";
 import listRoutes from "./lists/routes.js";
 import memberRoutes from "./members/routes.js";
+import userRoutes from "./users/routes.js";
+import addressRoutes from "./addresses/routes.js";
+import banRoutes from "./bans/routes.js";
 import heldRoutes from "./held/routes.js";
 import requestRoutes from "./requests/routes.js";
 import bounceRoutes from "./bounces/routes.js";
@@ -18,6 +21,9 @@ export const routes: FastifyPluginAsync[] = [
   domainRoutes,
   listRoutes,
   memberRoutes,
+  userRoutes,
+  addressRoutes,
+  banRoutes,
   heldRoutes,
   requestRoutes,
   bounceRoutes,

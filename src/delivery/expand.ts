@@ -2,7 +2,8 @@
 // completes the list-post job (queue/transitions.ts fanOut, given the roster query
 // below): the roster never passes through this process, and a crash either leaves
 // the post unexpanded (it runs again) or fully expanded (never twice). Recipients:
-// members (role member) with delivery enabled, minus `exclude`. Bulk chunks hold up
+// members (role member) whose delivery status, resolved through their address and
+// user, is enabled, minus `exclude`. Bulk chunks hold up
 // to maxRecipientsPerTransaction recipients of one domain; domains with few members are packed together in domain order (Mailman's
 // bulk chunkify groups by top-level domain for the same reason). Personalised chunks
 // are one SMTP transaction per member, so they ignore domains. Called by handler.ts.
@@ -33,10 +34,12 @@ export async function expandListPost(db: Database, job: Job, post: ListPostDeliv
   // One row per chunk: (recipient = its first domain, data = the chunk job's data).
   const chunks = Prisma.sql`
     WITH r AS (
-      SELECT m.address, m."displayName" AS name, m."addressKey" AS key,
-             split_part(m."addressKey", '@', 2) AS domain
-      FROM "Member" m
-      WHERE m."listId" = ${listPk} AND m.role = 'member' AND m."deliveryStatus" = 'enabled'
+      SELECT m.address, coalesce(nullif(m."displayName", ''), nullif(a."displayName", ''), u."displayName", '') AS name,
+             m."addressKey" AS key, split_part(m."addressKey", '@', 2) AS domain
+      FROM "Member" m JOIN "Address" a ON a.id = m."addressId" LEFT JOIN "User" u ON u.id = a."userId"
+      WHERE m."listId" = ${listPk} AND m.role = 'member'
+        -- delivery_status resolved member, address, user, system (domain/preferences.ts)
+        AND coalesce(m."deliveryStatus", a."deliveryStatus", u."deliveryStatus", 'enabled') = 'enabled'
         AND m."addressKey" <> ALL(${exclude}::text[])
     ), g AS (
       SELECT r.*, CASE WHEN ${opts.verp}::boolean THEN ''

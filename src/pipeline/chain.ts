@@ -5,6 +5,7 @@
 import type { Decision } from "../domain/message-context.js";
 import administrivia from "./rules/administrivia.js";
 import approved from "./rules/approved.js";
+import bannedAddress from "./rules/banned-address.js";
 import autoReply from "./rules/auto-reply.js";
 import dmarcMitigation from "./rules/dmarc-mitigation.js";
 import emergency from "./rules/emergency.js";
@@ -23,6 +24,7 @@ export const POSTING_CHAIN: readonly Rule[] = [
   approved,
   emergency,
   loop,
+  bannedAddress,
   // Before member-moderation, whose shortcut would accept a member's vacation reply;
   // after approved, so a post carrying the moderator password still goes out.
   autoReply,

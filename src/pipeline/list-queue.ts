@@ -5,7 +5,9 @@
 // the completion of the job, so a crash repeats a post's processing, never half of it.
 // Registered by workers.ts.
 import type { Database, Tx } from "../db/client.js";
-import type { MailingList, Member, Message } from "../generated/prisma/client.js";
+import type { MailingList, Message } from "../generated/prisma/client.js";
+import { bansFor } from "../db/bans.js";
+import { membersByKeys, type ResolvedMember } from "../db/member-lookup.js";
 import { bouncesAddress } from "../domain/list-address.js";
 import { newContext, type Decision, type MessageContext } from "../domain/message-context.js";
 import type { ListPostDelivery } from "../domain/out-job.js";
@@ -76,12 +78,12 @@ export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): P
   if (data.moderatorApproved) ctx.moderatorApproved = true;
 
   const lookup = [...new Set([...ctx.senders, ...destinations(msg)])];
-  const rows = await db.prisma.member.findMany({ where: { listId: list.id, addressKey: { in: lookup } } });
+  const [rows, bans] = await Promise.all([membersByKeys(db, list.id, lookup), bansFor(db, list.id)]);
   const senderRows = ctx.senders.flatMap((s) => rows.filter((r) => r.addressKey === s));
 
   const decision: Decision = ctx.moderatorApproved
     ? { outcome: "accept", rule: null, reasons: ["approved by a moderator"] }
-    : await runChain({ msg, size: message.size, list, ctx, senderRows, verifyPassword, dmarc: deps.dmarc });
+    : await runChain({ msg, size: message.size, list, ctx, senderRows, bans, verifyPassword, dmarc: deps.dmarc });
   mlog.info({ outcome: decision.outcome, rule: decision.rule, reasons: decision.reasons, hits: ctx.ruleHits }, "post decided");
 
   switch (decision.outcome) {
@@ -104,7 +106,7 @@ export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): P
 }
 
 async function accept(
-  deps: ListQueueDeps, job: Job, list: MailingList, message: Message, msg: RawMessage, ctx: MessageContext, rosterRows: Member[],
+  deps: ListQueueDeps, job: Job, list: MailingList, message: Message, msg: RawMessage, ctx: MessageContext, rosterRows: ResolvedMember[],
 ): Promise<void> {
   await finish(deps.db, job, async (tx) => {
     // Take the post number inside the finishing transaction (the row lock serialises

@@ -125,11 +125,12 @@ export function createBounceService({ db, log, config }: ServiceDeps, opts: Boun
     if (e.context === "probe") return disable(tx, list, m, "a probe message to the address bounced", e.reason);
     if (e.kind !== "permanent") return;
     const t = now();
-    // Re-enabled by an admin since the last round: start afresh.
-    if (m.deliveryStatus === "enabled" && m.totalWarningsSent > 0) {
+    // Re-enabled by an admin since the last round: start afresh. Bounces disable the
+    // membership itself; unset (null) means the member has not been disabled here.
+    if ((m.deliveryStatus ?? "enabled") === "enabled" && m.totalWarningsSent > 0) {
       m = await tx.member.update({ where: { id: m.id }, data: { bounceScore: 0, totalWarningsSent: 0, lastWarningSent: null } });
     }
-    if (m.deliveryStatus !== "enabled") return;
+    if ((m.deliveryStatus ?? "enabled") !== "enabled") return;
     if (m.lastBounceReceived && sameUtcDay(m.lastBounceReceived, t)) return;
     const stale = !m.lastBounceReceived || m.lastBounceReceived.getTime() + list.bounceInfoStaleAfter * 1000 < t.getTime();
     const newScore = stale ? 1 : m.bounceScore + 1;
@@ -259,7 +260,7 @@ export function createBounceService({ db, log, config }: ServiceDeps, opts: Boun
       if (!m) return null;
       const events = await db.prisma.bounceEvent.findMany({ where: { listId: listPk, addressKey: m.addressKey }, orderBy: { id: "desc" }, take: limit });
       return {
-        address: m.address, deliveryStatus: m.deliveryStatus, bounceScore: m.bounceScore,
+        address: m.address, deliveryStatus: m.deliveryStatus ?? "enabled", bounceScore: m.bounceScore,
         lastBounceReceived: m.lastBounceReceived?.toISOString() ?? null, lastWarningSent: m.lastWarningSent?.toISOString() ?? null,
         totalWarningsSent: m.totalWarningsSent,
         events: events.map((e) => ({ kind: e.kind, context: e.context, reason: e.reason, messageId: e.messageId, processed: e.processed, createdAt: e.createdAt.toISOString() })),

@@ -9,10 +9,16 @@ import type { ServiceDeps } from "./deps.js";
 import { createDomainService } from "./domains.js";
 import { createIncomingStore } from "./incoming.js";
 import { createListService } from "./lists.js";
+import { createAddressService } from "./addresses.js";
+import { createBanService } from "./bans.js";
 import { createMemberService } from "./members.js";
+import { createMembershipService } from "./memberships.js";
 import { createModerationService } from "./moderation.js";
 import { createRecipientResolver } from "./recipients.js";
 import { createSubscriptionService } from "./subscriptions.js";
+import { createTemplateService } from "./templates.js";
+import { createDomainOwnerService } from "./domain-owners.js";
+import { createUserService } from "./users.js";
 
 export type { ServiceDeps } from "./deps.js";
 export type Services = ReturnType<typeof createServices>;
@@ -30,6 +36,12 @@ export function createServices(deps: ServiceDeps, opts: ServiceOptions = {}) {
     domains: createDomainService(deps, (listId) => lists.changed(listId)),
     lists,
     members: createMemberService(deps, lists),
+    users: createUserService(deps),
+    addresses: createAddressService(deps),
+    bans: createBanService(deps, lists),
+    memberships: createMembershipService(deps),
+    templates: createTemplateService(deps),
+    domainOwners: createDomainOwnerService(deps),
     subscriptions: createSubscriptionService(deps, opts),
     moderation: createModerationService(deps),
     bounces: createBounceService(deps, opts),

@@ -43,6 +43,10 @@ export interface ListView extends ListSettings {
   domain: string;
   createdAt: string;
   hasModeratorPassword: boolean;
+  /** Members in role member (Mailman's member_count; not in the native API's list object). */
+  memberCount: number;
+  /** The next post's number. */
+  postId: number;
 }
 
 export function listView(row: MailingList): ListView {
@@ -53,6 +57,8 @@ export function listView(row: MailingList): ListView {
     domain: row.mailHost,
     createdAt: row.createdAt.toISOString(),
     hasModeratorPassword: row.moderatorPassword !== null,
+    memberCount: row.memberCount,
+    postId: row.postId,
   } as ListView;
   for (const key of SETTING_KEYS) (view as unknown as Record<string, unknown>)[key] = row[key];
   return view;

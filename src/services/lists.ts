@@ -101,6 +101,41 @@ export function createListService(deps: ServiceDeps) {
     /** Resolves true once list objects are cached (LISTEN is up), false if they never will be. */
     caching,
 
+    /** Lists by offset (Mailman's ?count=&page=), by list id; optionally of one domain or only advertised ones. */
+    async offsetPage(q: { domain?: string; advertised?: boolean }, offset: number, limit: number | null): Promise<{ total: number; items: ListView[] }> {
+      const where: Prisma.MailingListWhereInput = {
+        ...(q.domain ? { mailHost: q.domain.toLowerCase() } : {}), ...(q.advertised ? { advertised: true } : {}),
+      };
+      const [rows, total] = await Promise.all([
+        db.prisma.mailingList.findMany({ where, orderBy: { listId: "asc" }, skip: offset, ...(limit === null ? {} : { take: limit }) }),
+        db.prisma.mailingList.count({ where }),
+      ]);
+      return { total, items: rows.map(listView) };
+    },
+
+    /** Members (role member) of each list, by list id. */
+    async memberCounts(listIds: string[]): Promise<Map<string, number>> {
+      if (listIds.length === 0) return new Map();
+      const rows = await db.prisma.$queryRaw<{ listId: string; n: bigint }[]>`
+        SELECT l."listId", (SELECT count(*) FROM "Member" m WHERE m."listId" = l.id AND m.role = 'member') AS n
+          FROM "MailingList" l WHERE l."listId" = ANY(${listIds}::text[])`;
+      return new Map(rows.map((r) => [r.listId, Number(r.n)]));
+    },
+
+    /** Mailman settings mailroom stores but does not act on (docs/mailman-api.md). */
+    async mailmanSettings(ref: string): Promise<Record<string, unknown>> {
+      const row = await requireList(db.prisma, ref);
+      return (row.mailmanSettings ?? {}) as Record<string, unknown>;
+    },
+
+    async setMailmanSettings(ref: string, patch: Record<string, unknown>): Promise<void> {
+      await inTransaction(db, async (tx) => {
+        const row = await requireList(tx, ref);
+        const merged = { ...(row.mailmanSettings as Record<string, unknown> ?? {}), ...patch };
+        await tx.mailingList.update({ where: { id: row.id }, data: { mailmanSettings: merged as Prisma.InputJsonValue } });
+      });
+    },
+
     async create(input: NewList): Promise<ListView> {
       const { address: rawAddress, ...settings } = input;
       const a = parseAddress(rawAddress);

@@ -6,31 +6,44 @@
 import { Prisma, type Member, type Role } from "../generated/prisma/client.js";
 import { parseAddress, requireAddress } from "../domain/address.js";
 import { conflict, notFound } from "../domain/errors.js";
+import { ownPreferences, PREFERENCE_NAMES, type Preferences, type PreferenceLevel } from "../domain/preferences.js";
+import { membersByIds, type ResolvedMember } from "../db/member-lookup.js";
+import { ensureAddresses } from "./address-book.js";
+import { refuseBanned } from "./bans.js";
+import { bansFor } from "../db/bans.js";
+import { isBanned } from "../domain/ban.js";
 import { databaseFailure } from "./database-failure.js";
 import type { ServiceDeps } from "./deps.js";
 import type { ListService } from "./lists.js";
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from "./pagination.js";
 
 export type { Role };
-export type MemberPreferences = Partial<Pick<Member,
-  "displayName" | "deliveryStatus" | "moderationAction" | "receiveOwnPostings" | "receiveListCopy">>;
+/** What a member row sets itself: display name, moderation action and member-level preferences (null: inherit). */
+export type MemberPreferences = Partial<Pick<Member, "displayName" | "moderationAction"> & PreferenceLevel>;
 
 export interface NewMember extends MemberPreferences {
   address: string;
   role?: Role;
 }
 
-export interface MemberView {
+/** How a subscription is made beyond the native API's admin add (the Mailman face's options). */
+export interface AddOptions {
+  /** Subscribe this user (rows User.id): the membership follows its preferred address, `address`. */
+  userPk?: number;
+  /** Stamp the address verified (an administrator vouches); default true. */
+  verified?: boolean;
+}
+
+export interface MemberView extends Preferences {
   address: string;
   displayName: string;
   role: Role;
   listId: string;
-  deliveryStatus: Member["deliveryStatus"];
   moderationAction: Member["moderationAction"];
-  receiveOwnPostings: boolean;
-  receiveListCopy: boolean;
   bounceScore: number;
   createdAt: string;
+  /** Preferences this membership sets itself; the others come from the address, its user or the system. */
+  ownPreferences: Partial<Preferences>;
 }
 
 export interface BulkResult {
@@ -43,19 +56,34 @@ export interface MemberQuery extends PageRequest {
   role?: Role;
 }
 
-export function memberView(m: Member, listId: string): MemberView {
+/** `m` has its preferences resolved; `own` is the member row's own settings. */
+export function memberView(m: ResolvedMember, listId: string, own: Partial<PreferenceLevel>): MemberView {
+  const prefs = Object.fromEntries(PREFERENCE_NAMES.map((n) => [n, m[n]])) as unknown as Preferences;
   return {
-    address: m.address, displayName: m.displayName, role: m.role, listId,
-    deliveryStatus: m.deliveryStatus, moderationAction: m.moderationAction,
-    receiveOwnPostings: m.receiveOwnPostings, receiveListCopy: m.receiveListCopy,
-    bounceScore: m.bounceScore, createdAt: m.createdAt.toISOString(),
+    address: m.address, displayName: m.displayName, role: m.role, listId, ...prefs,
+    moderationAction: m.moderationAction, bounceScore: m.bounceScore, createdAt: new Date(m.createdAt).toISOString(),
+    ownPreferences: ownPreferences(own),
   };
 }
 
 /** Settable member columns, with the PostgreSQL enum type a value must be cast to (null: none). */
 const PREFERENCE_TYPES: Record<keyof MemberPreferences, string | null> = {
   displayName: null, deliveryStatus: "DeliveryStatus", moderationAction: "Action", receiveOwnPostings: null, receiveListCopy: null,
+  deliveryMode: "DeliveryMode", acknowledgePosts: null, hideAddress: null, preferredLanguage: null,
 };
+
+/** Views of member rows by id, preferences resolved in one query. */
+export async function viewsOf(db: ServiceDeps["db"], rows: Member[], listId: string): Promise<Map<number, MemberView>> {
+  const resolved = await membersByIds(db, rows.map((r) => r.id));
+  const own = new Map(rows.map((r) => [r.id, r]));
+  return new Map(resolved.map((m) => [m.id, memberView(m, listId, own.get(m.id)!)]));
+}
+
+async function viewOf(db: ServiceDeps["db"], row: Member, listId: string): Promise<MemberView> {
+  const v = (await viewsOf(db, [row], listId)).get(row.id);
+  if (!v) throw notFound(`${row.address} is no longer a ${row.role} of ${listId}`);
+  return v;
+}
 /** The list was deleted (by another process) after we looked it up: its members' foreign key fails. */
 const isListGone = (err: unknown) => databaseFailure(err) === "missing-reference";
 
@@ -76,12 +104,18 @@ export function createMemberService({ db }: ServiceDeps, lists: ListService) {
   }
 
   return {
-    async add(listRef: string, input: NewMember): Promise<MemberView> {
+    async add(listRef: string, input: NewMember, opts: AddOptions = {}): Promise<MemberView & { id: number }> {
       const { address: raw, role = "member", ...prefs } = input;
       const a = requireAddress(raw);
       const list = await lists.lookup(listRef);
-      const columns = ['"listId"', '"address"', '"addressKey"', '"role"'];
-      const values = [Prisma.sql`${list.id}`, Prisma.sql`${a.address}`, Prisma.sql`${a.key}`, Prisma.sql`${role}::"Role"`];
+      await refuseBanned(db, list, a.address);
+      const ids = await ensureAddresses(db, [{ address: a.address, key: a.key, name: prefs.displayName ?? "" }], opts.verified ?? true);
+      const columns = ['"listId"', '"addressId"', '"address"', '"addressKey"', '"role"'];
+      const values = [Prisma.sql`${list.id}`, Prisma.sql`${ids.get(a.key)!}`, Prisma.sql`${a.address}`, Prisma.sql`${a.key}`, Prisma.sql`${role}::"Role"`];
+      if (opts.userPk !== undefined) {
+        columns.push('"userId"');
+        values.push(Prisma.sql`${opts.userPk}`);
+      }
       for (const [key, value] of Object.entries(prefs)) {
         if (value === undefined || !Object.hasOwn(PREFERENCE_TYPES, key)) continue;
         const type = PREFERENCE_TYPES[key as keyof MemberPreferences];
@@ -100,7 +134,7 @@ export function createMemberService({ db }: ServiceDeps, lists: ListService) {
         throw err;
       }
       if (!rows[0]) throw conflict(`${a.address} is already a ${role} of ${list.listId}`);
-      return memberView(rows[0], list.listId);
+      return { ...(await viewOf(db, rows[0], list.listId)), id: rows[0].id };
     },
 
     /**
@@ -110,6 +144,7 @@ export function createMemberService({ db }: ServiceDeps, lists: ListService) {
      */
     async bulkAdd(listRef: string, items: { address: string; displayName?: string }[], role: Role = "member"): Promise<BulkResult> {
       const list = await lists.lookup(listRef);
+      const bans = await bansFor(db, list.id);
       const invalid: BulkResult["invalid"] = [];
       const seen = new Set<string>();
       const addresses: string[] = [];
@@ -120,6 +155,10 @@ export function createMemberService({ db }: ServiceDeps, lists: ListService) {
         const a = parseAddress(item.address);
         if (!a) {
           invalid.push({ address: item.address, reason: "not a valid email address" });
+          continue;
+        }
+        if (isBanned(bans, a.key)) {
+          invalid.push({ address: item.address, reason: "banned" });
           continue;
         }
         if (seen.has(a.key)) {
@@ -134,10 +173,12 @@ export function createMemberService({ db }: ServiceDeps, lists: ListService) {
       let created = 0;
       if (keys.length > 0) {
         try {
+          await ensureAddresses(db, addresses.map((address, i) => ({ address, key: keys[i]!, name: names[i]! })), true);
           created = await db.prisma.$executeRaw`
-            INSERT INTO "Member" ("listId", "address", "addressKey", "displayName", "role")
-            SELECT ${list.id}, t.address, t.key, t.name, ${role}::"Role"
+            INSERT INTO "Member" ("listId", "addressId", "address", "addressKey", "displayName", "role")
+            SELECT ${list.id}, a.id, t.address, t.key, t.name, ${role}::"Role"
             FROM unnest(${addresses}::text[], ${keys}::text[], ${names}::text[]) AS t(address, key, name)
+            JOIN "Address" a ON a.email = t.key
             ON CONFLICT ("listId", "role", "addressKey") DO NOTHING`;
         } catch (err) {
           if (isListGone(err)) throw notFound(`list ${listRef} does not exist`);
@@ -156,18 +197,20 @@ export function createMemberService({ db }: ServiceDeps, lists: ListService) {
         db.prisma.member.findMany({ where: { ...where, id: { gt: after } }, orderBy: { id: "asc" }, take: limit + 1 }),
         db.prisma.member.count({ where }),
       ]);
-      return toPage(rows, limit, total, (m) => memberView(m, list.listId));
+      const views = await viewsOf(db, rows, list.listId);
+      const page = toPage(rows, limit, total, (m) => views.get(m.id));
+      return { ...page, items: page.items.filter((v): v is MemberView => v !== undefined) };
     },
 
     async get(listRef: string, address: string, role: Role = "member"): Promise<MemberView> {
       const { list, member } = await requireMember(listRef, address, role);
-      return memberView(member, list.listId);
+      return viewOf(db, member, list.listId);
     },
 
     async update(listRef: string, address: string, role: Role, patch: MemberPreferences): Promise<MemberView> {
       const { list, member } = await requireMember(listRef, address, role);
       const m = await db.prisma.member.update({ where: { id: member.id }, data: patch });
-      return memberView(m, list.listId);
+      return viewOf(db, m, list.listId);
     },
 
     async remove(listRef: string, address: string, role: Role = "member"): Promise<void> {

@@ -169,6 +169,14 @@ export function createModerationService({ db }: Pick<ServiceDeps, "db">) {
       return { ...summary(held, list, message?.messageId ?? ""), size: raw.length, headers };
     },
 
+    /** The held post as stored (Mailman's held message resource shows its text). */
+    async raw(ref: string, id: number): Promise<Buffer> {
+      const list = await requireList(db.prisma, ref);
+      const held = await requireHeld(list, id, db.prisma);
+      const message = await db.prisma.message.findUnique({ where: { id: held.messageId }, select: { raw: true } });
+      return message ? Buffer.from(message.raw) : Buffer.alloc(0);
+    },
+
     /** Carries out a moderator's decision. Defer leaves the post held. */
     async act(ref: string, id: number, action: ModerationAction, reason?: string): Promise<void> {
       if (!["accept", "discard", "reject", "defer"].includes(action)) throw invalid(`action: "${action}" is not one of accept, discard, reject, defer`);

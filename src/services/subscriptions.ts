@@ -10,6 +10,8 @@ import type { Tx } from "../db/client.js";
 import { parseAddress, requireAddress } from "../domain/address.js";
 import { invalid, notFound } from "../domain/errors.js";
 import { postingAddress, subaddressOf } from "../domain/list-address.js";
+import { ensureAddresses } from "./address-book.js";
+import { refuseBanned } from "./bans.js";
 import type { ServiceDeps } from "./deps.js";
 import { requireList } from "./lists.js";
 import { administrators, noticeList, queueNotice } from "./notices.js";
@@ -120,7 +122,9 @@ export function createSubscriptionService({ db }: ServiceDeps, opts: Subscriptio
 
   async function addMember(tx: Tx, list: MailingList, address: string, key: string, displayName: string): Promise<Outcome> {
     if (await isMember(tx, list, key)) return { status: "already_member", address };
-    await tx.member.create({ data: { listId: list.id, role: "member", address, addressKey: key, displayName } });
+    await refuseBanned(tx, list, address);
+    const ids = await ensureAddresses(tx, [{ address, key, name: displayName }], true);
+    await tx.member.create({ data: { listId: list.id, role: "member", addressId: ids.get(key)!, address, addressKey: key, displayName } });
     if (list.sendWelcomeMessage) {
       await queueNotice(tx, {
         list: noticeList(list), to: [address], subject: `Welcome to the "${list.displayName}" mailing list`,
@@ -167,6 +171,7 @@ export function createSubscriptionService({ db }: ServiceDeps, opts: Subscriptio
     const a = requireAddress(input.address);
     const displayName = input.displayName ?? "";
     if (await isMember(tx, list, a.key)) return { status: "already_member", address: a.address };
+    await refuseBanned(tx, list, a.address);
     const pending = await liveRequest(tx, { listId: list.id, addressKey: a.key, kind: "subscription" });
     if (pending) return { status: pending.state, address: pending.address, token: pending.token };
     // REST's `confirm: true` invites even on an open list; by mail the list's policy decides.

@@ -1,6 +1,7 @@
 // Test data for delivery: a list with members inserted in bulk, a post handed to
 // delivery the way the pipeline does it (a Message row plus an "out" list-post job),
 // and delivery itself running against a sink.
+import { ensureAddresses } from "../../src/services/address-book.js";
 import { createHash } from "node:crypto";
 import type { Database } from "../../src/db/client.js";
 import { enqueue } from "../../src/queue/jobs.js";
@@ -29,9 +30,11 @@ export async function createList(db: Database, listName = "dev", mailHost = "lis
 
 export async function addMembers(db: Database, listPk: number, members: SeedMember[]): Promise<void> {
   for (let i = 0; i < members.length; i += 5000) {
+    const slice = members.slice(i, i + 5000);
+    const ids = await ensureAddresses(db, slice.map((m) => ({ address: m.address, key: m.address.toLowerCase(), name: m.displayName ?? "" })), true);
     await db.prisma.member.createMany({
-      data: members.slice(i, i + 5000).map((m) => ({
-        listId: listPk, address: m.address, addressKey: m.address.toLowerCase(), displayName: m.displayName ?? "",
+      data: slice.map((m) => ({
+        listId: listPk, addressId: ids.get(m.address.toLowerCase())!, address: m.address, addressKey: m.address.toLowerCase(), displayName: m.displayName ?? "",
         role: m.role ?? "member", deliveryStatus: m.deliveryStatus ?? "enabled",
       })),
     });

@@ -3,6 +3,7 @@
 // list-queue handler over every ready list job as the queue runner would.
 import type { Database } from "../../src/db/client.js";
 import type { MailingList, Prisma } from "../../src/generated/prisma/client.js";
+import { ensureAddresses } from "../../src/services/address-book.js";
 import { messageIdHash } from "../../src/domain/message-id.js";
 import { RawMessage } from "../../src/domain/raw-message.js";
 import { createLogger } from "../../src/log.js";
@@ -22,7 +23,8 @@ export async function createList(db: Database, over: Partial<Prisma.MailingListU
 }
 
 export async function addMember(db: Database, list: MailingList, address: string, over: Partial<Prisma.MemberUncheckedCreateInput> = {}) {
-  return db.prisma.member.create({ data: { listId: list.id, address, addressKey: address.toLowerCase(), ...over } });
+  const ids = await ensureAddresses(db, [{ address, key: address.toLowerCase(), name: "" }], true);
+  return db.prisma.member.create({ data: { listId: list.id, addressId: ids.get(address.toLowerCase())!, address, addressKey: address.toLowerCase(), ...over } });
 }
 
 /** Stores a post as LMTP does and queues it for the list; returns the Message row id. */

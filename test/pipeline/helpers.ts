@@ -1,7 +1,9 @@
 // Test data for pipeline unit tests: a list row with the schema's defaults, member
 // rows, fixture messages and a rule input, so each test states only what it varies.
 import { readFileSync } from "node:fs";
-import type { MailingList, Member } from "../../src/generated/prisma/client.js";
+import type { MailingList } from "../../src/generated/prisma/client.js";
+import type { ResolvedMember } from "../../src/db/member-lookup.js";
+import { SYSTEM_PREFERENCES } from "../../src/domain/preferences.js";
 import { newContext, type MessageContext } from "../../src/domain/message-context.js";
 import { RawMessage } from "../../src/domain/raw-message.js";
 import type { DmarcPolicy, DmarcResolver } from "../../src/pipeline/dmarc.js";
@@ -22,16 +24,16 @@ export function makeList(over: Partial<MailingList> = {}): MailingList {
     memberRosterVisibility: "moderators", sendWelcomeMessage: true, sendGoodbyeMessage: true, processBounces: true,
     bounceScoreThreshold: 5, bounceInfoStaleAfter: 604800, bounceYouAreDisabledWarnings: 3,
     bounceYouAreDisabledWarningsInterval: 604800, bounceNotifyOwnerOnDisable: true, bounceNotifyOwnerOnRemoval: true,
-    forwardUnrecognizedBouncesTo: "administrators", verpProbes: null,
+    forwardUnrecognizedBouncesTo: "administrators", verpProbes: null, mailmanSettings: {}, memberCount: 0,
     ...over,
   };
 }
 
 let nextId = 1;
-export function makeMember(address: string, over: Partial<Member> = {}): Member {
+export function makeMember(address: string, over: Partial<ResolvedMember> = {}): ResolvedMember {
   return {
-    id: nextId++, listId: 1, address, addressKey: address.toLowerCase(), displayName: "", role: "member",
-    deliveryStatus: "enabled", moderationAction: null, receiveOwnPostings: true, receiveListCopy: true, bounceScore: 0,
+    id: nextId, addressId: nextId++, userId: null, ...SYSTEM_PREFERENCES, listId: 1, address, addressKey: address.toLowerCase(), displayName: "", role: "member",
+    moderationAction: null, bounceScore: 0,
     lastBounceReceived: null, lastWarningSent: null, totalWarningsSent: 0, createdAt: new Date(0),
     ...over,
   };
@@ -58,7 +60,7 @@ export function context(msg: RawMessage, mailFrom = "anne@example.com"): Message
 export function ruleInput(raw: Buffer, over: Partial<RuleInput> = {}): RuleInput {
   const msg = RawMessage.parse(raw);
   return {
-    msg, size: raw.length, list: makeList(), ctx: context(msg), senderRows: [],
+    msg, size: raw.length, list: makeList(), ctx: context(msg), senderRows: [], bans: [],
     verifyPassword: async (pw, hash) => hash === `hash:${pw}`,
     dmarc: fakeDmarc({}),
     ...over,

@@ -2,6 +2,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { POSTING_CHAIN, runChain } from "../../src/pipeline/chain.js";
+import bannedAddress from "../../src/pipeline/rules/banned-address.js";
 import administrivia from "../../src/pipeline/rules/administrivia.js";
 import approved from "../../src/pipeline/rules/approved.js";
 import autoReply from "../../src/pipeline/rules/auto-reply.js";
@@ -90,6 +91,14 @@ describe("approved strips the password", () => {
 table(emergency, [
   ["emergency on → hold", () => ruleInput(plain(), { list: makeList({ emergency: true }) }), "hold"],
   ["emergency off → miss", () => ruleInput(plain()), null],
+]);
+
+table(bannedAddress, [
+  ["sender banned exactly, any case → discard", () => ruleInput(plain(), { bans: ["anne@example.com"] }), "discard"],
+  ["sender matched by a ^pattern, case-insensitively → discard", () => ruleInput(plain(), { bans: ["^ANNE@.*"] }), "discard"],
+  ["pattern anchored at the start → miss", () => ruleInput(plain(), { bans: ["^example\\.com$"] }), null],
+  ["an exact ban is not a pattern → miss", () => ruleInput(plain(), { bans: [".*@example.com"] }), null],
+  ["no bans → miss", () => ruleInput(plain()), null],
 ]);
 
 const asMember = (over = {}) => ({ senderRows: [makeMember("anne@example.com", over)] });
@@ -181,7 +190,7 @@ describe("the posting chain", () => {
     const input = ruleInput(fixture("plain-text"), asMember());
     const d = await runChain(input);
     assert.deepEqual(d, { outcome: "accept", rule: "member-moderation", reasons: ["moderation action accept"] });
-    assert.deepEqual(input.ctx.ruleMisses, ["dmarc-mitigation", "approved", "emergency", "loop", "auto-reply"]);
+    assert.deepEqual(input.ctx.ruleMisses, ["dmarc-mitigation", "approved", "emergency", "loop", "banned-address", "auto-reply"]);
     assert.deepEqual(input.ctx.ruleHits, ["member-moderation"]);
   });
   it("discards a loop before moderation", async () => {
@@ -211,7 +220,7 @@ describe("the posting chain", () => {
   });
   it("is the Mailman order", () => {
     assert.deepEqual(POSTING_CHAIN.map((r) => r.name), [
-      "dmarc-mitigation", "approved", "emergency", "loop", "auto-reply", "member-moderation", "header-match",
+      "dmarc-mitigation", "approved", "emergency", "loop", "banned-address", "auto-reply", "member-moderation", "header-match",
       "nonmember-moderation", "administrivia", "implicit-dest", "max-recipients", "max-size", "no-subject",
     ]);
   });

@@ -1,6 +1,7 @@
 // Bounce scoring over time (src/services/bounce-scores.ts) with a settable clock:
 // one count a day, stale scores restart, disable at the threshold, warnings at their
 // interval, removal after the last; delivery's 5xx events are scored by the sweep.
+import { ensureAddresses } from "../../src/services/address-book.js";
 import { after, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { createTestDatabase } from "../helpers/db.js";
@@ -87,9 +88,10 @@ test("5xx events recorded by delivery are scored by the sweep; re-enabling start
 
 test("past 1,000 disabled members the due ones are still warned, oldest first", async () => {
   const { bounces, clock, list } = await world({ bounceYouAreDisabledWarnings: 5, bounceYouAreDisabledWarningsInterval: 7 * 24 * 3600 });
+  const ids = await ensureAddresses(t.db, Array.from({ length: 1001 }, (_, i) => ({ address: `m${i}@example.org`, key: `m${i}@example.org`, name: "" })), true);
   await t.db.prisma.member.createMany({
     data: Array.from({ length: 1001 }, (_, i) => ({
-      listId: list.id, address: `m${i}@example.org`, addressKey: `m${i}@example.org`, deliveryStatus: "by_bounces" as const,
+      listId: list.id, addressId: ids.get(`m${i}@example.org`)!, address: `m${i}@example.org`, addressKey: `m${i}@example.org`, deliveryStatus: "by_bounces" as const,
       lastWarningSent: i === 1000 ? new Date(clock.now.getTime() - 8 * DAY) : clock.now, totalWarningsSent: 1,
     })),
   });

@@ -1,5 +1,7 @@
 // Shared set-up for the subscription and bounce service tests: a fresh database with
 // domain lists.example.com and list dev@, the services, and readers for queued notices.
+import { Prisma } from "../../src/generated/prisma/client.js";
+import { RESOLVED_MEMBER_SELECT, type ResolvedMember } from "../../src/db/member-lookup.js";
 import { simpleParser } from "mailparser";
 import { loadConfig } from "../../src/config/index.js";
 import { createLogger } from "../../src/log.js";
@@ -33,6 +35,9 @@ export async function queuedNotices(db: Database): Promise<QueuedNotice[]> {
   return out;
 }
 
-export async function memberRow(db: Database, address: string) {
-  return db.prisma.member.findFirst({ where: { addressKey: address.toLowerCase(), role: "member" } });
+/** The member row (role member) with its preferences resolved as delivery sees them, or null. */
+export async function memberRow(db: Database, address: string): Promise<ResolvedMember | null> {
+  const rows = await db.prisma.$queryRaw<ResolvedMember[]>`${Prisma.raw(RESOLVED_MEMBER_SELECT)}
+    WHERE m."addressKey" = ${address.toLowerCase()} AND m.role = 'member' ORDER BY m.id LIMIT 1`;
+  return rows[0] ?? null;
 }

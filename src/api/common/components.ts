@@ -7,5 +7,9 @@ import { Domain, DomainList } from "../domains/schemas.js";
 import { ListPage, MailingList } from "../lists/schemas.js";
 import { BulkResult, Member, MemberPage } from "../members/schemas.js";
 import { Queues } from "../queues/schemas.js";
+import { OwnPreferences } from "./preferences.js";
+import { User, UserPage } from "../users/schemas.js";
+import { Address, AddressPage } from "../addresses/schemas.js";
+import { Ban, BanPage } from "../bans/schemas.js";
 
-export const components: TSchema[] = [Problem, Domain, DomainList, MailingList, ListPage, Member, MemberPage, BulkResult, Queues];
+export const components: TSchema[] = [Problem, Domain, DomainList, MailingList, ListPage, Member, MemberPage, BulkResult, Queues, OwnPreferences, User, UserPage, Address, AddressPage, Ban, BanPage];

@@ -2,6 +2,7 @@
 // `?role=` that picks one of an address's roles on a list.
 import { Type } from "typebox";
 import { oneLine, Page, PageQuery } from "../common/schemas.js";
+import { effectivePreferences, preferencePatch } from "../common/preferences.js";
 
 export const ROLES = ["member", "owner", "moderator", "nonmember"];
 const role = (description: string) => Type.Enum(ROLES, { description });
@@ -14,12 +15,11 @@ const address = Type.String({
 
 const preferences = {
   displayName: Type.Optional(oneLine({ maxLength: 200, description: "Real name", examples: ["Anne Person"] })),
-  deliveryStatus: Type.Optional(Type.Enum(["enabled", "by_user", "by_bounces", "by_moderator"], { description: "enabled, or why delivery is disabled" })),
   moderationAction: Type.Optional(Type.Union([Type.Enum(["accept", "hold", "reject", "discard", "defer"]), Type.Null()], {
     description: "Moderation of this address's posts; null: the list's default for its role",
   })),
-  receiveOwnPostings: Type.Optional(Type.Boolean({ description: "Get a copy of one's own posts" })),
-  receiveListCopy: Type.Optional(Type.Boolean({ description: "Get the list copy even when named in To/Cc" })),
+  // Member-level preferences; null unsets one (the address's, user's or system's applies).
+  ...preferencePatch,
 };
 
 export const Member = Type.Object(
@@ -28,20 +28,20 @@ export const Member = Type.Object(
     displayName: Type.String(),
     role: role("Role on the list"),
     listId: Type.String({ description: "The list's id" }),
-    deliveryStatus: Type.Enum(["enabled", "by_user", "by_bounces", "by_moderator"]),
     moderationAction: Type.Union([Type.Enum(["accept", "hold", "reject", "discard", "defer"]), Type.Null()]),
-    receiveOwnPostings: Type.Boolean(),
-    receiveListCopy: Type.Boolean(),
+    ...effectivePreferences,
     bounceScore: Type.Number({ description: "Current bounce score" }),
     createdAt: Type.String({ format: "date-time" }),
+    ownPreferences: Type.Ref("OwnPreferences", { description: "Preferences this membership sets itself; the rest come from its address, user or the system" }),
   },
   {
     $id: "Member",
     title: "Member",
     examples: [{
       address: "Anne@example.com", displayName: "Anne Person", role: "member", listId: "mylist.example.com",
-      deliveryStatus: "enabled", moderationAction: null, receiveOwnPostings: true, receiveListCopy: true,
-      bounceScore: 0, createdAt: "2025-01-01T12:00:00.000Z",
+      moderationAction: null, deliveryMode: "regular", deliveryStatus: "enabled", receiveOwnPostings: true, receiveListCopy: true,
+      acknowledgePosts: false, hideAddress: true, preferredLanguage: "en",
+      bounceScore: 0, createdAt: "2025-01-01T12:00:00.000Z", ownPreferences: {},
     }],
   },
 );

@@ -3,7 +3,8 @@
 // (no I/O): what they need from the database is loaded before the pipeline runs,
 // and what they ask for (archive, delivery) is recorded on the context and
 // committed in one transaction afterwards.
-import type { MailingList, Member } from "../../generated/prisma/client.js";
+import type { MailingList } from "../../generated/prisma/client.js";
+import type { ResolvedMember } from "../../db/member-lookup.js";
 import type { MessageContext } from "../../domain/message-context.js";
 import type { RawMessage } from "../../domain/raw-message.js";
 
@@ -13,7 +14,7 @@ export interface Post {
   list: MailingList;
   ctx: MessageContext;
   /** Member rows (role member) of the poster and of the To/Cc addresses: for avoid-duplicates. */
-  rosterRows: Member[];
+  rosterRows: ResolvedMember[];
 }
 
 export interface Handler {

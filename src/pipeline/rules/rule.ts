@@ -2,7 +2,8 @@
 // the X-Mailman-Rule-Hits header, a one-line description, and a check. A hit either
 // decides the post (jump to accept/hold/reject/discard) or only "collects" a reason;
 // collected reasons hold the post once the whole chain has run (Mailman's "any" link).
-import type { MailingList, Member } from "../../generated/prisma/client.js";
+import type { MailingList } from "../../generated/prisma/client.js";
+import type { ResolvedMember } from "../../db/member-lookup.js";
 import type { MessageContext, Outcome } from "../../domain/message-context.js";
 import type { RawMessage } from "../../domain/raw-message.js";
 import type { DmarcResolver } from "../dmarc.js";
@@ -15,7 +16,9 @@ export interface RuleInput {
   list: MailingList;
   ctx: MessageContext;
   /** Rows of this list for the post's senders (any role), in ctx.senders order. */
-  senderRows: Member[];
+  senderRows: ResolvedMember[];
+  /** Bans that apply to this list: its own and the global ones (domain/ban.ts). */
+  bans: readonly string[];
   verifyPassword(password: string, hash: string): Promise<boolean>;
   dmarc: DmarcResolver;
 }

@@ -1,0 +1,41 @@
+// Member rows with their preferences resolved (member, address, user, system:
+// domain/preferences.ts) in SQL, for the pipeline's look-up of a post's senders
+// and To/Cc members (pipeline/list-queue.ts) and the member services.
+import { Prisma, type Member } from "../generated/prisma/client.js";
+import { SYSTEM_PREFERENCES, type Preferences } from "../domain/preferences.js";
+import type { Database, Tx } from "./client.js";
+
+export type ResolvedMember = Omit<Member, keyof Preferences> & Preferences;
+
+const TYPES: Record<keyof Preferences, string> = {
+  deliveryMode: '"DeliveryMode"', deliveryStatus: '"DeliveryStatus"', receiveOwnPostings: "boolean",
+  receiveListCopy: "boolean", acknowledgePosts: "boolean", hideAddress: "boolean", preferredLanguage: "text",
+};
+
+/** `coalesce(m.x, a.x, u.x, system)` for every preference, over aliases m (Member), a (Address), u (User). */
+export const RESOLVED_PREFERENCES_SQL = Object.entries(TYPES).map(([name, type]) =>
+  `coalesce(m."${name}", a."${name}", u."${name}", '${String(SYSTEM_PREFERENCES[name as keyof Preferences])}'::${type}) AS "${name}"`).join(",\n");
+
+const MEMBER_COLUMNS = ["id", "listId", "addressId", "userId", "address", "addressKey", "displayName", "role", "moderationAction",
+  "bounceScore", "lastBounceReceived", "lastWarningSent", "totalWarningsSent", "createdAt"].map((c) => `m."${c}"`).join(", ");
+
+/** FROM clause joining a member to the address it delivers to and that address's user. */
+export const MEMBER_JOINS_SQL = `"Member" m JOIN "Address" a ON a.id = m."addressId" LEFT JOIN "User" u ON u.id = a."userId"`;
+
+export const RESOLVED_MEMBER_SELECT = `SELECT ${MEMBER_COLUMNS}, ${RESOLVED_PREFERENCES_SQL} FROM ${MEMBER_JOINS_SQL}`;
+
+/** A list's rows (any role) for these address keys. */
+export function membersByKeys(db: Database | Tx, listPk: number, keys: string[]): Promise<ResolvedMember[]> {
+  const client = "prisma" in db ? db.prisma : db;
+  return client.$queryRaw<ResolvedMember[]>`${Prisma.raw(RESOLVED_MEMBER_SELECT)}
+    WHERE m."listId" = ${listPk} AND m."addressKey" = ANY(${keys}::text[]) ORDER BY m.id`;
+}
+
+/** Rows by primary key, in the order given. */
+export async function membersByIds(db: Database | Tx, ids: number[]): Promise<ResolvedMember[]> {
+  if (ids.length === 0) return [];
+  const client = "prisma" in db ? db.prisma : db;
+  const rows = await client.$queryRaw<ResolvedMember[]>`${Prisma.raw(RESOLVED_MEMBER_SELECT)} WHERE m.id = ANY(${ids}::int[])`;
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
