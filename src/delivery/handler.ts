@@ -21,7 +21,7 @@ export type ListRow = NonNullable<Awaited<ReturnType<Database["prisma"]["mailing
 export interface DeliveryDeps {
   db: Database;
   config: Config;
-  /** Signs one-click unsubscribe tokens: the secret, or how to get it once (workers.ts passes services.secret, src/secret.ts). */
+  /** Signs one-click unsubscribe tokens: the secret, or how to get it (workers.ts passes services.secret, which reads it once per process). */
   secret: string | (() => Promise<string>);
   /** Per-member decoration for personalised lists; default src/domain/decorate.ts, null sends the copy as stored. */
   decorate?: ((raw: Buffer, list: ListRow, member: { address: string; displayName: string }) => Buffer) | null;
@@ -44,8 +44,7 @@ export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
   const mailer = deps.mailer ?? createMailer({ host: config.smtp.host, port: config.smtp.port, maxConnections: config.smtp.maxConnections });
   // The few messages being delivered right now: a 100,000-member post is ~200 chunks of one message.
   const messages = new Map<bigint, Promise<{ raw: Buffer; messageId: string } | null>>();
-  let secret: Promise<string> | null = null;
-  const getSecret = () => (secret ??= typeof deps.secret === "string" ? Promise.resolve(deps.secret) : deps.secret());
+  const getSecret = () => (typeof deps.secret === "string" ? Promise.resolve(deps.secret) : deps.secret());
 
   function loadMessage(id: bigint) {
     let p = messages.get(id);
