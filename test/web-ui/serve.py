@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Serve the Postorius + HyperKitty site (settings.py) over HTTP for the e2e test.
+
+  serve.py [--port N] [--init]
+
+Binds 127.0.0.1:N (0: a port the OS picks) first and prints {"port": N}, so mailroom
+can be started with HyperKitty's URL while Django migrates. When MAILMAN_REST_API_URL
+is not in the environment it is read as one line from stdin (mailroom's URL, known
+only once mailroom is up). --init migrates the SQLite database and creates the
+superuser WEBUI_ADMIN / WEBUI_ADMIN_PASSWORD. Prints {"ready": true} when serving.
+Django's threaded WSGI server (runserver's) is enough for a test; a site runs uwsgi.
+"""
+import argparse
+import json
+import os
+import socket
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def say(obj):
+    sys.stdout.write(json.dumps(obj) + '\n')
+    sys.stdout.flush()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--port', type=int, default=0)
+    parser.add_argument('--init', action='store_true')
+    args = parser.parse_args()
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(('127.0.0.1', args.port))
+    sock.listen(64)
+    port = sock.getsockname()[1]
+    say({'port': port})
+
+    if not os.environ.get('MAILMAN_REST_API_URL'):
+        os.environ['MAILMAN_REST_API_URL'] = sys.stdin.readline().strip()
+    sys.path.insert(0, HERE)
+    os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'settings')
+    import django
+    django.setup()
+    from django.core.management import call_command
+    if args.init:
+        call_command('migrate', verbosity=0, interactive=False)
+        from django.contrib.auth import get_user_model
+        User = get_user_model()
+        name = os.environ.get('WEBUI_ADMIN', 'admin')
+        if not User.objects.filter(username=name).exists():
+            User.objects.create_superuser(name, name + '@example.com', os.environ['WEBUI_ADMIN_PASSWORD'])
+
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler, get_internal_wsgi_application
+
+    class QuietHandler(WSGIRequestHandler):
+        # Only failed requests in the test's log, not every 200.
+        def log_message(self, format, *args):
+            if len(args) > 1 and str(args[1])[:1] in '45':
+                super().log_message(format, *args)
+    server = ThreadedWSGIServer(('127.0.0.1', port), QuietHandler, bind_and_activate=False)
+    server.socket.close()
+    server.socket = sock
+    server.server_bind = lambda: None
+    server.server_name, server.server_port = '127.0.0.1', port
+    server.setup_environ()
+    server.set_app(get_internal_wsgi_application())
+    say({'ready': True})
+    server.serve_forever()
+
+
+if __name__ == '__main__':
+    main()
