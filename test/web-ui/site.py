@@ -351,6 +351,14 @@ class Visit(unittest.TestCase):
         self.page('/hyperkitty/')
         self.page('/hyperkitty/list/{}/'.format(LIST))
 
+    def test_17_public_archive_for_the_posts(self):
+        """The archive is public again, so the test's posts can be read from HyperKitty without a login."""
+        url = '/postorius/lists/{}/settings/archiving'.format(LIST_ID)
+        data = form_data(self.page(url).context['form'])
+        data['archive_policy'] = 'public'
+        self.submit(url, data)
+        self.assertEqual(native('GET', '/lists/' + LIST)['archivePolicy'], 'public')
+
 
 if __name__ == '__main__':
     unittest.main(verbosity=2, failfast=True)
