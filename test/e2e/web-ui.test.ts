@@ -13,7 +13,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { simpleParser } from "mailparser";
 import { childDatabaseUrl } from "../helpers/db.js";
 import { startServer, TEST_ADMIN_PASSWORD } from "../helpers/server-process.js";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js";
@@ -30,8 +29,8 @@ const LIST = `team@${DOMAIN}`;
 interface Django {
   child: ChildProcess;
   port: number;
-  /** Status of every answer to an archive POST, in order (serve.py's {"archive": n} lines). */
-  archivePosts: number[];
+  /** Every archive POST this process answered: its post's Message-ID and the status (serve.py's lines). */
+  archivePosts: { messageId: string; status: number }[];
   ready: Promise<void>;
   stop(): Promise<void>;
 }
@@ -41,7 +40,7 @@ function startDjango(env: Record<string, string>, args: string[], sink: string[]
   const child = spawn(PYTHON, ["-u", join(WEB_UI, "serve.py"), ...args], {
     cwd: WEB_UI, env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"],
   });
-  const archivePosts: number[] = [];
+  const archivePosts: Django["archivePosts"] = [];
   let resolvePort: (n: number) => void;
   let resolveReady: () => void;
   const port = new Promise<number>((r) => { resolvePort = r; });
@@ -52,7 +51,7 @@ function startDjango(env: Record<string, string>, args: string[], sink: string[]
     try { line = JSON.parse(text); } catch { sink.push(text + "\n"); return; }
     if (typeof line.port === "number") resolvePort(line.port);
     if (line.ready) resolveReady();
-    if (typeof line.archive === "number") archivePosts.push(line.archive);
+    if (typeof line.archive === "number") archivePosts.push({ messageId: String(line.messageId), status: line.archive });
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const failed = new Promise<never>((_, reject) => {
@@ -83,6 +82,7 @@ async function post(lmtpPort: number, from: string, subject: string, msgid: stri
     + `Date: Thu, 03 Dec 2026 12:00:00 +0000\r\n\r\n${subject}: hello.\r\n`;
   const lmtp = await LmtpClient.connect(lmtpPort);
   try {
+    await lmtp.command("LHLO web-ui.test");
     const r = await lmtp.send(from, [LIST], raw);
     assert.deepEqual(r.final.map((f) => f.code), [250], `LMTP took <${msgid}>`);
   } finally {
@@ -90,12 +90,19 @@ async function post(lmtpPort: number, from: string, subject: string, msgid: stri
   }
 }
 
+/** One header of a message as sent (unfolded), or null. */
+function header(raw: Buffer, name: string): string | null {
+  const head = raw.toString("latin1").split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, " ");
+  const line = head.split(/\r?\n/).find((l) => l.toLowerCase().startsWith(name.toLowerCase() + ":"));
+  return line === undefined ? null : line.slice(name.length + 1).trim();
+}
+
 /** The copy of the post with this Message-ID that reached `rcpt` at the sink. */
 async function copyAt(sink: SmtpSink, rcpt: string, msgid: string) {
   return waitFor(`${rcpt}'s copy of <${msgid}>`, async () => {
     for (const m of sink.messages) {
       if (!m.rcptTo.includes(rcpt) || !m.raw.includes(`<${msgid}>`)) continue;
-      return simpleParser(m.raw);
+      return m.raw;
     }
     return null;
   }, 30_000, 100);
@@ -152,8 +159,9 @@ test("Debian's Postorius and HyperKitty run on mailroom", { timeout: 240_000 }, 
     assert.equal(res.status, 200);
     return ((await res.json()) as { url: string }).url;
   };
+  // HyperKitty's URLs name the list's web host (its Django Site, the domain here); the page is read from this server.
   const archived = async (msgid: string) => {
-    const res = await fetch(await permalinkOf(msgid));
+    const res = await fetch(new URL(new URL(await permalinkOf(msgid)).pathname, hyperkitty));
     await res.arrayBuffer();
     return res.status === 200;
   };
@@ -165,9 +173,13 @@ test("Debian's Postorius and HyperKitty run on mailroom", { timeout: 240_000 }, 
   t.diagnostic(`a post appeared in HyperKitty ${Date.now() - postedAt} ms after its LMTP 250`);
   const copy = await copyAt(sink, "dora@example.org", "archived-1@web-ui.test");
   const permalink = await permalinkOf("archived-1@web-ui.test");
-  assert.equal(String(copy.headers.get("archived-at") ?? "").replace(/^<|>$/g, ""), permalink);
-  assert.match(String(copy.headers.get("list-archive") ?? ""), new RegExp(`hyperkitty/list/${LIST}`));
-  assert.deepEqual(django.archivePosts, [200], "one archive POST for one post");
+  assert.equal(header(copy, "Archived-At"), `<${permalink}>`);
+  assert.match(header(copy, "List-Archive") ?? "", new RegExp(`/hyperkitty/list/${LIST}/>`));
+  // Each post is POSTed once (posts accepted from the held queue earlier are archived too, in their own time).
+  const postsOf = (d: Django, id: string) => d.archivePosts.filter((p) => p.messageId === id).map((p) => p.status);
+  // (The page can answer a moment before serve.py's line about the POST arrives.)
+  await waitFor("the archive POST's line", async () => postsOf(django, "archived-1@web-ui.test").length > 0, 10_000);
+  assert.deepEqual(postsOf(django, "archived-1@web-ui.test"), [200], "one archive POST for one post");
 
   // Fault: HyperKitty stopped. Posts still reach members; their archive jobs wait.
   await django.stop();
@@ -175,6 +187,7 @@ test("Debian's Postorius and HyperKitty run on mailroom", { timeout: 240_000 }, 
   for (const [i, id] of down.entries()) await post(server.lmtpPort, "anne@example.org", `While down ${i}`, id);
   for (const id of down) await copyAt(sink, "dora@example.org", id);
   await new Promise((r) => setTimeout(r, 3_000)); // a few tries fail meanwhile (retry max 2 s)
+  assert.ok(server.logs.some((l) => l.level === 40 && /HyperKitty/.test(String(l.msg))), "mailroom saw HyperKitty down and kept the jobs");
 
   // HyperKitty back on the same port: every waiting post arrives, each once.
   const before = log.length;
@@ -184,6 +197,7 @@ test("Debian's Postorius and HyperKitty run on mailroom", { timeout: 240_000 }, 
   for (const id of down) await waitFor(`${id} in HyperKitty`, () => archived(id), 60_000, 200);
   t.diagnostic(`the 3 waiting posts were in HyperKitty ${Date.now() - back} ms after it came back`);
   await new Promise((r) => setTimeout(r, 4_000)); // time for a duplicate try to show up
-  assert.deepEqual(django.archivePosts, [200, 200, 200], "three archive POSTs after the restart, none twice");
+  for (const id of down) assert.deepEqual(postsOf(django, id), [200], `${id}: one archive POST after the restart`);
+  assert.deepEqual(postsOf(django, "archived-1@web-ui.test"), [], "the post archived before is not sent again");
   t.diagnostic(`whole test ${Date.now() - started} ms`);
 });

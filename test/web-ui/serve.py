@@ -11,8 +11,10 @@ superuser WEBUI_ADMIN / WEBUI_ADMIN_PASSWORD. Prints {"ready": true} when servin
 Django's threaded WSGI server (runserver's) is enough for a test; a site runs uwsgi.
 """
 import argparse
+import io
 import json
 import os
+import re
 import socket
 import sys
 
@@ -55,20 +57,33 @@ def main():
     from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler, get_internal_wsgi_application
 
     class QuietHandler(WSGIRequestHandler):
-        # Only failed requests in the test's log, not every 200; each answer to an
-        # archive POST as a JSON line, so the test counts what reached HyperKitty.
+        # Only failed requests in the test's log, not every 200.
         def log_request(self, code='-', size='-'):
-            if self.command == 'POST' and self.path.split('?')[0].endswith('/api/mailman/archive'):
-                say({'archive': int(getattr(code, 'value', code))})
             if str(getattr(code, 'value', code))[:1] in '45':
                 super().log_request(code, size)
+
+    def reporting(app):
+        """Each archive POST's Message-ID and answer as a JSON line: the test counts what reached HyperKitty."""
+        def wrapped(environ, start_response):
+            if environ['REQUEST_METHOD'] != 'POST' or not environ['PATH_INFO'].endswith('/api/mailman/archive'):
+                return app(environ, start_response)
+            body = environ['wsgi.input'].read(int(environ.get('CONTENT_LENGTH') or 0))
+            environ['wsgi.input'] = io.BytesIO(body)
+            found = re.search(rb'^Message-ID:\s*<([^>\r\n]+)>', body, re.I | re.M)
+            msgid = found.group(1).decode('latin-1') if found else None
+
+            def start(status, headers, exc_info=None):
+                say({'archive': int(status.split()[0]), 'messageId': msgid})
+                return start_response(status, headers, exc_info)
+            return app(environ, start)
+        return wrapped
     server = ThreadedWSGIServer(('127.0.0.1', port), QuietHandler, bind_and_activate=False)
     server.socket.close()
     server.socket = sock
     server.server_bind = lambda: None
     server.server_name, server.server_port = '127.0.0.1', port
     server.setup_environ()
-    server.set_app(get_internal_wsgi_application())
+    server.set_app(reporting(get_internal_wsgi_application()))
     say({'ready': True})
     server.serve_forever()
 
