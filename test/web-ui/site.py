@@ -350,6 +350,7 @@ class Visit(unittest.TestCase):
     def test_16_hyperkitty_pages(self):
         self.page('/hyperkitty/')
         self.page('/hyperkitty/list/{}/'.format(LIST))
+        self.page('/postorius/lists/{}/delete'.format(LIST_ID))  # the confirmation page only
 
     def test_17_public_archive_for_the_posts(self):
         """The archive is public again, so the test's posts can be read from HyperKitty without a login."""
