@@ -197,7 +197,15 @@ test("Debian's Postorius and HyperKitty run on mailroom", { timeout: 240_000 }, 
   for (const id of down) await waitFor(`${id} in HyperKitty`, () => archived(id), 60_000, 200);
   t.diagnostic(`the 3 waiting posts were in HyperKitty ${Date.now() - back} ms after it came back`);
   await new Promise((r) => setTimeout(r, 4_000)); // time for a duplicate try to show up
-  for (const id of down) assert.deepEqual(postsOf(django, id), [200], `${id}: one archive POST after the restart`);
+  // Archived once each: one 200. A try HyperKitty failed (a 500: SQLite busy under three
+  // concurrent POSTs) stored nothing and is retried; the diagnostic shows why it failed.
+  for (const id of down) {
+    const statuses = postsOf(django, id);
+    assert.deepEqual(statuses.filter((s) => s === 200), [200], `${id}: archived once after the restart (${statuses})`);
+    assert.equal(statuses.at(-1), 200, `${id}: nothing after the 200`);
+    const why = [...new Set(log.slice(before).join("").split("\n").filter((l) => /^\w+(\.\w+)*Error: /.test(l)))];
+    if (statuses.length > 1) t.diagnostic(`${id}: tries ${statuses}; HyperKitty's errors: ${why.join(" | ")}`);
+  }
   assert.deepEqual(postsOf(django, "archived-1@web-ui.test"), [], "the post archived before is not sent again");
   t.diagnostic(`whole test ${Date.now() - started} ms`);
 });

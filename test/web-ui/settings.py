@@ -141,7 +141,7 @@ HAYSTACK_CONNECTIONS = {'default': {
 }}
 
 # HyperKitty's follow-up work (thread caches, list sync) runs in the request, no qcluster.
-Q_CLUSTER = {'sync': True, 'orm': 'default', 'timeout': 60, 'retry': 120, 'save_limit': 100}
+Q_CLUSTER = {'sync': True, 'orm': 'default', 'timeout': 60, 'retry': 120, 'save_limit': 100, 'log_level': 'ERROR'}
 
 FILTER_VHOST = False
 POSTORIUS_TEMPLATE_BASE_URL = os.environ.get('POSTORIUS_TEMPLATE_BASE_URL', 'http://127.0.0.1/')
