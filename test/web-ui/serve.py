@@ -7,7 +7,7 @@ Binds 127.0.0.1:N (0: a port the OS picks) first and prints {"port": N}, so mail
 can be started with HyperKitty's URL while Django migrates. When MAILMAN_REST_API_URL
 is not in the environment it is read as one line from stdin (mailroom's URL, known
 only once mailroom is up). --init migrates the SQLite database and creates the
-superuser WEBUI_ADMIN / WEBUI_ADMIN_PASSWORD. Prints {"ready": true} when serving.
+superuser WEBUI_ADMIN / WEBUI_ADMIN_PASSWORD (address WEBUI_ADMIN@example.com, verified). Prints {"ready": true} when serving.
 Django's threaded WSGI server (runserver's) is enough for a test; a site runs uwsgi.
 """
 import argparse
@@ -52,7 +52,10 @@ def main():
         User = get_user_model()
         name = os.environ.get('WEBUI_ADMIN', 'admin')
         if not User.objects.filter(username=name).exists():
-            User.objects.create_superuser(name, name + '@example.com', os.environ['WEBUI_ADMIN_PASSWORD'])
+            user = User.objects.create_superuser(name, name + '@example.com', os.environ['WEBUI_ADMIN_PASSWORD'])
+            # Verified, as allauth's confirmation mail would leave it: Postorius offers it to subscribe.
+            from allauth.account.models import EmailAddress
+            EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
 
     from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler, get_internal_wsgi_application
 
