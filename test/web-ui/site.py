@@ -15,12 +15,12 @@ import json
 import os
 import smtplib
 import sys
-import time
 import unittest
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(1, os.path.join(HERE, '..', 'mailman-api'))
 os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'settings')
 
 import django  # noqa: E402
@@ -29,6 +29,7 @@ django.setup()
 
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
+from session import wait_for  # noqa: E402  (the mailmanclient session's poll)
 
 # Keeps response.context (the rendered forms) on test-client responses.
 setup_test_environment()
@@ -62,16 +63,6 @@ def post_lmtp(sender, subject, body='Hello.\n', msgid=None):
     finally:
         lmtp.quit()
     return msgid
-
-
-def wait_for(what, predicate, seconds=60):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError('timed out waiting for ' + what)
 
 
 def form_data(form):
