@@ -6,7 +6,7 @@
 // a minute later, so a HyperKitty outage never holds up delivery for longer than
 // one short lookup per list and minute. Built in workers.ts.
 import type { ArchiverConfig } from "../config/index.js";
-import { activeArchivers, archiveLink, offeredArchivers, type ArchiveLink, type ArchivePolicy, type ArchiverName } from "../domain/archivers.js";
+import { activeArchivers, archiveLink, offeredArchivers, type ArchivePolicy, type ArchiverName, type PostArchiving } from "../domain/archivers.js";
 import { postingAddress } from "../domain/list-address.js";
 import { createHyperKitty, type HyperKitty } from "./hyperkitty.js";
 
@@ -20,11 +20,6 @@ export interface ArchiveList {
   includeRfc2369Headers: boolean;
 }
 
-/** What happens to one accepted post: the archivers that take it and its header links. */
-export interface PostArchiving {
-  archivers: ArchiverName[];
-  links: ArchiveLink[];
-}
 
 export interface ArchiveSite {
   config: ArchiverConfig;

@@ -247,6 +247,10 @@ export function redacted(config: Config): unknown {
     databaseUrl: config.databaseUrl ? redactedUrl(config.databaseUrl) : null,
     admin: { user: config.admin.user, password: config.admin.password ? "***" : null },
     secret: config.secret ? "***" : null,
+    archivers: {
+      ...config.archivers,
+      hyperkitty: config.archivers.hyperkitty ? { url: redactedUrl(config.archivers.hyperkitty.url), apiKey: "***" } : null,
+    },
   };
 }
 

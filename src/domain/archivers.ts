@@ -47,6 +47,12 @@ export interface ArchiveLink {
   permalink: string | null;
 }
 
+/** What happens to one accepted post: the archivers that take it and its header links (src/archivers/site.ts). */
+export interface PostArchiving {
+  archivers: ArchiverName[];
+  links: ArchiveLink[];
+}
+
 export interface LinkInputs {
   list: { listId: string; postingAddress: string; archivePolicy: ArchivePolicy };
   messageIdHash: string;

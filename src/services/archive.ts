@@ -37,7 +37,7 @@ const POST_FIELDS = {
 } as const;
 type PostRow = Prisma.ArchivedMessageGetPayload<{ select: typeof POST_FIELDS }>;
 
-const postView = (r: PostRow): ArchivedPost => ({
+const postView = (r: Omit<PostRow, "id">): ArchivedPost => ({
   messageIdHash: r.messageIdHash, messageId: r.messageId, subject: r.subject, sender: r.sender,
   date: r.sentAt?.toISOString() ?? null, archivedAt: r.archivedAt.toISOString(), threadHash: r.threadHash, parentHash: r.parentHash,
 });
@@ -89,7 +89,7 @@ export function createArchiveService(deps: ServiceDeps) {
         db.prisma.archivedMessage.findMany({ where: { listId: list.id, id: { gt: after } }, orderBy: { id: "asc" }, take: limit + 1, select: POST_FIELDS }),
         db.prisma.archivedMessage.count({ where: { listId: list.id } }),
       ]);
-      return toPage(rows.map(withNumberId), limit, total, (r) => postView({ ...r, id: BigInt(r.id) }));
+      return toPage(rows.map(withNumberId), limit, total, postView);
     },
 
     /** The archive by thread: threads in the order they started, each in thread order. */

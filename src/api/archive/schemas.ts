@@ -4,12 +4,15 @@ import { Page, PageQuery } from "../common/schemas.js";
 
 const HASH_EXAMPLE = "ZXOEEWD6NJCMFW4YTIXEAHQ7MPKCV7KV";
 
+/** One optional switch per archiver name Mailman clients know (src/domain/archivers.ts). */
+const switches = {
+  hyperkitty: Type.Optional(Type.Boolean({ description: "HyperKitty (offered when MAILROOM_HYPERKITTY_URL is set)" })),
+  "mail-archive": Type.Optional(Type.Boolean({ description: "Copies to MAILROOM_MAIL_ARCHIVE_ADDRESS, public lists only (offered when it is set)" })),
+  prototype: Type.Optional(Type.Boolean({ description: "The built-in archive (always offered)" })),
+};
+
 export const Archivers = Type.Object(
-  {
-    hyperkitty: Type.Optional(Type.Boolean({ description: "HyperKitty (offered when MAILROOM_HYPERKITTY_URL is set)" })),
-    "mail-archive": Type.Optional(Type.Boolean({ description: "Copies to MAILROOM_MAIL_ARCHIVE_ADDRESS, public lists only (offered when it is set)" })),
-    prototype: Type.Optional(Type.Boolean({ description: "The built-in archive (always offered)" })),
-  },
+  switches,
   {
     $id: "Archivers", title: "Archivers", additionalProperties: false,
     description: "Each archiver the site offers, by Mailman's name, and whether it takes this list's posts",
@@ -18,11 +21,7 @@ export const Archivers = Type.Object(
 );
 
 export const ArchiversPatch = Type.Object(
-  {
-    hyperkitty: Type.Optional(Type.Boolean()),
-    "mail-archive": Type.Optional(Type.Boolean()),
-    prototype: Type.Optional(Type.Boolean()),
-  },
+  switches,
   { additionalProperties: false, title: "ArchiversPatch", description: "Archivers to switch on or off; one the site does not offer is a 400", examples: [{ hyperkitty: false }] },
 );
 

@@ -5,7 +5,7 @@
 // committed in one transaction afterwards.
 import type { MailingList } from "../../generated/prisma/client.js";
 import type { ResolvedMember } from "../../db/member-lookup.js";
-import type { PostArchiving } from "../../archivers/site.js";
+import type { PostArchiving } from "../../domain/archivers.js";
 import type { MessageContext } from "../../domain/message-context.js";
 import type { RawMessage } from "../../domain/raw-message.js";
 
