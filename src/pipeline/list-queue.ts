@@ -19,6 +19,8 @@ import { PermanentFailure, type JobHandler } from "../queue/runner.js";
 import { holdPost, rejectPost, type ListJobData } from "../services/moderation.js";
 import { verifyPassword } from "../services/password-hash.js";
 import { runChain } from "./chain.js";
+import { archivePost } from "../archivers/archive-post.js";
+import { createArchiveSite, type ArchiveSite } from "../archivers/site.js";
 import type { DmarcResolver } from "./dmarc.js";
 import { runPipeline } from "./pipeline.js";
 import { destinations } from "./rules/rule.js";
@@ -27,11 +29,14 @@ export interface ListQueueDeps {
   db: Database;
   log: Logger;
   dmarc: DmarcResolver;
+  /** The site's archivers; default: only the built-in archive, without URLs. */
+  archives?: ArchiveSite;
   /** Posts processed at once in this process. */
   concurrency?: number;
 }
 
 const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
+const BUILTIN_ONLY = createArchiveSite();
 
 export function createListQueueHandler(deps: ListQueueDeps): JobHandler {
   return {
@@ -108,23 +113,26 @@ export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): P
 async function accept(
   deps: ListQueueDeps, job: Job, list: MailingList, message: Message, msg: RawMessage, ctx: MessageContext, rosterRows: ResolvedMember[],
 ): Promise<void> {
+  // The archivers' header URLs, looked up before the transaction (HyperKitty's list URL may take a request).
+  const site = deps.archives ?? BUILTIN_ONLY;
+  const archive = await site.forPost(list, ctx.messageIdHash);
   await finish(deps.db, job, async (tx) => {
     // Take the post number inside the finishing transaction (the row lock serialises
     // concurrent posts to one list), so two posts never share a %d.
     const [taken] = await tx.$queryRaw<{ postId: number }[]>`
       UPDATE "MailingList" SET "postId" = "postId" + 1 WHERE "id" = ${list.id} RETURNING "postId"`;
     ctx.postId = (taken?.postId ?? list.postId + 1) - 1;
-    const post = runPipeline({ msg, list, ctx, rosterRows });
+    const post = runPipeline({ msg, list, ctx, rosterRows, archive });
     const out = post.msg.toBuffer();
     const row = await storeCopy(tx, message, out, bouncesAddress(list.listName, list.mailHost));
     const data: ListPostDelivery = {
       kind: "list-post", listId: list.listId, exclude: ctx.exclude ?? [], personalize: list.personalize,
     };
     if (ctx.outgoing) await enqueue(tx, [{ queue: "out", messageId: row, listId: list.listId, data }]);
-    if (ctx.archive) {
-      await tx.archivedMessage.createMany({
-        data: [{ listId: list.id, messageId: message.messageId, messageIdHash: message.messageIdHash, raw: bytes(out) }],
-        skipDuplicates: true,
+    if (ctx.archive && post.archiveCopy) {
+      await archivePost(tx, {
+        list, copy: post.archiveCopy, messageId: message.messageId, messageIdHash: message.messageIdHash,
+        archivers: archive.archivers, mailArchiveAddress: site.config.mailArchive?.address ?? null,
       });
     }
   });

@@ -1,5 +1,5 @@
 // PostgreSQL-backed job queues: the only hand-off between stages (LMTP → "list",
-// "command", "bounces" or "owner" → "out" for delivery). A job is ready, running (claimed with FOR UPDATE SKIP LOCKED, so
+// "command", "bounces" or "owner" → "out" for delivery; "list" → "archive" for HyperKitty). A job is ready, running (claimed with FOR UPDATE SKIP LOCKED, so
 // several processes can share one database), done, or shunt (failed for good, with
 // the error kept). A claimed job whose worker died is reclaimed after its lease.
 // This file makes and claims jobs (enqueue, claim, releaseDeadWorkers, queue depths);
@@ -9,7 +9,7 @@ import type { Database, Tx } from "../db/client.js";
 import type { Job, QueueName } from "../generated/prisma/client.js";
 
 export type { Job, QueueName };
-export const QUEUES: QueueName[] = ["list", "command", "bounces", "owner", "out"];
+export const QUEUES: QueueName[] = ["list", "command", "bounces", "owner", "out", "archive"];
 /** NOTIFY channel: payload is the queue name that got work. */
 export const JOBS_CHANNEL = "mailroom_jobs";
 

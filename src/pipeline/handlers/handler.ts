@@ -5,6 +5,7 @@
 // committed in one transaction afterwards.
 import type { MailingList } from "../../generated/prisma/client.js";
 import type { ResolvedMember } from "../../db/member-lookup.js";
+import type { PostArchiving } from "../../domain/archivers.js";
 import type { MessageContext } from "../../domain/message-context.js";
 import type { RawMessage } from "../../domain/raw-message.js";
 
@@ -15,6 +16,10 @@ export interface Post {
   ctx: MessageContext;
   /** Member rows (role member) of the poster and of the To/Cc addresses: for avoid-duplicates. */
   rosterRows: ResolvedMember[];
+  /** The archivers that take this list's posts and their header URLs (src/archivers/site.ts); none when unset. */
+  archive?: PostArchiving;
+  /** Set by to-archive: the bytes the archivers get. */
+  archiveCopy?: Buffer;
 }
 
 export interface Handler {
