@@ -47,15 +47,21 @@ export async function enqueue(tx: Tx, jobs: NewJob[]): Promise<void> {
 /**
  * Claims up to `limit` ready jobs of one queue whose time has come, plus running jobs
  * whose lease ran out (their worker died). Each claim counts as an attempt.
+ * `running`: ids this process is still working on. Their lease can look expired when
+ * the heartbeat waited behind a long query queue (PGlite runs one query at a time);
+ * taking them over would send their copies a second time while the first run goes on.
  */
-export async function claim(db: Database, queue: QueueName, limit: number, leaseSeconds: number): Promise<Job[]> {
+export async function claim(
+  db: Database, queue: QueueName, limit: number, leaseSeconds: number, running: readonly bigint[] = [],
+): Promise<Job[]> {
   return db.prisma.$queryRaw<Job[]>`
     UPDATE "Job" SET state = 'running', "lockedAt" = now(), "lockedBy" = ${WORKER_ID}, attempts = attempts + 1
     WHERE id IN (
       SELECT id FROM "Job"
       WHERE queue = ${queue}::"QueueName"
         AND ((state = 'ready' AND "runAt" <= now())
-          OR (state = 'running' AND "lockedAt" < now() - make_interval(secs => ${leaseSeconds})))
+          OR (state = 'running' AND "lockedAt" < now() - make_interval(secs => ${leaseSeconds})
+            AND id <> ALL(${running as bigint[]}::bigint[])))
       ORDER BY "runAt", id
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED)
