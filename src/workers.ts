@@ -10,6 +10,7 @@ import { startJanitor } from "./queue/janitor.js";
 import { createDeliveryHandler } from "./delivery/handler.js";
 import { createDnsDmarcResolver } from "./pipeline/dmarc.js";
 import { createListQueueHandler } from "./pipeline/list-queue.js";
+import { readSiteHeaderPatterns } from "./pipeline/site-headers.js";
 import { createCommandHandler, createOwnerHandler } from "./commands/handler.js";
 import { createBounceHandler } from "./bounces/handler.js";
 
@@ -19,7 +20,9 @@ export interface Workers { stop(): Promise<void> }
 /** One handler per queue this process consumes. */
 function handlers(deps: WorkerDeps): JobHandler[] {
   return [
-    createListQueueHandler({ db: deps.db, log: deps.log, dmarc: createDnsDmarcResolver() }),
+    createListQueueHandler({
+      db: deps.db, log: deps.log, dmarc: createDnsDmarcResolver(), suspiciousHeaders: readSiteHeaderPatterns(deps.config.suspiciousHeadersFile),
+    }),
     createDeliveryHandler({ db: deps.db, config: deps.config, secret: deps.services.secret }),
     createCommandHandler({ db: deps.db, log: deps.log, services: deps.services }),
     createOwnerHandler({ db: deps.db, log: deps.log, services: deps.services }),

@@ -214,7 +214,7 @@ describe("to-outgoing", () => {
 
 describe("the posting pipeline", () => {
   it("is Mailman's order, ending in to-outgoing", () => {
-    assert.deepEqual(POSTING_PIPELINE.map((h) => h.name), ["cleanse", "dmarc", "cook-headers", "rfc-2369", "decorate", "to-archive", "to-outgoing"]);
+    assert.deepEqual(POSTING_PIPELINE.map((h) => h.name), ["mime-delete", "cleanse", "dmarc", "cook-headers", "rfc-2369", "decorate", "to-archive", "to-outgoing"]);
     for (const h of POSTING_PIPELINE) assert.ok(h.description);
   });
 });

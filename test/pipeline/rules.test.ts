@@ -190,7 +190,7 @@ describe("the posting chain", () => {
     const input = ruleInput(fixture("plain-text"), asMember());
     const d = await runChain(input);
     assert.deepEqual(d, { outcome: "accept", rule: "member-moderation", reasons: ["moderation action accept"] });
-    assert.deepEqual(input.ctx.ruleMisses, ["dmarc-mitigation", "approved", "emergency", "loop", "banned-address", "auto-reply"]);
+    assert.deepEqual(input.ctx.ruleMisses, ["dmarc-mitigation", "no-senders", "approved", "emergency", "loop", "banned-address", "auto-reply"]);
     assert.deepEqual(input.ctx.ruleHits, ["member-moderation"]);
   });
   it("discards a loop before moderation", async () => {
@@ -220,8 +220,9 @@ describe("the posting chain", () => {
   });
   it("is the Mailman order", () => {
     assert.deepEqual(POSTING_CHAIN.map((r) => r.name), [
-      "dmarc-mitigation", "approved", "emergency", "loop", "banned-address", "auto-reply", "member-moderation", "header-match",
-      "nonmember-moderation", "administrivia", "implicit-dest", "max-recipients", "max-size", "no-subject",
+      "dmarc-mitigation", "no-senders", "approved", "emergency", "loop", "banned-address", "auto-reply", "member-moderation", "header-match",
+      "nonmember-moderation", "administrivia", "implicit-dest", "max-recipients", "max-size", "news-moderation", "no-subject",
+      "suspicious-header",
     ]);
   });
 });
