@@ -30,7 +30,7 @@ async function append(parent: MimeNode, e: Entity): Promise<void> {
     case "text": {
       const node = parent.createChild("text/plain; charset=utf-8");
       keepHeaders(e.part, node, ["Content-Description", "Content-ID"]);
-      node.setContent(e.text);
+      node.setContent(e.text.replace(/\r?\n/g, "\r\n")); // nodemailer keeps line breaks as given; mail wants CRLF
       return;
     }
     case "message": {
