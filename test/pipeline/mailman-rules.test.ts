@@ -7,7 +7,12 @@ import newsModeration from "../../src/pipeline/rules/news-moderation.js";
 import noSenders from "../../src/pipeline/rules/no-senders.js";
 import suspiciousHeader from "../../src/pipeline/rules/suspicious-header.js";
 import type { Rule, RuleInput } from "../../src/pipeline/rules/rule.js";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseHeaderPatterns } from "../../src/domain/header-patterns.js";
+import { readSiteHeaderPatterns } from "../../src/pipeline/site-headers.js";
+import { loadConfig } from "../../src/config/index.js";
 import { RawMessage } from "../../src/domain/raw-message.js";
 import { context, makeList, makeMember, message, ruleInput } from "./helpers.js";
 
@@ -70,6 +75,23 @@ describe("bounce_matching_headers lines", () => {
     const { patterns, errors } = parseHeaderPatterns("# c\n  From: .*@uplinkpro.com  \nno colon here\nSubject: [\n");
     assert.deepEqual(patterns.map((p) => [p.header, p.regexp.source, p.regexp.flags]), [["From", ".*@uplinkpro.com", "i"]]);
     assert.deepEqual(errors.map((e) => e.line), ["no colon here", "Subject: ["]);
+  });
+});
+
+describe("the site's suspicious-header file (MAILROOM_SUSPICIOUS_HEADERS_FILE)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "mailroom-site-headers-"));
+  it("is named by the configuration and read at start", () => {
+    const path = join(dir, "suspicious");
+    writeFileSync(path, "# site-wide\nX-Spam-Flag: ^yes\nReceived: from .*\\.bad\\.example\n");
+    const config = loadConfig({ MAILROOM_SUSPICIOUS_HEADERS_FILE: path } as NodeJS.ProcessEnv);
+    assert.equal(config.suspiciousHeadersFile, path);
+    assert.deepEqual(readSiteHeaderPatterns(config.suspiciousHeadersFile).map((p) => p.header), ["X-Spam-Flag", "Received"]);
+    assert.deepEqual(readSiteHeaderPatterns(null), []);
+  });
+  it("stops the start on a line that does not parse, naming it", () => {
+    const path = join(dir, "bad");
+    writeFileSync(path, "X-Spam-Flag: (yes\n");
+    assert.throws(() => readSiteHeaderPatterns(path), /"X-Spam-Flag: \(yes"/);
   });
 });
 
