@@ -6,7 +6,7 @@ import { runChain } from "../../src/pipeline/chain.js";
 import newsModeration from "../../src/pipeline/rules/news-moderation.js";
 import noSenders from "../../src/pipeline/rules/no-senders.js";
 import suspiciousHeader from "../../src/pipeline/rules/suspicious-header.js";
-import type { Rule, RuleInput } from "../../src/pipeline/rules/rule.js";
+import type { RuleInput } from "../../src/pipeline/rules/rule.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,21 +14,8 @@ import { parseHeaderPatterns } from "../../src/domain/header-patterns.js";
 import { readSiteHeaderPatterns } from "../../src/pipeline/site-headers.js";
 import { loadConfig } from "../../src/config/index.js";
 import { RawMessage } from "../../src/domain/raw-message.js";
-import { context, makeList, makeMember, message, ruleInput } from "./helpers.js";
+import { context, makeList, makeMember, message, ruleInput, ruleTable as table } from "./helpers.js";
 
-type Case = [name: string, input: () => RuleInput, expected: string | null];
-
-function table(rule: Rule, cases: Case[]) {
-  describe(rule.name, () => {
-    it("has a name and a description", () => assert.ok(rule.name && rule.description));
-    for (const [name, input, expected] of cases) {
-      it(name, async () => {
-        const r = await rule.check(input());
-        assert.equal(r.hit ? r.action : null, expected);
-      });
-    }
-  });
-}
 
 const plain = (h: string[] = []) => message(["From: anne@example.com", "To: test@example.com", "Subject: Hi", ...h]);
 
