@@ -21,7 +21,10 @@ import { holdPost, rejectPost, type ListJobData } from "../services/moderation.j
 import { verifyPassword } from "../services/password-hash.js";
 import { forwardFilteredPost } from "../services/filter-notice.js";
 import { runChain } from "./chain.js";
+import { archivePost } from "../archivers/archive-post.js";
+import { createArchiveSite, type ArchiveSite } from "../archivers/site.js";
 import type { DmarcResolver } from "./dmarc.js";
+import type { Post } from "./handlers/handler.js";
 import { runPipeline, type PipelineStop } from "./pipeline.js";
 import { destinations } from "./rules/rule.js";
 
@@ -31,11 +34,14 @@ export interface ListQueueDeps {
   dmarc: DmarcResolver;
   /** The site's suspicious-header lines (site-headers.ts reads them at start). */
   suspiciousHeaders?: readonly HeaderPattern[];
+  /** The site's archivers; default: only the built-in archive, without URLs. */
+  archives?: ArchiveSite;
   /** Posts processed at once in this process. */
   concurrency?: number;
 }
 
 const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
+const BUILTIN_ONLY = createArchiveSite();
 
 export function createListQueueHandler(deps: ListQueueDeps): JobHandler {
   return {
@@ -115,6 +121,9 @@ async function accept(
   deps: ListQueueDeps, job: Job, list: MailingList, message: Message, msg: RawMessage, ctx: MessageContext, rosterRows: ResolvedMember[],
   mlog: Logger,
 ): Promise<void> {
+  // The archivers' header URLs, looked up before the transaction (HyperKitty's list URL may take a request).
+  const site = deps.archives ?? BUILTIN_ONLY;
+  const archive = await site.forPost(list, ctx.messageIdHash);
   await finish(deps.db, job, async (tx) => {
     // Lock the list row and read the post number inside the finishing transaction (the
     // lock serialises concurrent posts to one list), so two posts never share a %d;
@@ -124,7 +133,7 @@ async function accept(
     ctx.postId = locked?.postId ?? list.postId;
     // mime-delete comes first: a post it stops is the post as the chain left it.
     const held = msg.toBuffer();
-    const post = { msg, list, ctx, rosterRows };
+    const post: Post = { msg, list, ctx, rosterRows, archive };
     const stopped = await runPipeline(post);
     if (stopped) {
       mlog.info({ outcome: stopped.outcome, handler: stopped.handler, reason: stopped.reason }, "post stopped by a handler");
@@ -137,10 +146,10 @@ async function accept(
       kind: "list-post", listId: list.listId, exclude: ctx.exclude ?? [], personalize: list.personalize,
     };
     if (ctx.outgoing) await enqueue(tx, [{ queue: "out", messageId: row, listId: list.listId, data }]);
-    if (ctx.archive) {
-      await tx.archivedMessage.createMany({
-        data: [{ listId: list.id, messageId: message.messageId, messageIdHash: message.messageIdHash, raw: bytes(out) }],
-        skipDuplicates: true,
+    if (ctx.archive && post.archiveCopy) {
+      await archivePost(tx, {
+        list, copy: post.archiveCopy, messageId: message.messageId, messageIdHash: message.messageIdHash,
+        archivers: archive.archivers, mailArchiveAddress: site.config.mailArchive?.address ?? null,
       });
     }
   });

@@ -20,8 +20,9 @@ export const POSTING_PIPELINE: readonly Handler[] = [
   dmarc,
   cookHeaders,
   rfc2369,
-  decorate,
+  // Mailman's order: the archive's copy has the list headers but no footer.
   toArchive,
+  decorate,
   toOutgoing,
 ];
 

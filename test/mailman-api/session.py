@@ -247,6 +247,15 @@ class Session(unittest.TestCase):
             settings.save()
         self.assertEqual(e.exception.code, 400)
 
+    def test_14b_archivers(self):
+        # No HyperKitty or mail-archive configured here: only the built-in archive is offered.
+        archivers = self.mlist().archivers
+        self.assertEqual(dict(archivers), {'prototype': True})
+        archivers['prototype'] = False  # mailmanclient saves at once (PATCH)
+        self.assertEqual(dict(self.mlist().archivers), {'prototype': False})
+        self.mlist().archivers['prototype'] = True
+        self.assertEqual(self.mlist().settings['archive_policy'], 'public')
+
     def test_15_delete_list_and_domain(self):
         self.mlist().delete()
         with self.assertRaises(HTTPError) as e:

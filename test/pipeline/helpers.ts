@@ -28,7 +28,7 @@ export function makeList(over: Partial<MailingList> = {}): MailingList {
     memberRosterVisibility: "moderators", sendWelcomeMessage: true, sendGoodbyeMessage: true, processBounces: true,
     bounceScoreThreshold: 5, bounceInfoStaleAfter: 604800, bounceYouAreDisabledWarnings: 3,
     bounceYouAreDisabledWarningsInterval: 604800, bounceNotifyOwnerOnDisable: true, bounceNotifyOwnerOnRemoval: true,
-    forwardUnrecognizedBouncesTo: "administrators", verpProbes: null, mailmanSettings: {}, memberCount: 0,
+    forwardUnrecognizedBouncesTo: "administrators", verpProbes: null, mailmanSettings: {}, archivers: {}, memberCount: 0,
     ...over,
   };
 }

@@ -6,6 +6,7 @@
 // (Mailman raises DiscardMessage or RejectMessage); list-queue.ts acts on it.
 import type { MailingList } from "../../generated/prisma/client.js";
 import type { ResolvedMember } from "../../db/member-lookup.js";
+import type { PostArchiving } from "../../domain/archivers.js";
 import type { MessageContext } from "../../domain/message-context.js";
 import type { RawMessage } from "../../domain/raw-message.js";
 
@@ -16,6 +17,10 @@ export interface Post {
   ctx: MessageContext;
   /** Member rows (role member) of the poster and of the To/Cc addresses: for avoid-duplicates. */
   rosterRows: ResolvedMember[];
+  /** The archivers that take this list's posts and their header URLs (src/archivers/site.ts); none when unset. */
+  archive?: PostArchiving;
+  /** Set by to-archive: the bytes the archivers get. */
+  archiveCopy?: Buffer;
 }
 
 /**
