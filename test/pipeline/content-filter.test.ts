@@ -58,6 +58,11 @@ describe("mime-delete: what is removed", () => {
     assert.deepEqual(parsed.attachments.map((a) => a.filename), ["paper.PDF"]);
     assert.equal(parsed.text?.trim(), "text");
   });
+  it("removes the DKIM signatures of a post it changed, keeps them on one it did not", async () => {
+    const signed = withExe("From: anne@example.com\nDKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s; bh=x; b=y\nSubject: Test\nMIME-Version: 1.0\n");
+    assert.doesNotMatch((await run(signed, { filterExtensions: ["exe"] })).out.toString(), /DKIM-Signature/);
+    assert.match((await run(signed, { filterExtensions: ["zip"] })).out.toString(), /DKIM-Signature/);
+  });
   it("leaves a post the settings do not touch byte for byte", async () => {
     const raw = withExe();
     const { stop, out } = await run(raw, { filterExtensions: ["zip"], collapseAlternatives: true });

@@ -31,6 +31,8 @@ const handler: Handler = {
         return ctx.moderatorApproved ? undefined : { outcome: "hold", reason: `The post cannot be filtered safely: ${result.reason}` };
       case "changed":
         post.msg = await withContent(msg, result.root);
+        // The body no longer matches what the poster's domain signed.
+        post.msg.remove("DKIM-Signature");
         post.msg.append("X-Content-Filtered-By", "mailroom mime-delete");
     }
   },
