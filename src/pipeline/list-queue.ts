@@ -131,13 +131,13 @@ async function accept(
     const [locked] = await tx.$queryRaw<{ postId: number }[]>`
       SELECT "postId" FROM "MailingList" WHERE "id" = ${list.id} FOR UPDATE`;
     ctx.postId = locked?.postId ?? list.postId;
-    // mime-delete comes first: a post it stops is the post as the chain left it.
-    const held = msg.toBuffer();
     const post: Post = { msg, list, ctx, rosterRows, archive };
     const stopped = await runPipeline(post);
     if (stopped) {
       mlog.info({ outcome: stopped.outcome, handler: stopped.handler, reason: stopped.reason }, "post stopped by a handler");
-      return settleStop(tx, stopped, list, message, held, ctx);
+      // Only mime-delete stops, and it runs first and edits nothing when it does:
+      // msg is still the post as the chain left it.
+      return settleStop(tx, stopped, list, message, msg.toBuffer(), ctx);
     }
     await tx.$executeRaw`UPDATE "MailingList" SET "postId" = "postId" + 1 WHERE "id" = ${list.id}`;
     const out = post.msg.toBuffer();
