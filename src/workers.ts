@@ -10,6 +10,7 @@ import { startJanitor } from "./queue/janitor.js";
 import { createDeliveryHandler } from "./delivery/handler.js";
 import { createDnsDmarcResolver } from "./pipeline/dmarc.js";
 import { createListQueueHandler } from "./pipeline/list-queue.js";
+import { readSiteHeaderPatterns } from "./pipeline/site-headers.js";
 import { createCommandHandler, createOwnerHandler } from "./commands/handler.js";
 import { createBounceHandler } from "./bounces/handler.js";
 import { createArchiveSite } from "./archivers/site.js";
@@ -23,7 +24,10 @@ function handlers(deps: WorkerDeps): JobHandler[] {
   // One per process: it keeps HyperKitty's list URLs for the headers of later posts.
   const archives = createArchiveSite({ config: deps.config.archivers, publicUrl: deps.config.publicUrl });
   return [
-    createListQueueHandler({ db: deps.db, log: deps.log, dmarc: createDnsDmarcResolver(), archives }),
+    createListQueueHandler({
+      db: deps.db, log: deps.log, dmarc: createDnsDmarcResolver(), archives,
+      suspiciousHeaders: readSiteHeaderPatterns(deps.config.suspiciousHeadersFile),
+    }),
     createDeliveryHandler({ db: deps.db, config: deps.config, secret: deps.services.secret }),
     createCommandHandler({ db: deps.db, log: deps.log, services: deps.services }),
     createOwnerHandler({ db: deps.db, log: deps.log, services: deps.services }),

@@ -66,6 +66,8 @@ export interface Config {
   publicUrl: string | null;
   /** Mailman's [mta] verp_probes, for lists that leave verpProbes unset: confirm a bounce-disable with a probe. */
   verpProbes: boolean;
+  /** File of `Header: regexp` lines every list's suspicious-header rule also checks (Mailman's bounce_matching_headers format); null: none. */
+  suspiciousHeadersFile: string | null;
   /** Signs tokens in mail (MAILROOM_SECRET); null: generated once into $MAILROOM_VAR_DIR/secret (src/secret.ts). */
   secret: string | null;
   /** 0: this process runs no queue workers (REST and LMTP only); any other value: it runs them. */
@@ -231,6 +233,7 @@ export function loadConfig(env: Env, defaults: Defaults = { postmapFound: false,
     socketmap: command(env, "MAILROOM_SOCKETMAP", null),
     publicUrl: publicUrl ? publicUrl.replace(/\/+$/, "") : null,
     verpProbes: flag(env, "MAILROOM_VERP_PROBES", false),
+    suspiciousHeadersFile: env.MAILROOM_SUSPICIOUS_HEADERS_FILE?.trim() ? resolve(env.MAILROOM_SUSPICIOUS_HEADERS_FILE.trim()) : null,
     secret: env.MAILROOM_SECRET?.trim() || null,
     workers: int(env, "MAILROOM_WORKERS", 2, 0, 64),
     jobLeaseSeconds: int(env, "MAILROOM_JOB_LEASE", 60, 1),

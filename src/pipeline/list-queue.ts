@@ -8,6 +8,7 @@ import type { Database, Tx } from "../db/client.js";
 import type { MailingList, Message } from "../generated/prisma/client.js";
 import { bansFor } from "../db/bans.js";
 import { membersByKeys, type ResolvedMember } from "../db/member-lookup.js";
+import type { HeaderPattern } from "../domain/header-patterns.js";
 import { bouncesAddress } from "../domain/list-address.js";
 import { newContext, type Decision, type MessageContext } from "../domain/message-context.js";
 import type { ListPostDelivery } from "../domain/out-job.js";
@@ -18,17 +19,21 @@ import { complete } from "../queue/transitions.js";
 import { PermanentFailure, type JobHandler } from "../queue/runner.js";
 import { holdPost, rejectPost, type ListJobData } from "../services/moderation.js";
 import { verifyPassword } from "../services/password-hash.js";
+import { forwardFilteredPost } from "../services/filter-notice.js";
 import { runChain } from "./chain.js";
 import { archivePost } from "../archivers/archive-post.js";
 import { createArchiveSite, type ArchiveSite } from "../archivers/site.js";
 import type { DmarcResolver } from "./dmarc.js";
-import { runPipeline } from "./pipeline.js";
+import type { Post } from "./handlers/handler.js";
+import { runPipeline, type PipelineStop } from "./pipeline.js";
 import { destinations } from "./rules/rule.js";
 
 export interface ListQueueDeps {
   db: Database;
   log: Logger;
   dmarc: DmarcResolver;
+  /** The site's suspicious-header lines (site-headers.ts reads them at start). */
+  suspiciousHeaders?: readonly HeaderPattern[];
   /** The site's archivers; default: only the built-in archive, without URLs. */
   archives?: ArchiveSite;
   /** Posts processed at once in this process. */
@@ -88,7 +93,9 @@ export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): P
 
   const decision: Decision = ctx.moderatorApproved
     ? { outcome: "accept", rule: null, reasons: ["approved by a moderator"] }
-    : await runChain({ msg, size: message.size, list, ctx, senderRows, bans, verifyPassword, dmarc: deps.dmarc });
+    : await runChain({
+      msg, size: message.size, list, ctx, senderRows, bans, verifyPassword, dmarc: deps.dmarc, siteSuspiciousHeaders: deps.suspiciousHeaders,
+    });
   mlog.info({ outcome: decision.outcome, rule: decision.rule, reasons: decision.reasons, hits: ctx.ruleHits }, "post decided");
 
   switch (decision.outcome) {
@@ -106,23 +113,33 @@ export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): P
       });
       return;
     case "accept":
-      await accept(deps, job, list, message, msg, ctx, rows.filter((r) => r.role === "member"));
+      await accept(deps, job, list, message, msg, ctx, rows.filter((r) => r.role === "member"), mlog);
   }
 }
 
 async function accept(
   deps: ListQueueDeps, job: Job, list: MailingList, message: Message, msg: RawMessage, ctx: MessageContext, rosterRows: ResolvedMember[],
+  mlog: Logger,
 ): Promise<void> {
   // The archivers' header URLs, looked up before the transaction (HyperKitty's list URL may take a request).
   const site = deps.archives ?? BUILTIN_ONLY;
   const archive = await site.forPost(list, ctx.messageIdHash);
   await finish(deps.db, job, async (tx) => {
-    // Take the post number inside the finishing transaction (the row lock serialises
-    // concurrent posts to one list), so two posts never share a %d.
-    const [taken] = await tx.$queryRaw<{ postId: number }[]>`
-      UPDATE "MailingList" SET "postId" = "postId" + 1 WHERE "id" = ${list.id} RETURNING "postId"`;
-    ctx.postId = (taken?.postId ?? list.postId + 1) - 1;
-    const post = runPipeline({ msg, list, ctx, rosterRows, archive });
+    // Lock the list row and read the post number inside the finishing transaction (the
+    // lock serialises concurrent posts to one list), so two posts never share a %d;
+    // the number is only used up once the pipeline has let the post through.
+    const [locked] = await tx.$queryRaw<{ postId: number }[]>`
+      SELECT "postId" FROM "MailingList" WHERE "id" = ${list.id} FOR UPDATE`;
+    ctx.postId = locked?.postId ?? list.postId;
+    const post: Post = { msg, list, ctx, rosterRows, archive };
+    const stopped = await runPipeline(post);
+    if (stopped) {
+      mlog.info({ outcome: stopped.outcome, handler: stopped.handler, reason: stopped.reason }, "post stopped by a handler");
+      // Only mime-delete stops, and it runs first and edits nothing when it does:
+      // msg is still the post as the chain left it.
+      return settleStop(tx, stopped, list, message, msg.toBuffer(), ctx);
+    }
+    await tx.$executeRaw`UPDATE "MailingList" SET "postId" = "postId" + 1 WHERE "id" = ${list.id}`;
     const out = post.msg.toBuffer();
     const row = await storeCopy(tx, message, out, bouncesAddress(list.listName, list.mailHost));
     const data: ListPostDelivery = {
@@ -136,6 +153,29 @@ async function accept(
       });
     }
   });
+}
+
+/** What a handler's Stop leads to, inside the finishing transaction. */
+async function settleStop(tx: Tx, stop: PipelineStop, list: MailingList, message: Message, raw: Buffer, ctx: MessageContext): Promise<void> {
+  switch (stop.outcome) {
+    case "discard":
+      return;
+    case "preserve":
+      // Mailman's "bad" queue: nothing is written, the job is shunted with the reason and
+      // kept (with its message) for the site's administrators to look at.
+      throw new PermanentFailure(`preserved by ${stop.handler}: ${stop.reason}`);
+    case "reject":
+      await rejectPost(tx, list, raw, message.mailFrom, [stop.reason]);
+      return;
+    case "forward":
+      await forwardFilteredPost(tx, list, raw, stop.reason);
+      return;
+    case "hold": {
+      const rowId = raw.equals(Buffer.from(message.raw)) ? message.id : await storeCopy(tx, message, raw, message.mailFrom);
+      const decision: Decision = { outcome: "hold", rule: stop.handler, reasons: [stop.reason] };
+      await holdPost(tx, { list, messageRowId: rowId, raw, mailFrom: message.mailFrom, ctx, decision });
+    }
+  }
 }
 
 // Prisma's Bytes type wants an ArrayBuffer-backed array; a Buffer is one at run time.

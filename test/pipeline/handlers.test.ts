@@ -255,7 +255,7 @@ describe("to-outgoing", () => {
 
 describe("the posting pipeline", () => {
   it("is Mailman's order, ending in to-outgoing", () => {
-    assert.deepEqual(POSTING_PIPELINE.map((h) => h.name), ["cleanse", "dmarc", "cook-headers", "rfc-2369", "to-archive", "decorate", "to-outgoing"]);
+    assert.deepEqual(POSTING_PIPELINE.map((h) => h.name), ["mime-delete", "cleanse", "dmarc", "cook-headers", "rfc-2369", "to-archive", "decorate", "to-outgoing"]);
     for (const h of POSTING_PIPELINE) assert.ok(h.description);
   });
 });
