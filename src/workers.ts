@@ -19,8 +19,11 @@ export interface Workers { stop(): Promise<void> }
 /** One handler per queue this process consumes. */
 function handlers(deps: WorkerDeps): JobHandler[] {
   return [
-    createListQueueHandler({ db: deps.db, log: deps.log, dmarc: createDnsDmarcResolver() }),
-    createDeliveryHandler({ db: deps.db, config: deps.config, secret: deps.services.secret }),
+    createListQueueHandler({
+      db: deps.db, log: deps.log, dmarc: createDnsDmarcResolver(),
+      templating: { notices: deps.services.notices, templates: deps.services.templateLoader },
+    }),
+    createDeliveryHandler({ db: deps.db, config: deps.config, secret: deps.services.secret, templates: deps.services.templateLoader }),
     createCommandHandler({ db: deps.db, log: deps.log, services: deps.services }),
     createOwnerHandler({ db: deps.db, log: deps.log, services: deps.services }),
     createBounceHandler({ db: deps.db, log: deps.log, services: deps.services }),

@@ -18,6 +18,8 @@ import { complete } from "../queue/transitions.js";
 import { PermanentFailure, type JobHandler } from "../queue/runner.js";
 import { holdPost, rejectPost, type ListJobData } from "../services/moderation.js";
 import { verifyPassword } from "../services/password-hash.js";
+import { createNoticeService, type NoticeService } from "../services/notices.js";
+import { createTemplateLoader, DEFAULT_TEMPLATE_SETTINGS, type TemplateLoader } from "../services/template-loader.js";
 import { runChain } from "./chain.js";
 import type { DmarcResolver } from "./dmarc.js";
 import { runPipeline } from "./pipeline.js";
@@ -25,6 +27,8 @@ import { destinations } from "./rules/rule.js";
 
 export interface ListQueueDeps {
   db: Database;
+  /** Held and rejected notices and the list's header and footer (services.notices, services.templateLoader); unset: shipped templates and site defaults only. */
+  templating?: { notices: NoticeService; templates: TemplateLoader };
   log: Logger;
   dmarc: DmarcResolver;
   /** Posts processed at once in this process. */
@@ -47,6 +51,14 @@ function sendersOf(msg: RawMessage, mailFrom: string): string[] {
   const all = [...msg.addresses("From"), ...msg.addresses("Sender")].map((a) => a.address.toLowerCase());
   if (mailFrom) all.push(mailFrom.toLowerCase());
   return [...new Set(all)];
+}
+
+function templatingOf(deps: ListQueueDeps): { notices: NoticeService; templates: TemplateLoader } {
+  if (!deps.templating) {
+    const templates = createTemplateLoader({ config: { templates: DEFAULT_TEMPLATE_SETTINGS }, log: deps.log });
+    deps.templating = { templates, notices: createNoticeService(templates, { siteOwner: null }) };
+  }
+  return deps.templating;
 }
 
 export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): Promise<void> {
@@ -90,14 +102,14 @@ export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): P
     case "discard":
       return;
     case "reject":
-      await finish(db, job, async (tx) => { await rejectPost(tx, list, raw, message.mailFrom, decision.reasons); });
+      await finish(db, job, async (tx) => { await rejectPost(tx, templatingOf(deps).notices, list, raw, message.mailFrom, decision.reasons); });
       return;
     case "hold":
       await finish(db, job, async (tx) => {
         // The rules may have edited the post (approved strips a wrong password): hold that version.
         const edited = msg.toBuffer();
         const rowId = edited.equals(raw) ? message.id : await storeCopy(tx, message, edited, message.mailFrom);
-        await holdPost(tx, { list, messageRowId: rowId, raw: edited, mailFrom: message.mailFrom, ctx, decision });
+        await holdPost(tx, templatingOf(deps).notices, { list, messageRowId: rowId, raw: edited, mailFrom: message.mailFrom, ctx, decision });
       });
       return;
     case "accept":
@@ -108,13 +120,14 @@ export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): P
 async function accept(
   deps: ListQueueDeps, job: Job, list: MailingList, message: Message, msg: RawMessage, ctx: MessageContext, rosterRows: ResolvedMember[],
 ): Promise<void> {
+  const decoration = await templatingOf(deps).templates.decoration(deps.db.prisma, list);
   await finish(deps.db, job, async (tx) => {
     // Take the post number inside the finishing transaction (the row lock serialises
     // concurrent posts to one list), so two posts never share a %d.
     const [taken] = await tx.$queryRaw<{ postId: number }[]>`
       UPDATE "MailingList" SET "postId" = "postId" + 1 WHERE "id" = ${list.id} RETURNING "postId"`;
     ctx.postId = (taken?.postId ?? list.postId + 1) - 1;
-    const post = runPipeline({ msg, list, ctx, rosterRows });
+    const post = runPipeline({ msg, list, ctx, rosterRows, decoration });
     const out = post.msg.toBuffer();
     const row = await storeCopy(tx, message, out, bouncesAddress(list.listName, list.mailHost));
     const data: ListPostDelivery = {

@@ -12,7 +12,7 @@ beforeEach(() => t.reset());
 
 async function service(settings: Record<string, unknown> = {}, clock?: { now: Date }) {
   const { deps, services } = await setUp(t.db, settings);
-  return { subs: createSubscriptionService(deps, clock ? { now: () => clock.now } : {}), services };
+  return { subs: createSubscriptionService(deps, services.notices, clock ? { now: () => clock.now } : {}), services };
 }
 
 test("confirm policy: a join by mail sends a confirmation; confirming subscribes and welcomes", async () => {

@@ -15,6 +15,8 @@ export interface Post {
   ctx: MessageContext;
   /** Member rows (role member) of the poster and of the To/Cc addresses: for avoid-duplicates. */
   rosterRows: ResolvedMember[];
+  /** The list's header and footer (templates, loaded before the pipeline runs); unset: msgHeader/msgFooter. */
+  decoration?: { header: string; footer: string };
 }
 
 export interface Handler {
