@@ -14,6 +14,7 @@ import heldRoutes from "./held/routes.js";
 import requestRoutes from "./requests/routes.js";
 import bounceRoutes from "./bounces/routes.js";
 import unsubscribeRoutes from "./unsubscribe/routes.js";
+import templateRoutes from "./templates/routes.js";
 
 export const routes: FastifyPluginAsync[] = [
   healthRoutes,
@@ -28,4 +29,5 @@ export const routes: FastifyPluginAsync[] = [
   requestRoutes,
   bounceRoutes,
   unsubscribeRoutes,
+  templateRoutes,
 ];

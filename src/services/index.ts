@@ -44,7 +44,7 @@ export function createServices(deps: ServiceDeps, opts: ServiceOptions = {}) {
     addresses: createAddressService(deps),
     bans: createBanService(deps, lists),
     memberships: createMembershipService(deps),
-    templates: createTemplateService(deps),
+    templates: createTemplateService(deps, templateLoader),
     /** Finds a template's text (list, domain, site, shipped file; by language). */
     templateLoader,
     /** Templated mail mailroom writes itself, queued in the caller's transaction. */

@@ -2,8 +2,10 @@
 // ITemplateManager, and mailroom's native /templates): a template name mapped, for
 // every language ("") or one, to a URI to fetch (with optional credentials) or to
 // the text itself. Read by the loader (template-loader.ts); docs/templates.md.
-import { notFound } from "../domain/errors.js";
+import { invalid, notFound } from "../domain/errors.js";
+import type { TemplateName } from "../domain/template-text.js";
 import type { ServiceDeps } from "./deps.js";
+import type { LoadedTemplate, TemplateLoader, TemplateTarget } from "./template-loader.js";
 
 export type TemplateScope = "site" | "domain" | "list";
 export interface TemplateView { name: string; uri: string; username: string; password: string }
@@ -13,8 +15,13 @@ export interface TemplateOverride { name: string; language: string; uri: string;
 const key = (scope: TemplateScope, scopeKey: string, name: string, language = "") =>
   ({ scope_scopeKey_name_language: { scope, scopeKey, name, language } });
 
-export function createTemplateService({ db }: ServiceDeps) {
+export function createTemplateService({ db }: ServiceDeps, loader: TemplateLoader) {
   return {
+    /** What a notice for `target` would be built from now (native GET …/templates/{name}). */
+    resolve(name: TemplateName, target: TemplateTarget): Promise<LoadedTemplate> {
+      return loader.load(db.prisma, name, target);
+    },
+
     /** Mailman's uris: the language-independent URI overrides of a scope. */
     async list(scope: TemplateScope, scopeKey: string): Promise<TemplateView[]> {
       const rows = await db.prisma.template.findMany({ where: { scope, scopeKey, language: "", text: null }, orderBy: { name: "asc" } });
@@ -56,6 +63,8 @@ export function createTemplateService({ db }: ServiceDeps) {
 
     /** Native API: sets one override (text, or a URI with optional credentials). */
     async put(scope: TemplateScope, scopeKey: string, o: TemplateOverride): Promise<void> {
+      if ((o.text === null) === (o.uri === "")) throw invalid("give exactly one of text and uri");
+      if (!!o.username !== !!o.password) throw invalid("give both username and password, or neither");
       const data = { uri: o.text === null ? o.uri : "", text: o.text, username: o.username, password: o.password };
       await db.prisma.template.upsert({
         where: key(scope, scopeKey, o.name, o.language),

@@ -134,6 +134,7 @@ export const ListParams = Type.Object({
 export const ListQuery = Type.Object(
   {
     domain: Type.Optional(Type.String({ maxLength: 253, description: "Only lists of this mail host", examples: ["example.com"] })),
+    advertised: Type.Optional(Type.Boolean({ description: "true: only advertised lists (a public index); false: only hidden ones" })),
     ...PageQuery,
   },
   { additionalProperties: false },

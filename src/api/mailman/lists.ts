@@ -8,7 +8,7 @@ import { listOut } from "./represent.js";
 
 type P = { list: string };
 export const params = (r: FastifyRequest) => ({ ...(r.query as Record<string, unknown>), ...((r.body as Record<string, unknown>) ?? {}) });
-const withoutPaging = ({ count: _c, page: _p, ...rest }: Record<string, unknown>) => rest;
+export const withoutPaging = ({ count: _c, page: _p, ...rest }: Record<string, unknown>) => rest;
 
 /** Mailman's list styles; mailroom has one set of defaults (the legacy-default style's). */
 const STYLES = [

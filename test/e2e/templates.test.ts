@@ -1,0 +1,103 @@
+// End to end for notice templates (issue 15): a real `mailroom serve` child, mail in
+// over LMTP, REST over HTTP, what it sends caught by an smtp-server sink. The owner
+// overrides the welcome template for German over the native API and for every
+// language through Mailman's /3.1 uris (a file: URI); a member whose address prefers
+// German gets the German override, another the file; the owner hears of both
+// subscriptions (adminNotifyMchanges); a hidden list is not in the public index.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { simpleParser } from "mailparser";
+import { startE2eStack, type E2eStack } from "../helpers/e2e-stack.js";
+import type { SinkMessage } from "../helpers/smtp-sink.js";
+import { RawMessage } from "../../src/domain/raw-message.js";
+
+let stack: E2eStack;
+const dir = mkdtempSync(join(tmpdir(), "mailroom-templates-"));
+const api = (method: string, path: string, body?: unknown) => stack.api(method, path, body);
+const join_ = (name: string, address: string) => stack.lmtp(address, "intl-join@example.com",
+  [`From: ${name} <${address}>`, "To: intl-join@example.com", "Subject: join", `Message-ID: <${Math.random().toString(36).slice(2)}@test>`, "", "", ""].join("\n"));
+
+const subjectOf = (m: SinkMessage) => RawMessage.parse(m.raw).get("Subject") ?? "";
+
+async function received(rcpt: string, subject: RegExp, ms = 30_000): Promise<SinkMessage> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const m = stack.sink.messages.find((x) => x.rcptTo.some((r) => r.toLowerCase() === rcpt) && subject.test(subjectOf(x)));
+    if (m) return m;
+    if (Date.now() > deadline) throw new Error(`nothing to ${rcpt} matching ${subject}; got ${JSON.stringify(stack.sink.messages.map((x) => [x.rcptTo, subjectOf(x)]))}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+before(async () => {
+  mkdirSync(join(dir, "en"));
+  writeFileSync(join(dir, "en", "welcome.txt"), "Hello $user_name, this is $display_name ($listname), in $language.\n");
+  stack = await startE2eStack({ env: { MAILROOM_TEMPLATE_DIR: dir } });
+  assert.equal((await api("POST", "/domains", { mailHost: "example.com" })).status, 201);
+  assert.equal((await api("POST", "/lists", { address: "intl@example.com", subscriptionPolicy: "open", adminNotifyMchanges: true })).status, 201);
+  assert.equal((await api("POST", "/lists", { address: "hidden@example.com", advertised: false })).status, 201);
+  assert.equal((await api("POST", "/lists/intl.example.com/members", { address: "owner@example.com", role: "owner" })).status, 201);
+});
+
+after(async () => {
+  await stack?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("notice templates end to end", () => {
+  it("the owner overrides the welcome; each member gets it in their own language", async () => {
+    const de = await api("PUT", "/lists/intl.example.com/templates/list:user:notice:welcome", {
+      language: "de", text: "Hallo $user_name, willkommen bei $display_name!\nAbmelden: ${short_listname}-leave@${domain}\n",
+    });
+    assert.equal(de.status, 200, JSON.stringify(de.body));
+    // Mailman's face: a URI for every language, $language expanded by the loader.
+    const uris = await stack.api("PATCH", "/3.1/lists/intl.example.com/uris",
+      { "list:user:notice:welcome": `${pathToFileURL(dir).href}/$language/welcome.txt` });
+    assert.equal(uris.status, 204, JSON.stringify(uris.body));
+
+    assert.equal((await api("POST", "/users", { email: "jan@example.org", displayName: "Jan" })).status, 201);
+    assert.equal((await api("PATCH", "/addresses/jan@example.org/preferences", { preferredLanguage: "de" })).status, 200);
+    await join_("Jan", "jan@example.org");
+    const german = await received("jan@example.org", /Willkommen auf der Mailingliste "Intl"/);
+    const g = await simpleParser(german.raw);
+    assert.equal(g.text!.trim(), "Hallo Jan, willkommen bei Intl!\nAbmelden: intl-leave@example.com");
+    assert.equal(g.headers.get("content-language"), "de");
+
+    await join_("Kim", "kim@example.org");
+    const english = await received("kim@example.org", /Welcome to the "Intl" mailing list/);
+    assert.equal((await simpleParser(english.raw)).text!.trim(), "Hello Kim, this is Intl (intl@example.com), in en.");
+
+    // adminNotifyMchanges: the owner hears of both, in the list's language.
+    const notices = await Promise.all(["jan", "kim"].map(async (who) => {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        for (const m of stack.sink.messages.filter((x) => x.rcptTo.includes("owner@example.com") && /Intl subscription notification/.test(subjectOf(x)))) {
+          if ((await simpleParser(m.raw)).text!.includes(`${who}@example.org`)) return m;
+        }
+        if (Date.now() > deadline) throw new Error(`no subscription notice for ${who}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }));
+    assert.equal(notices.length, 2);
+  });
+
+  it("GET …/templates/{name} shows what a notice is built from, by language", async () => {
+    const de = await api("GET", "/lists/intl.example.com/templates/list:user:notice:welcome?language=de");
+    assert.deepEqual([de.body.source, de.body.language], ["list", "de"]);
+    const fr = await api("GET", "/lists/intl.example.com/templates/list:user:notice:goodbye?language=fr");
+    assert.deepEqual([fr.body.source, fr.body.language], ["builtin", "en"]);
+    assert.equal((await api("GET", "/lists/intl.example.com/templates/domain:admin:notice:new-list")).status, 404);
+  });
+
+  it("a list that is not advertised is left out of the public index, native and Mailman's", async () => {
+    const native = await api("GET", "/lists?advertised=true");
+    assert.deepEqual(native.body.items.map((l: { listId: string }) => l.listId), ["intl.example.com"]);
+    assert.equal((await api("GET", "/lists")).body.total, 2);
+    const mm = await stack.api("GET", "/3.1/domains/example.com/lists?advertised=true");
+    assert.deepEqual(mm.body.entries.map((l: { list_id: string }) => l.list_id), ["intl.example.com"]);
+  });
+});
