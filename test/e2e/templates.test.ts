@@ -11,9 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { simpleParser } from "mailparser";
-import { startE2eStack, type E2eStack } from "../helpers/e2e-stack.js";
-import type { SinkMessage } from "../helpers/smtp-sink.js";
-import { RawMessage } from "../../src/domain/raw-message.js";
+import { receivedBy, startE2eStack, subjectOf, type E2eStack } from "../helpers/e2e-stack.js";
 
 let stack: E2eStack;
 const dir = mkdtempSync(join(tmpdir(), "mailroom-templates-"));
@@ -21,17 +19,7 @@ const api = (method: string, path: string, body?: unknown) => stack.api(method, 
 const join_ = (name: string, address: string) => stack.lmtp(address, "intl-join@example.com",
   [`From: ${name} <${address}>`, "To: intl-join@example.com", "Subject: join", `Message-ID: <${Math.random().toString(36).slice(2)}@test>`, "", "", ""].join("\n"));
 
-const subjectOf = (m: SinkMessage) => RawMessage.parse(m.raw).get("Subject") ?? "";
-
-async function received(rcpt: string, subject: RegExp, ms = 30_000): Promise<SinkMessage> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const m = stack.sink.messages.find((x) => x.rcptTo.some((r) => r.toLowerCase() === rcpt) && subject.test(subjectOf(x)));
-    if (m) return m;
-    if (Date.now() > deadline) throw new Error(`nothing to ${rcpt} matching ${subject}; got ${JSON.stringify(stack.sink.messages.map((x) => [x.rcptTo, subjectOf(x)]))}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const received = (rcpt: string, subject: RegExp, ms?: number) => receivedBy(stack.sink, rcpt, subject, ms);
 
 before(async () => {
   mkdirSync(join(dir, "en"));
