@@ -231,6 +231,8 @@ export function createListService(deps: ServiceDeps) {
         // Domain first (see lockDomain); a concurrent delete of the list or its domain makes this a 404.
         const gone = !(await lockDomain(tx, { id: current.domainId })) || (await tx.mailingList.deleteMany({ where: { id: current.id } })).count === 0;
         if (gone) throw notFound(`list ${ref} does not exist`);
+        // Its template overrides go with it (a list made again under the name starts clean).
+        await tx.template.deleteMany({ where: { scope: "list", scopeKey: current.listId } });
         await regenerateMaps({ lists: [current.listId] });
         await notifyListsChanged(tx, current.listId);
         return current.listId;

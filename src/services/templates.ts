@@ -50,11 +50,6 @@ export function createTemplateService({ db }: ServiceDeps, loader: TemplateLoade
       if (gone.count === 0) throw notFound(`no template ${name}`);
     },
 
-    /** Removes every template of a domain or list (when it is deleted). */
-    async clear(scope: TemplateScope, scopeKey: string): Promise<void> {
-      await db.prisma.template.deleteMany({ where: { scope, scopeKey } });
-    },
-
     /** Native API: every override of a scope, all languages, text or URI. */
     async overrides(scope: TemplateScope, scopeKey: string, name?: string): Promise<TemplateOverride[]> {
       const rows = await db.prisma.template.findMany({ where: { scope, scopeKey, ...(name ? { name } : {}) }, orderBy: [{ name: "asc" }, { language: "asc" }] });

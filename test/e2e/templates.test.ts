@@ -3,7 +3,8 @@
 // overrides the welcome template for German over the native API and for every
 // language through Mailman's /3.1 uris (a file: URI); a member whose address prefers
 // German gets the German override, another the file; the owner hears of both
-// subscriptions (adminNotifyMchanges); a hidden list is not in the public index.
+// subscriptions (adminNotifyMchanges); a site-wide footer decorates a post; a
+// hidden list is not in the public index.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -71,6 +72,15 @@ describe("notice templates end to end", () => {
       }
     }));
     assert.equal(notices.length, 2);
+  });
+
+  it("a site-wide footer set through the API decorates posts, with the list's placeholders", async () => {
+    const put = await api("PUT", "/templates/list:member:regular:footer", { text: "-- \n$display_name: $listname" });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    await stack.lmtp("kim@example.org", "intl@example.com",
+      ["From: Kim <kim@example.org>", "To: intl@example.com", "Subject: hello all", "Message-ID: <post-1@test>", "", "Body text.", ""].join("\n"));
+    const copy = await received("jan@example.org", /hello all/);
+    assert.equal((await simpleParser(copy.raw)).text!.trim(), "Body text.\n-- \nIntl: intl@example.com");
   });
 
   it("GET …/templates/{name} shows what a notice is built from, by language", async () => {

@@ -34,7 +34,6 @@ export default function domains(app: FastifyInstance): void {
   app.delete("/domains/:domain", async (request, reply) => {
     const { domain } = request.params as P;
     await app.services.domains.remove(domain);
-    await app.services.templates.clear("domain", domain.toLowerCase());
     return reply.code(204).send();
   });
 

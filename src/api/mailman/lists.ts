@@ -73,7 +73,6 @@ export default function lists(app: FastifyInstance): void {
   app.delete("/lists/:list", async (request, reply) => {
     const l = await app.services.lists.get((request.params as P).list);
     await app.services.lists.remove(l.listId);
-    await app.services.templates.clear("list", l.listId);
     return reply.code(204).send();
   });
 
