@@ -20,12 +20,12 @@ const api = (method: string, path: string, body?: unknown) => stack.api(method, 
 const join_ = (name: string, address: string) => stack.lmtp(address, "intl-join@example.com",
   [`From: ${name} <${address}>`, "To: intl-join@example.com", "Subject: join", `Message-ID: <${Math.random().toString(36).slice(2)}@test>`, "", "", ""].join("\n"));
 
-const received = (rcpt: string, subject: RegExp, ms?: number) => receivedBy(stack.sink, rcpt, subject, ms);
+const received = (rcpt: string, subject: RegExp, ms = 60_000) => receivedBy(stack.sink, rcpt, subject, ms);
 
 before(async () => {
   mkdirSync(join(dir, "en"));
   writeFileSync(join(dir, "en", "welcome.txt"), "Hello $user_name, this is $display_name ($listname), in $language.\n");
-  stack = await startE2eStack({ env: { MAILROOM_TEMPLATE_DIR: dir } });
+  stack = await startE2eStack({ env: { MAILROOM_TEMPLATE_DIR: dir }, timeoutMs: 120_000 });
   assert.equal((await api("POST", "/domains", { mailHost: "example.com" })).status, 201);
   assert.equal((await api("POST", "/lists", { address: "intl@example.com", subscriptionPolicy: "open", adminNotifyMchanges: true })).status, 201);
   assert.equal((await api("POST", "/lists", { address: "hidden@example.com", advertised: false })).status, 201);
@@ -62,7 +62,7 @@ describe("notice templates end to end", () => {
 
     // adminNotifyMchanges: the owner hears of both, in the list's language.
     const notices = await Promise.all(["jan", "kim"].map(async (who) => {
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + 60_000;
       for (;;) {
         for (const m of stack.sink.messages.filter((x) => x.rcptTo.includes("owner@example.com") && /Intl subscription notification/.test(subjectOf(x)))) {
           if ((await simpleParser(m.raw)).text!.includes(`${who}@example.org`)) return m;
