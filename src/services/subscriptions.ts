@@ -130,12 +130,13 @@ export function createSubscriptionService({ db }: ServiceDeps, notices: NoticeSe
     fqdn_listname: postingAddress(list), list_name: list.displayName, list_requests: subaddressOf(list.listName, list.mailHost, "request"),
   });
 
-  async function addMember(tx: Tx, list: MailingList, address: string, key: string, displayName: string): Promise<Outcome> {
+  async function addMember(tx: Tx, list: MailingList, address: string, key: string, displayName: string,
+    welcome = list.sendWelcomeMessage): Promise<Outcome> {
     if (await isMember(tx, list, key)) return { status: "already_member", address };
     await refuseBanned(tx, list, address);
     const ids = await ensureAddresses(tx, [{ address, key, name: displayName }], true);
     await tx.member.create({ data: { listId: list.id, role: "member", addressId: ids.get(key)!, address, addressKey: key, displayName } });
-    if (list.sendWelcomeMessage) {
+    if (welcome) {
       await notices.queue(tx, {
         list: noticeList(list), to: [address], template: "list:user:notice:welcome",
         language: await recipientLanguage(tx, list.id, key), vars: userVars(list, address, displayName),
@@ -229,6 +230,37 @@ export function createSubscriptionService({ db }: ServiceDeps, notices: NoticeSe
 
     unsubscribe(listRef: string, address: string, source: "mail" | "rest" | "one-click" = "rest"): Promise<Outcome> {
       return inTransaction(db, async (tx) => unsubscribeIn(tx, await requireList(tx, listRef), address, source));
+    },
+
+    /**
+     * An administrator's direct add, as Mailman's REST subscribe with every pre_* flag:
+     * a member now, the welcome (`welcome`, default the list's sendWelcomeMessage) and
+     * the owners' notice (adminNotifyMchanges) in the same transaction.
+     */
+    addNow(listRef: string, input: { address: string; displayName?: string }, opts: { welcome?: boolean } = {}): Promise<Outcome> {
+      return inTransaction(db, async (tx) => {
+        const list = await requireList(tx, listRef);
+        const a = requireAddress(input.address);
+        return addMember(tx, list, a.address, a.key, input.displayName ?? "", opts.welcome ?? list.sendWelcomeMessage);
+      });
+    },
+
+    /**
+     * An administrator's removal of one membership row (Mailman's REST delete): a
+     * member gets the goodbye (sendGoodbyeMessage) and the owners are told
+     * (adminNotifyMchanges), in the same transaction; other roles just go.
+     */
+    removeNow(memberId: number): Promise<Outcome> {
+      return inTransaction(db, async (tx) => {
+        const row = await tx.member.findUnique({ where: { id: memberId }, select: { listId: true, role: true, address: true, addressKey: true } });
+        if (!row) return { status: "not_member" as const, address: "" };
+        if (row.role !== "member") {
+          await tx.member.deleteMany({ where: { id: memberId } });
+          return { status: "unsubscribed" as const, address: row.address };
+        }
+        const list = await tx.mailingList.findUniqueOrThrow({ where: { id: row.listId } });
+        return removeMember(tx, list, row.address, row.addressKey);
+      });
     },
 
     /** Confirms a pending request by its token; `listRef` null: whichever list it belongs to. */
