@@ -3,8 +3,8 @@
 // overrides the welcome template for German over the native API and for every
 // language through Mailman's /3.1 uris (a file: URI); a member whose address prefers
 // German gets the German override, another the file; the owner hears of both
-// subscriptions (adminNotifyMchanges); a site-wide footer decorates a post; a
-// hidden list is not in the public index.
+// subscriptions (adminNotifyMchanges); a site-wide footer decorates a post, a
+// list's footer template each personalised copy; a hidden list is not in the public index.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -83,6 +83,21 @@ describe("notice templates end to end", () => {
     assert.equal((await simpleParser(copy.raw)).text!.trim(), "Body text.\n-- \nIntl: intl@example.com");
   });
 
+  it("a personalised list's footer template is filled per member by delivery", async () => {
+    assert.equal((await api("POST", "/lists", { address: "pers@example.com", personalize: "individual", subscriptionPolicy: "open" })).status, 201);
+    for (const a of ["pat@example.org", "quinn@example.org"]) {
+      assert.equal((await api("POST", "/lists/pers.example.com/members", { address: a })).status, 201);
+    }
+    const put = await api("PUT", "/lists/pers.example.com/templates/list:member:regular:footer", { text: "-- \nSent to $user_address by $display_name" });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    await stack.lmtp("pat@example.org", "pers@example.com",
+      ["From: pat@example.org", "To: pers@example.com", "Subject: personal", "Message-ID: <post-2@test>", "", "Hi.", ""].join("\n"));
+    for (const a of ["pat@example.org", "quinn@example.org"]) {
+      const copy = await received(a, /personal/);
+      assert.equal((await simpleParser(copy.raw)).text!.trim(), `Hi.\n-- \nSent to ${a} by Pers`);
+    }
+  });
+
   it("GET …/templates/{name} shows what a notice is built from, by language", async () => {
     const de = await api("GET", "/lists/intl.example.com/templates/list:user:notice:welcome?language=de");
     assert.deepEqual([de.body.source, de.body.language], ["list", "de"]);
@@ -93,9 +108,9 @@ describe("notice templates end to end", () => {
 
   it("a list that is not advertised is left out of the public index, native and Mailman's", async () => {
     const native = await api("GET", "/lists?advertised=true");
-    assert.deepEqual(native.body.items.map((l: { listId: string }) => l.listId), ["intl.example.com"]);
-    assert.equal((await api("GET", "/lists")).body.total, 2);
+    assert.deepEqual(native.body.items.map((l: { listId: string }) => l.listId), ["intl.example.com", "pers.example.com"]);
+    assert.equal((await api("GET", "/lists")).body.total, 3);
     const mm = await stack.api("GET", "/3.1/domains/example.com/lists?advertised=true");
-    assert.deepEqual(mm.body.entries.map((l: { list_id: string }) => l.list_id), ["intl.example.com"]);
+    assert.deepEqual(mm.body.entries.map((l: { list_id: string }) => l.list_id), ["intl.example.com", "pers.example.com"]);
   });
 });
