@@ -85,7 +85,7 @@ export function createTemplateLoader(deps: { config: Pick<Config, "templates">; 
       const headers: Record<string, string> = row.username || row.password
         ? { authorization: `Basic ${Buffer.from(`${row.username}:${row.password}`).toString("base64")}` } : {};
       const res = await doFetch(uri, { headers, signal: AbortSignal.timeout(config.templates.fetchTimeoutMs), redirect: "follow" });
-      if (res.ok) text = await res.text();
+      if (res.ok) text = await boundedText(res);
       else log.warn({ uri: uri.href, status: res.status, template: row.name }, "template URI answered an error; falling back");
     } catch (err) {
       log.warn({ uri: uri.href, err: (err as Error).message, template: row.name }, "template URI could not be fetched; falling back");
@@ -178,3 +178,18 @@ export function createTemplateLoader(deps: { config: Pick<Config, "templates">; 
 }
 
 export type TemplateLoader = ReturnType<typeof createTemplateLoader>;
+
+/** A template is text of a few kilobytes; a larger answer is refused rather than kept in memory. */
+const MAX_TEMPLATE_BYTES = 1 << 20;
+
+async function boundedText(res: Response): Promise<string> {
+  if (Number(res.headers.get("content-length") ?? 0) > MAX_TEMPLATE_BYTES) throw new Error("template larger than 1 MiB");
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body ?? []) {
+    size += chunk.byteLength;
+    if (size > MAX_TEMPLATE_BYTES) throw new Error("template larger than 1 MiB");
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}

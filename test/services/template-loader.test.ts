@@ -150,6 +150,13 @@ describe("URI overrides", () => {
     assert.ok(Date.now() - started < 2000);
   });
 
+  test("an answer over 1 MiB is refused and the lookup goes on", async () => {
+    const { list, putUri } = await world();
+    const big = (async () => new Response("x".repeat(2 << 20))) as unknown as typeof fetch;
+    await putUri("list", "https://big.example/w.txt");
+    assert.equal((await loader(big).load(t.db.prisma, WELCOME, { list })).source, "builtin");
+  });
+
   test("file: only under MAILROOM_TEMPLATE_DIR; mailman:/// names a shipped template", async () => {
     const { list, putUri } = await world();
     mkdirSync(join(dir, "de"), { recursive: true });
