@@ -90,7 +90,10 @@ export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): P
   if (data.moderatorApproved) ctx.moderatorApproved = true;
 
   const lookup = [...new Set([...ctx.senders, ...destinations(msg)])];
-  const [rows, bans] = await Promise.all([membersByKeys(db, list.id, lookup), bansFor(db, list.id)]);
+  // The header and footer are read alongside (one more query, in parallel), for an accepted post.
+  const [rows, bans, decoration] = await Promise.all([
+    membersByKeys(db, list.id, lookup), bansFor(db, list.id), templatingOf(deps).templates.decoration(db.prisma, list),
+  ]);
   const senderRows = ctx.senders.flatMap((s) => rows.filter((r) => r.addressKey === s));
 
   const decision: Decision = ctx.moderatorApproved
@@ -113,14 +116,14 @@ export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): P
       });
       return;
     case "accept":
-      await accept(deps, job, list, message, msg, ctx, rows.filter((r) => r.role === "member"));
+      await accept(deps, job, list, message, msg, ctx, rows.filter((r) => r.role === "member"), decoration);
   }
 }
 
 async function accept(
   deps: ListQueueDeps, job: Job, list: MailingList, message: Message, msg: RawMessage, ctx: MessageContext, rosterRows: ResolvedMember[],
+  decoration: { header: string; footer: string },
 ): Promise<void> {
-  const decoration = await templatingOf(deps).templates.decoration(deps.db.prisma, list);
   await finish(deps.db, job, async (tx) => {
     // Take the post number inside the finishing transaction (the row lock serialises
     // concurrent posts to one list), so two posts never share a %d.

@@ -128,33 +128,46 @@ export function createTemplateLoader(deps: { config: Pick<Config, "templates">; 
     }
   }
 
+  /** Each named template for `target`, in the best language there is one for; one query for all. */
+  async function loadAll(client: Tx, names: TemplateName[], target: TemplateTarget): Promise<LoadedTemplate[]> {
+    if (names.length === 0) return [];
+    const languages = languageChain(target.language, target.list?.preferredLanguage);
+    const mailHost = target.list?.mailHost ?? target.mailHost;
+    const scopes: { scope: TemplateScope; key: string }[] = [
+      ...(target.list ? [{ scope: "list" as const, key: target.list.listId }] : []),
+      ...(mailHost ? [{ scope: "domain" as const, key: mailHost }] : []),
+      { scope: "site", key: "" },
+    ];
+    const rows = await client.template.findMany({ where: { name: { in: names }, OR: scopes.map((s) => ({ scope: s.scope, scopeKey: s.key })) } });
+    const out: LoadedTemplate[] = [];
+    for (const name of names) out.push(await pick(rows.filter((r) => r.name === name), name, languages, scopes, target));
+    return out;
+  }
+
+  async function pick(rows: Template[], name: TemplateName, languages: string[], scopes: { scope: TemplateScope; key: string }[],
+    target: TemplateTarget): Promise<LoadedTemplate> {
+    const failed = new Set<number>();
+    for (const language of languages) {
+      for (const s of scopes) {
+        const mine = rows.filter((r) => r.scope === s.scope && r.scopeKey === s.key);
+        for (const row of [mine.find((r) => r.language === language), mine.find((r) => r.language === "")]) {
+          if (!row || failed.has(row.id)) continue;
+          const text = await contentOf(row, language, target);
+          if (text !== null) return { text, language, source: s.scope };
+          // A URI naming $language may exist in the next language; any other failed for good.
+          if (!/\$\{?language\b/.test(row.uri)) failed.add(row.id);
+        }
+      }
+      const text = builtin(language, name);
+      if (text !== null) return { text, language, source: "builtin" };
+    }
+    return { text: "", language: "en", source: "builtin" };
+  }
+
   return {
     /** The template for `target`, in the best language there is one for. */
     async load(client: Tx, name: TemplateName, target: TemplateTarget): Promise<LoadedTemplate> {
-      const languages = languageChain(target.language, target.list?.preferredLanguage);
-      const mailHost = target.list?.mailHost ?? target.mailHost;
-      const scopes: { scope: TemplateScope; key: string }[] = [
-        ...(target.list ? [{ scope: "list" as const, key: target.list.listId }] : []),
-        ...(mailHost ? [{ scope: "domain" as const, key: mailHost }] : []),
-        { scope: "site", key: "" },
-      ];
-      const rows = await client.template.findMany({ where: { name, OR: scopes.map((s) => ({ scope: s.scope, scopeKey: s.key })) } });
-      const failed = new Set<number>();
-      for (const language of languages) {
-        for (const s of scopes) {
-          const mine = rows.filter((r) => r.scope === s.scope && r.scopeKey === s.key);
-          for (const row of [mine.find((r) => r.language === language), mine.find((r) => r.language === "")]) {
-            if (!row || failed.has(row.id)) continue;
-            const text = await contentOf(row, language, target);
-            if (text !== null) return { text, language, source: s.scope };
-            // A URI naming $language may exist in the next language; any other failed for good.
-            if (!/\$\{?language\b/.test(row.uri)) failed.add(row.id);
-          }
-        }
-        const text = builtin(language, name);
-        if (text !== null) return { text, language, source: "builtin" };
-      }
-      return { text: "", language: "en", source: "builtin" };
+      return (await loadAll(client, [name], target))[0]!;
     },
 
     /**
@@ -163,11 +176,14 @@ export function createTemplateLoader(deps: { config: Pick<Config, "templates">; 
      * list:member:regular:header/footer templates. Not yet $-expanded.
      */
     async decoration(client: Tx, list: NonNullable<TemplateTarget["list"]> & { msgHeader: string; msgFooter: string }): Promise<{ header: string; footer: string }> {
-      const [header, footer] = await Promise.all([
-        list.msgHeader.trim() ? list.msgHeader : this.load(client, "list:member:regular:header", { list }).then((t) => t.text),
-        list.msgFooter.trim() ? list.msgFooter : this.load(client, "list:member:regular:footer", { list }).then((t) => t.text),
-      ]);
-      return { header, footer };
+      const own = { "list:member:regular:header": list.msgHeader, "list:member:regular:footer": list.msgFooter } as const;
+      const wanted = (Object.keys(own) as (keyof typeof own)[]).filter((n) => own[n].trim() === "");
+      // One query for both (this runs for every accepted post).
+      const found = new Map((await loadAll(client, wanted, { list })).map((t, i) => [wanted[i]!, t.text]));
+      return {
+        header: found.get("list:member:regular:header") ?? list.msgHeader,
+        footer: found.get("list:member:regular:footer") ?? list.msgFooter,
+      };
     },
 
     /** The Subject of a notice from this template, in `language` (else English); null if it has none. */
