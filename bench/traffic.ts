@@ -20,84 +20,22 @@
 //   npx tsx bench/traffic.ts [--db postgres,embedded,embedded-postgres] [--messages 2000] [--single 500] [--no-build]
 //     [--start "NAME=value node --flag dist/main.js serve"] [--pg-flags="-c shared_buffers=16MB ..."]
 //     [--accept-only]   LMTP alone: MAILROOM_WORKERS=0, no delivery, no end-to-end figure
-// smtp-sink refuses to run as root without -u: it is started with -u nobody then.
-import { fork, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { createEmptyServerDatabase } from "../test/helpers/db.js";
 import { adminRequest, startServer, type ServerProcess } from "../test/helpers/server-process.js";
-import { startSmtpSink } from "../test/helpers/smtp-sink.js";
+import { startCopySink, type CopySink } from "./copy-sink.js";
 import { build, cpuMs, procStatus, startCommand, treeStatus } from "./measured-process.js";
+import { smtpSource as runSmtpSource, startSmtpSinkTool } from "./smtp-source.js";
 
-const SMTP_SOURCE = "/usr/sbin/smtp-source";
-const SMTP_SINK = "/usr/sbin/smtp-sink";
 const LIST = "bench@example.com";
 const POSTER = "anne@example.org"; // the list's one member: it gets its own posts back
-
-// ---- the sink process: counts accepted recipients; answers {until: n} once the count reaches n.
-async function sinkMain(): Promise<void> {
-  const sink = await startSmtpSink({ store: false });
-  process.send!({ port: sink.port });
-  process.on("message", async (m: { until: number; ms: number }) => {
-    try {
-      await sink.waitForAccepted(m.until, m.ms);
-      process.send!({ at: Date.now(), accepted: sink.accepted });
-    } catch {
-      process.send!({ at: null, accepted: sink.accepted });
-    }
-  });
-}
-
-interface CopySink { port: number; until(n: number, ms: number): Promise<{ at: number | null; accepted: number }>; stop(): void }
-
-async function startCopySink(): Promise<CopySink> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ["--sink"], { execArgv: ["--import", "tsx"], stdio: "inherit" });
-  const port = await new Promise<number>((res) => child.once("message", (m: { port: number }) => res(m.port)));
-  return {
-    port,
-    until: (n, ms) => new Promise((res) => {
-      child.once("message", (m: { at: number | null; accepted: number }) => res(m));
-      child.send({ until: n, ms });
-    }),
-    stop: () => child.kill(),
-  };
-}
-
-// ---- Postfix's tools
-interface SourceRun { seconds: number; rejected: number }
-
-/** smtp-source -L with the given options; resolves with its wall time and the rejections it reported. */
-function smtpSource(port: number, args: string[]): Promise<SourceRun> {
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    const child = spawn(SMTP_SOURCE, ["-L", "-l", "4096", "-f", POSTER, ...args, `127.0.0.1:${port}`], { stdio: ["ignore", "ignore", "pipe"] });
-    let err = "";
-    let rejected = 0;
-    child.stderr.on("data", (d: Buffer) => {
-      const text = d.toString();
-      rejected += text.split("recipient rejected").length - 1;
-      if (err.length < 4000) err += text;
-    });
-    child.on("exit", (code) => {
-      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      code === 0 ? resolve({ seconds, rejected }) : reject(new Error(`smtp-source ${args.join(" ")} exited ${code}: ${err.slice(0, 500)}`));
-    });
-  });
-}
-
-async function startSmtpSinkTool(): Promise<{ port: number; stop(): void }> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const root = process.getuid?.() === 0 ? ["-u", "nobody"] : [];
-  const child = spawn(SMTP_SINK, [...root, "-L", `127.0.0.1:${port}`, "256"], { stdio: ["ignore", "ignore", "inherit"] });
-  await new Promise((r) => setTimeout(r, 300));
-  if (child.exitCode !== null) throw new Error(`smtp-sink exited ${child.exitCode}`);
-  return { port, stop: () => child.kill() };
-}
+const smtpSource = (port: number, args: string[]) => runSmtpSource(port, POSTER, args);
 
 // ---- the figures
 const { values: opts } = parseArgs({
@@ -107,7 +45,6 @@ const { values: opts } = parseArgs({
     single: { type: "string", default: "500" },
     start: { type: "string", default: "" },
     "no-build": { type: "boolean", default: false },
-    sink: { type: "boolean", default: false },
     "pg-flags": { type: "string", default: "" },
     "accept-only": { type: "boolean", default: false },
   },
@@ -340,8 +277,4 @@ async function main(): Promise<void> {
   console.log("(rates in msg/s; in brackets the share of smtp-sink's rate in the same smtp-source mode)");
 }
 
-if (opts.sink) {
-  void sinkMain();
-} else {
-  main().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
-}
+main().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });

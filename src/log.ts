@@ -1,5 +1,5 @@
 // pino factory: JSON lines on standard output, one child logger per component.
-// A few secret paths (password, *.password, authorization headers, databaseUrl) are
+// A few secret paths (password, *.password, authorization headers, databaseUrl, apiKey) are
 // redacted as a backstop; the config is logged only through config's redacted().
 // Created by main.ts; every part gets a child.
 import { pino, type Logger } from "pino";
@@ -12,7 +12,7 @@ export function createLogger(level = "info", destination?: pino.DestinationStrea
       level,
       base: { pid: process.pid },
       redact: {
-        paths: ["password", "*.password", "req.headers.authorization", "headers.authorization", "databaseUrl"],
+        paths: ["password", "*.password", "req.headers.authorization", "headers.authorization", "databaseUrl", "apiKey", "*.apiKey"],
         censor: "***",
       },
     },

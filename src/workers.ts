@@ -10,23 +10,30 @@ import { startJanitor } from "./queue/janitor.js";
 import { createDeliveryHandler } from "./delivery/handler.js";
 import { createDnsDmarcResolver } from "./pipeline/dmarc.js";
 import { createListQueueHandler } from "./pipeline/list-queue.js";
+import { readSiteHeaderPatterns } from "./pipeline/site-headers.js";
 import { createCommandHandler, createOwnerHandler } from "./commands/handler.js";
 import { createBounceHandler } from "./bounces/handler.js";
+import { createArchiveSite } from "./archivers/site.js";
+import { createArchiveHandler } from "./archivers/handler.js";
 
 export interface WorkerDeps { db: Database; services: Services; config: Config; log: Logger }
 export interface Workers { stop(): Promise<void> }
 
 /** One handler per queue this process consumes. */
 function handlers(deps: WorkerDeps): JobHandler[] {
+  // One per process: it keeps HyperKitty's list URLs for the headers of later posts.
+  const archives = createArchiveSite({ config: deps.config.archivers, publicUrl: deps.config.publicUrl });
   return [
     createListQueueHandler({
-      db: deps.db, log: deps.log, dmarc: createDnsDmarcResolver(),
+      db: deps.db, log: deps.log, dmarc: createDnsDmarcResolver(), archives,
+      suspiciousHeaders: readSiteHeaderPatterns(deps.config.suspiciousHeadersFile),
       templating: { notices: deps.services.notices, templates: deps.services.templateLoader },
     }),
     createDeliveryHandler({ db: deps.db, config: deps.config, secret: deps.services.secret, templates: deps.services.templateLoader }),
     createCommandHandler({ db: deps.db, log: deps.log, services: deps.services }),
     createOwnerHandler({ db: deps.db, log: deps.log, services: deps.services }),
     createBounceHandler({ db: deps.db, log: deps.log, services: deps.services }),
+    createArchiveHandler({ db: deps.db, log: deps.log, site: archives }),
   ];
 }
 

@@ -14,6 +14,7 @@ import heldRoutes from "./held/routes.js";
 import requestRoutes from "./requests/routes.js";
 import bounceRoutes from "./bounces/routes.js";
 import unsubscribeRoutes from "./unsubscribe/routes.js";
+import archiveRoutes from "./archive/routes.js";
 import templateRoutes from "./templates/routes.js";
 
 export const routes: FastifyPluginAsync[] = [
@@ -29,5 +30,6 @@ export const routes: FastifyPluginAsync[] = [
   requestRoutes,
   bounceRoutes,
   unsubscribeRoutes,
+  archiveRoutes,
   templateRoutes,
 ];

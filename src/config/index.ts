@@ -70,6 +70,8 @@ export interface Config {
   siteOwner: string | null;
   /** Notice templates (docs/templates.md): where file: URIs may point, how long an http(s) fetch may take and is cached. */
   templates: { dir: string; fetchTimeoutMs: number; cacheSeconds: number };
+  /** File of `Header: regexp` lines every list's suspicious-header rule also checks (Mailman's bounce_matching_headers format); null: none. */
+  suspiciousHeadersFile: string | null;
   /** Signs tokens in mail (MAILROOM_SECRET); null: generated once into $MAILROOM_VAR_DIR/secret (src/secret.ts). */
   secret: string | null;
   /** 0: this process runs no queue workers (REST and LMTP only); any other value: it runs them. */
@@ -80,6 +82,17 @@ export interface Config {
   jobRetentionSeconds: number;
   /** pino level. */
   logLevel: string;
+  /** The archivers this site offers (src/archivers/); a missing one is not offered to lists. */
+  archivers: ArchiverConfig;
+}
+
+export interface ArchiverConfig {
+  /** HyperKitty's Mailman archiver API: its base URL (ends in "/") and MAILMAN_ARCHIVER_KEY; null: not offered. */
+  hyperkitty: { url: string; apiKey: string } | null;
+  /** Mailman's mail-archive archiver: the address copies of public lists' posts go to, and the archive's web base (ends in "/"). */
+  mailArchive: { address: string; url: string } | null;
+  /** Longest wait between two tries of an archive job (HyperKitty down): backoff grows to this and stays. */
+  retryMaxSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -132,6 +145,33 @@ function command(env: Env, key: string, fallback: string | null): string | null 
   return v.trim() === "" || v.trim() === "off" ? null : v.trim();
 }
 
+/** An http(s) base URL, with the trailing slash urljoin needs (Mailman's plugin adds it too). */
+function baseUrl(env: Env, key: string): string | null {
+  const v = env[key]?.trim();
+  if (!v) return null;
+  if (!/^https?:\/\/[^/]+/.test(v)) throw new ConfigError(`${key} must be an http(s) URL`);
+  return v.endsWith("/") ? v : v + "/";
+}
+
+function archiverConfig(env: Env): ArchiverConfig {
+  const hkUrl = baseUrl(env, "MAILROOM_HYPERKITTY_URL");
+  const hkKey = env.MAILROOM_HYPERKITTY_API_KEY?.trim() || null;
+  if ((hkUrl === null) !== (hkKey === null)) {
+    throw new ConfigError("MAILROOM_HYPERKITTY_URL and MAILROOM_HYPERKITTY_API_KEY must be set together");
+  }
+  const maAddress = env.MAILROOM_MAIL_ARCHIVE_ADDRESS?.trim() || null;
+  if (maAddress !== null && !/^[^@\s]+@[^@\s]+$/.test(maAddress)) {
+    throw new ConfigError(`MAILROOM_MAIL_ARCHIVE_ADDRESS must be an email address, got "${maAddress}"`);
+  }
+  return {
+    hyperkitty: hkUrl && hkKey ? { url: hkUrl, apiKey: hkKey } : null,
+    mailArchive: maAddress
+      ? { address: maAddress, url: baseUrl(env, "MAILROOM_MAIL_ARCHIVE_URL") ?? "https://www.mail-archive.com/" }
+      : null,
+    retryMaxSeconds: int(env, "MAILROOM_ARCHIVE_RETRY_MAX", 900, 1),
+  };
+}
+
 export interface Defaults {
   /** Whether Postfix's `postmap` / `postfix` are on PATH with a main.cf to use (main.ts looks; config stays pure). */
   postmapFound: boolean;
@@ -156,6 +196,7 @@ export function loadConfig(env: Env, defaults: Defaults = { postmapFound: false,
   if (siteOwner && !/^[^@\s<>]+@[^@\s<>]+$/.test(siteOwner)) throw new ConfigError("MAILROOM_SITE_OWNER must be an email address");
   const varDir = resolve(str(env, "MAILROOM_VAR_DIR", "./var"));
   const config: Config = {
+    archivers: archiverConfig(env),
     databaseUrl,
     pgOptions: env.PGOPTIONS?.trim() || null,
     varDir,
@@ -205,6 +246,7 @@ export function loadConfig(env: Env, defaults: Defaults = { postmapFound: false,
       fetchTimeoutMs: int(env, "MAILROOM_TEMPLATE_FETCH_TIMEOUT", 5, 1, 300) * 1000,
       cacheSeconds: int(env, "MAILROOM_TEMPLATE_CACHE", 300, 0),
     },
+    suspiciousHeadersFile: env.MAILROOM_SUSPICIOUS_HEADERS_FILE?.trim() ? resolve(env.MAILROOM_SUSPICIOUS_HEADERS_FILE.trim()) : null,
     secret: env.MAILROOM_SECRET?.trim() || null,
     workers: int(env, "MAILROOM_WORKERS", 2, 0, 64),
     jobLeaseSeconds: int(env, "MAILROOM_JOB_LEASE", 60, 1),
@@ -221,6 +263,10 @@ export function redacted(config: Config): unknown {
     databaseUrl: config.databaseUrl ? redactedUrl(config.databaseUrl) : null,
     admin: { user: config.admin.user, password: config.admin.password ? "***" : null },
     secret: config.secret ? "***" : null,
+    archivers: {
+      ...config.archivers,
+      hyperkitty: config.archivers.hyperkitty ? { url: redactedUrl(config.archivers.hyperkitty.url), apiKey: "***" } : null,
+    },
   };
 }
 

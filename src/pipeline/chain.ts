@@ -15,12 +15,16 @@ import loop from "./rules/loop.js";
 import maxRecipients from "./rules/max-recipients.js";
 import maxSize from "./rules/max-size.js";
 import memberModeration from "./rules/member-moderation.js";
+import newsModeration from "./rules/news-moderation.js";
+import noSenders from "./rules/no-senders.js";
 import noSubject from "./rules/no-subject.js";
 import nonmemberModeration from "./rules/nonmember-moderation.js";
+import suspiciousHeader from "./rules/suspicious-header.js";
 import type { Rule, RuleInput } from "./rules/rule.js";
 
 export const POSTING_CHAIN: readonly Rule[] = [
   dmarcMitigation,
+  noSenders,
   approved,
   emergency,
   loop,
@@ -35,7 +39,10 @@ export const POSTING_CHAIN: readonly Rule[] = [
   implicitDestination,
   maxRecipients,
   maxSize,
+  newsModeration,
   noSubject,
+  // Mailman's digests rule (a digest sent back to the list) stands here; mailroom sends no digests.
+  suspiciousHeader,
 ];
 
 export async function runChain(input: RuleInput, rules: readonly Rule[] = POSTING_CHAIN): Promise<Decision> {

@@ -8,6 +8,7 @@ import type { Database, Tx } from "../db/client.js";
 import type { MailingList, Message } from "../generated/prisma/client.js";
 import { bansFor } from "../db/bans.js";
 import { membersByKeys, type ResolvedMember } from "../db/member-lookup.js";
+import type { HeaderPattern } from "../domain/header-patterns.js";
 import { bouncesAddress } from "../domain/list-address.js";
 import { newContext, type Decision, type MessageContext } from "../domain/message-context.js";
 import type { ListPostDelivery } from "../domain/out-job.js";
@@ -20,9 +21,13 @@ import { holdPost, rejectPost, type ListJobData } from "../services/moderation.j
 import { verifyPassword } from "../services/password-hash.js";
 import { createNoticeService, type NoticeService } from "../services/notices.js";
 import { createTemplateLoader, DEFAULT_TEMPLATE_SETTINGS, type TemplateLoader } from "../services/template-loader.js";
+import { forwardFilteredPost } from "../services/filter-notice.js";
 import { runChain } from "./chain.js";
+import { archivePost } from "../archivers/archive-post.js";
+import { createArchiveSite, type ArchiveSite } from "../archivers/site.js";
 import type { DmarcResolver } from "./dmarc.js";
-import { runPipeline } from "./pipeline.js";
+import type { Post } from "./handlers/handler.js";
+import { runPipeline, type PipelineStop } from "./pipeline.js";
 import { destinations } from "./rules/rule.js";
 
 export interface ListQueueDeps {
@@ -31,11 +36,16 @@ export interface ListQueueDeps {
   templating?: { notices: NoticeService; templates: TemplateLoader };
   log: Logger;
   dmarc: DmarcResolver;
+  /** The site's suspicious-header lines (site-headers.ts reads them at start). */
+  suspiciousHeaders?: readonly HeaderPattern[];
+  /** The site's archivers; default: only the built-in archive, without URLs. */
+  archives?: ArchiveSite;
   /** Posts processed at once in this process. */
   concurrency?: number;
 }
 
 const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
+const BUILTIN_ONLY = createArchiveSite();
 
 export function createListQueueHandler(deps: ListQueueDeps): JobHandler {
   return {
@@ -98,7 +108,9 @@ export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): P
 
   const decision: Decision = ctx.moderatorApproved
     ? { outcome: "accept", rule: null, reasons: ["approved by a moderator"] }
-    : await runChain({ msg, size: message.size, list, ctx, senderRows, bans, verifyPassword, dmarc: deps.dmarc });
+    : await runChain({
+      msg, size: message.size, list, ctx, senderRows, bans, verifyPassword, dmarc: deps.dmarc, siteSuspiciousHeaders: deps.suspiciousHeaders,
+    });
   mlog.info({ outcome: decision.outcome, rule: decision.rule, reasons: decision.reasons, hits: ctx.ruleHits }, "post decided");
 
   switch (decision.outcome) {
@@ -116,34 +128,70 @@ export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): P
       });
       return;
     case "accept":
-      await accept(deps, job, list, message, msg, ctx, rows.filter((r) => r.role === "member"), decoration);
+      await accept(deps, job, list, message, msg, ctx, rows.filter((r) => r.role === "member"), decoration, mlog);
   }
 }
 
 async function accept(
   deps: ListQueueDeps, job: Job, list: MailingList, message: Message, msg: RawMessage, ctx: MessageContext, rosterRows: ResolvedMember[],
   decoration: { header: string; footer: string },
+  mlog: Logger,
 ): Promise<void> {
+  // The archivers' header URLs, looked up before the transaction (HyperKitty's list URL may take a request).
+  const site = deps.archives ?? BUILTIN_ONLY;
+  const archive = await site.forPost(list, ctx.messageIdHash);
   await finish(deps.db, job, async (tx) => {
-    // Take the post number inside the finishing transaction (the row lock serialises
-    // concurrent posts to one list), so two posts never share a %d.
-    const [taken] = await tx.$queryRaw<{ postId: number }[]>`
-      UPDATE "MailingList" SET "postId" = "postId" + 1 WHERE "id" = ${list.id} RETURNING "postId"`;
-    ctx.postId = (taken?.postId ?? list.postId + 1) - 1;
-    const post = runPipeline({ msg, list, ctx, rosterRows, decoration });
+    // Lock the list row and read the post number inside the finishing transaction (the
+    // lock serialises concurrent posts to one list), so two posts never share a %d;
+    // the number is only used up once the pipeline has let the post through.
+    const [locked] = await tx.$queryRaw<{ postId: number }[]>`
+      SELECT "postId" FROM "MailingList" WHERE "id" = ${list.id} FOR UPDATE`;
+    ctx.postId = locked?.postId ?? list.postId;
+    const post: Post = { msg, list, ctx, rosterRows, archive, decoration };
+    const stopped = await runPipeline(post);
+    if (stopped) {
+      mlog.info({ outcome: stopped.outcome, handler: stopped.handler, reason: stopped.reason }, "post stopped by a handler");
+      // Only mime-delete stops, and it runs first and edits nothing when it does:
+      // msg is still the post as the chain left it.
+      return settleStop(tx, templatingOf(deps).notices, stopped, list, message, msg.toBuffer(), ctx);
+    }
+    await tx.$executeRaw`UPDATE "MailingList" SET "postId" = "postId" + 1 WHERE "id" = ${list.id}`;
     const out = post.msg.toBuffer();
     const row = await storeCopy(tx, message, out, bouncesAddress(list.listName, list.mailHost));
     const data: ListPostDelivery = {
       kind: "list-post", listId: list.listId, exclude: ctx.exclude ?? [], personalize: list.personalize,
     };
     if (ctx.outgoing) await enqueue(tx, [{ queue: "out", messageId: row, listId: list.listId, data }]);
-    if (ctx.archive) {
-      await tx.archivedMessage.createMany({
-        data: [{ listId: list.id, messageId: message.messageId, messageIdHash: message.messageIdHash, raw: bytes(out) }],
-        skipDuplicates: true,
+    if (ctx.archive && post.archiveCopy) {
+      await archivePost(tx, {
+        list, copy: post.archiveCopy, messageId: message.messageId, messageIdHash: message.messageIdHash,
+        archivers: archive.archivers, mailArchiveAddress: site.config.mailArchive?.address ?? null,
       });
     }
   });
+}
+
+/** What a handler's Stop leads to, inside the finishing transaction. */
+async function settleStop(tx: Tx, notices: NoticeService, stop: PipelineStop, list: MailingList, message: Message, raw: Buffer, ctx: MessageContext): Promise<void> {
+  switch (stop.outcome) {
+    case "discard":
+      return;
+    case "preserve":
+      // Mailman's "bad" queue: nothing is written, the job is shunted with the reason and
+      // kept (with its message) for the site's administrators to look at.
+      throw new PermanentFailure(`preserved by ${stop.handler}: ${stop.reason}`);
+    case "reject":
+      await rejectPost(tx, notices, list, raw, message.mailFrom, [stop.reason]);
+      return;
+    case "forward":
+      await forwardFilteredPost(tx, list, raw, stop.reason);
+      return;
+    case "hold": {
+      const rowId = raw.equals(Buffer.from(message.raw)) ? message.id : await storeCopy(tx, message, raw, message.mailFrom);
+      const decision: Decision = { outcome: "hold", rule: stop.handler, reasons: [stop.reason] };
+      await holdPost(tx, notices, { list, messageRowId: rowId, raw, mailFrom: message.mailFrom, ctx, decision });
+    }
+  }
 }
 
 // Prisma's Bytes type wants an ArrayBuffer-backed array; a Buffer is one at run time.

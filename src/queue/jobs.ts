@@ -1,5 +1,5 @@
 // PostgreSQL-backed job queues: the only hand-off between stages (LMTP → "list",
-// "command", "bounces" or "owner" → "out" for delivery). A job is ready, running (claimed with FOR UPDATE SKIP LOCKED, so
+// "command", "bounces" or "owner" → "out" for delivery; "list" → "archive" for HyperKitty). A job is ready, running (claimed with FOR UPDATE SKIP LOCKED, so
 // several processes can share one database), done, or shunt (failed for good, with
 // the error kept). A claimed job whose worker died is reclaimed after its lease.
 // This file makes and claims jobs (enqueue, claim, releaseDeadWorkers, queue depths);
@@ -9,7 +9,7 @@ import type { Database, Tx } from "../db/client.js";
 import type { Job, QueueName } from "../generated/prisma/client.js";
 
 export type { Job, QueueName };
-export const QUEUES: QueueName[] = ["list", "command", "bounces", "owner", "out"];
+export const QUEUES: QueueName[] = ["list", "command", "bounces", "owner", "out", "archive"];
 /** NOTIFY channel: payload is the queue name that got work. */
 export const JOBS_CHANNEL = "mailroom_jobs";
 
@@ -47,15 +47,21 @@ export async function enqueue(tx: Tx, jobs: NewJob[]): Promise<void> {
 /**
  * Claims up to `limit` ready jobs of one queue whose time has come, plus running jobs
  * whose lease ran out (their worker died). Each claim counts as an attempt.
+ * `running`: ids this process is still working on. Their lease can look expired when
+ * the heartbeat waited behind a long query queue (PGlite runs one query at a time);
+ * taking them over would send their copies a second time while the first run goes on.
  */
-export async function claim(db: Database, queue: QueueName, limit: number, leaseSeconds: number): Promise<Job[]> {
+export async function claim(
+  db: Database, queue: QueueName, limit: number, leaseSeconds: number, running: readonly bigint[] = [],
+): Promise<Job[]> {
   return db.prisma.$queryRaw<Job[]>`
     UPDATE "Job" SET state = 'running', "lockedAt" = now(), "lockedBy" = ${WORKER_ID}, attempts = attempts + 1
     WHERE id IN (
       SELECT id FROM "Job"
       WHERE queue = ${queue}::"QueueName"
         AND ((state = 'ready' AND "runAt" <= now())
-          OR (state = 'running' AND "lockedAt" < now() - make_interval(secs => ${leaseSeconds})))
+          OR (state = 'running' AND "lockedAt" < now() - make_interval(secs => ${leaseSeconds})
+            AND id <> ALL(${running as bigint[]}::bigint[])))
       ORDER BY "runAt", id
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED)

@@ -57,6 +57,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
 
   async function runQueue(h: JobHandler): Promise<void> {
     const inflight = new Set<Promise<void>>();
+    const inflightIds = new Set<bigint>();
     let wake: () => void = () => {};
     let pending = true; // a NOTIFY arrived since the last claim
     wakers.set(h.queue, () => { pending = true; wake(); });
@@ -66,14 +67,15 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
       if (room > 0) {
         pending = false;
         try {
-          claimed = await claim(db, h.queue, room, opts.leaseSeconds);
+          claimed = await claim(db, h.queue, room, opts.leaseSeconds, [...inflightIds]);
         } catch (err) {
           log.warn({ queue: h.queue, err: (err as Error).message }, "claim failed; will retry");
         }
       }
       for (const job of claimed) {
-        const p = runJob(h, job).finally(() => { inflight.delete(p); wake(); });
+        const p = runJob(h, job).finally(() => { inflight.delete(p); inflightIds.delete(job.id); wake(); });
         inflight.add(p);
+        inflightIds.add(job.id);
       }
       // Claimed a full batch: there may be more, go again at once.
       if (claimed.length > 0 && claimed.length === room) continue;

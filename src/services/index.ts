@@ -10,6 +10,7 @@ import { createDomainService } from "./domains.js";
 import { createIncomingStore } from "./incoming.js";
 import { createListService } from "./lists.js";
 import { createAddressService } from "./addresses.js";
+import { createArchiveService } from "./archive.js";
 import { createBanService } from "./bans.js";
 import { createMemberService } from "./members.js";
 import { createMembershipService } from "./memberships.js";
@@ -43,6 +44,7 @@ export function createServices(deps: ServiceDeps, opts: ServiceOptions = {}) {
     users: createUserService(deps),
     addresses: createAddressService(deps),
     bans: createBanService(deps, lists),
+    archive: createArchiveService(deps),
     memberships: createMembershipService(deps),
     templates: createTemplateService(deps, templateLoader),
     /** Finds a template's text (list, domain, site, shipped file; by language). */

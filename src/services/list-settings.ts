@@ -5,6 +5,7 @@
 import type { Action, MailingList } from "../generated/prisma/client.js";
 import { requireAddress } from "../domain/address.js";
 import { invalid } from "../domain/errors.js";
+import { parseHeaderPatterns } from "../domain/header-patterns.js";
 
 /** Every MailingList column an operator may set (moderatorPassword is separate: write-only). */
 export const SETTING_KEYS = [
@@ -16,6 +17,8 @@ export const SETTING_KEYS = [
   "includeRfc2369Headers", "allowListPosts", "archivePolicy", "dmarcMitigateAction",
   "dmarcMitigateUnconditionally", "dmarcModerationNotice", "anonymousList",
   "personalize", "collapseAlternatives",
+  "filterContent", "filterTypes", "passTypes", "filterExtensions", "passExtensions", "filterAction",
+  "convertHtmlToPlaintext", "bounceMatchingHeaders", "newsgroupModeration",
   "subscriptionPolicy", "unsubscriptionPolicy", "memberRosterVisibility", "sendWelcomeMessage", "sendGoodbyeMessage",
   "processBounces", "bounceScoreThreshold", "bounceInfoStaleAfter", "bounceYouAreDisabledWarnings",
   "bounceYouAreDisabledWarningsInterval", "bounceNotifyOwnerOnDisable", "bounceNotifyOwnerOnRemoval",
@@ -87,5 +90,12 @@ export function checkSettings(input: ListSettingsInput): ListSettingsInput {
     if (alias.startsWith("^")) checkRegex(alias, "acceptableAliases");
   }
   out.headerMatches?.forEach((m, i) => checkRegex(m.pattern, `headerMatches[${i}].pattern`));
+  if (out.bounceMatchingHeaders !== undefined) {
+    const bad = parseHeaderPatterns(out.bounceMatchingHeaders).errors[0];
+    if (bad) throw invalid(`bounceMatchingHeaders: "${bad.line}": ${bad.problem}`);
+  }
+  // Mailman compares types and extensions as written; mail has them in any case.
+  for (const key of ["filterTypes", "passTypes"] as const) out[key] = out[key]?.map((t) => t.trim().toLowerCase());
+  for (const key of ["filterExtensions", "passExtensions"] as const) out[key] = out[key]?.map((e) => e.trim().replace(/^\./, "").toLowerCase());
   return out;
 }

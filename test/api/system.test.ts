@@ -16,7 +16,7 @@ test("system routes and error handling", async (t) => {
   await t.test("/queues lists every queue with its depth", async () => {
     const r = await call("GET", "/queues");
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body.items.map((q: { name: string }) => q.name), ["list", "command", "bounces", "owner", "out", "shunt"]);
+    assert.deepEqual(r.body.items.map((q: { name: string }) => q.name), ["list", "command", "bounces", "owner", "out", "archive", "shunt"]);
     assert.ok(r.body.items.every((q: { depth: number; oldestAgeSeconds: number | null }) => q.depth === 0 && q.oldestAgeSeconds === null));
     const anon = await request({ method: "GET", url: "/queues", headers: { authorization: "" } });
     assert.equal(anon.statusCode, 401);

@@ -74,3 +74,20 @@ test("MAILROOM_MAKEMAP defaults to makemap only for Sendmail when it is on PATH;
   assert.equal(loadConfig({ MAILROOM_MTA_INCOMING: "sendmail" }).sendmailReload, null);
   assert.equal(loadConfig({ MAILROOM_SENDMAIL_RELOAD: "kill -HUP 1" }).sendmailReload, "kill -HUP 1");
 });
+
+test("archivers: offered only with their settings; HyperKitty's URL and key together; the key redacted", () => {
+  assert.deepEqual(loadConfig({}).archivers, { hyperkitty: null, mailArchive: null, retryMaxSeconds: 900 });
+  const c = loadConfig({
+    MAILROOM_HYPERKITTY_URL: "http://127.0.0.1:8000/hyperkitty", MAILROOM_HYPERKITTY_API_KEY: "sekrit-key",
+    MAILROOM_MAIL_ARCHIVE_ADDRESS: "archive@mail-archive.com", MAILROOM_ARCHIVE_RETRY_MAX: "60",
+  });
+  assert.deepEqual(c.archivers, {
+    hyperkitty: { url: "http://127.0.0.1:8000/hyperkitty/", apiKey: "sekrit-key" },
+    mailArchive: { address: "archive@mail-archive.com", url: "https://www.mail-archive.com/" },
+    retryMaxSeconds: 60,
+  });
+  assert.ok(!JSON.stringify(redacted(c)).includes("sekrit-key"));
+  assert.throws(() => loadConfig({ MAILROOM_HYPERKITTY_URL: "http://h/" }), (e) => e instanceof ConfigError && /MAILROOM_HYPERKITTY_API_KEY/.test(e.message));
+  assert.throws(() => loadConfig({ MAILROOM_HYPERKITTY_URL: "h/", MAILROOM_HYPERKITTY_API_KEY: "k" }), ConfigError);
+  assert.throws(() => loadConfig({ MAILROOM_MAIL_ARCHIVE_ADDRESS: "nobody" }), ConfigError);
+});

@@ -79,7 +79,9 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerProces
   });
   const exited = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
 
-  function waitForLog(match: (l: Record<string, unknown>) => boolean, ms = opts.timeoutMs ?? 30_000) {
+  // 90 s: a PGlite server on a loaded 2-core machine (two test files at once, CI's
+  // neighbours) has taken 20–42 s just to open its database.
+  function waitForLog(match: (l: Record<string, unknown>) => boolean, ms = opts.timeoutMs ?? 90_000) {
     const seen = logs.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise<Record<string, unknown>>((resolve, reject) => {

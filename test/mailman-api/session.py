@@ -57,9 +57,14 @@ class Session(unittest.TestCase):
 
     def test_01_domain_and_list(self):
         self.assertIn(self.c.system['api_version'], ('3.0', '3.1'))
+        # Postorius's System information page reads each queue's files.
+        self.assertEqual({name: type(q.files) for name, q in self.c.queues.items()}.get('out'), list)
         domain = self.c.create_domain(DOMAIN)
         self.assertEqual(domain.mail_host, DOMAIN)
         self.assertEqual(self.c.get_domain(DOMAIN).mail_host, DOMAIN)
+        domain.description = 'Session domain'  # Postorius's domain edit page saves this way
+        domain.save()
+        self.assertEqual(self.c.get_domain(DOMAIN).description, 'Session domain')
         mlist = domain.create_list('dev')
         self.assertEqual(mlist.list_id, LIST_ID)
         self.assertEqual(mlist.fqdn_listname, LIST)
@@ -136,6 +141,7 @@ class Session(unittest.TestCase):
         again = self.c.get_user('anne@example.com').preferences
         self.assertEqual(again['preferred_language'], 'en')
         self.assertFalse(again['hide_address'])
+        again.save()  # nothing changed: an empty PATCH, a no-op in Mailman
         self.assertEqual(self.c.preferences['delivery_mode'], 'regular')
 
     def test_07_user_addresses_subscriptions(self):
@@ -246,6 +252,15 @@ class Session(unittest.TestCase):
         with self.assertRaises(HTTPError) as e:
             settings.save()
         self.assertEqual(e.exception.code, 400)
+
+    def test_14b_archivers(self):
+        # No HyperKitty or mail-archive configured here: only the built-in archive is offered.
+        archivers = self.mlist().archivers
+        self.assertEqual(dict(archivers), {'prototype': True})
+        archivers['prototype'] = False  # mailmanclient saves at once (PATCH)
+        self.assertEqual(dict(self.mlist().archivers), {'prototype': False})
+        self.mlist().archivers['prototype'] = True
+        self.assertEqual(self.mlist().settings['archive_policy'], 'public')
 
     def test_15_delete_list_and_domain(self):
         self.mlist().delete()

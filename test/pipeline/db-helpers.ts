@@ -11,6 +11,7 @@ import { claim, enqueue } from "../../src/queue/jobs.js";
 import { complete } from "../../src/queue/transitions.js";
 import { processPost } from "../../src/pipeline/list-queue.js";
 import type { DmarcResolver } from "../../src/pipeline/dmarc.js";
+import type { ArchiveSite } from "../../src/archivers/site.js";
 import { fakeDmarc } from "./helpers.js";
 
 export const quietLog = createLogger("silent");
@@ -40,13 +41,13 @@ export async function insertPost(db: Database, raw: Buffer, mailFrom = "anne@exa
 }
 
 /** Runs every ready list job through the pipeline; returns how many ran. */
-export async function drainListQueue(db: Database, dmarc: DmarcResolver = fakeDmarc({})): Promise<number> {
+export async function drainListQueue(db: Database, dmarc: DmarcResolver = fakeDmarc({}), archives?: ArchiveSite): Promise<number> {
   let n = 0;
   for (;;) {
     const jobs = await claim(db, "list", 10, 60);
     if (jobs.length === 0) return n;
     for (const job of jobs) {
-      await processPost({ db, log: quietLog, dmarc }, job, quietLog);
+      await processPost({ db, log: quietLog, dmarc, ...(archives ? { archives } : {}) }, job, quietLog);
       await complete(db.prisma, job);
       n++;
     }

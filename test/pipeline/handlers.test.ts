@@ -149,6 +149,30 @@ describe("rfc-2369", () => {
     assert.equal(p.msg.get("List-Id"), '"Test, the list" <test.example.com>');
     assert.equal(p.msg.get("List-Post"), "NO");
   });
+  it("List-Archive and Archived-At for each archiver that holds the post, in its order", () => {
+    const archive = {
+      archivers: ["hyperkitty" as const, "prototype" as const],
+      links: [
+        { archiver: "hyperkitty" as const, listUrl: "https://hk.example/list/test@example.com/", permalink: "https://hk.example/list/test@example.com/message/HASH/" },
+        { archiver: "prototype" as const, listUrl: "https://lists.example/lists/test.example.com/archive", permalink: "https://lists.example/lists/test.example.com/archive/messages/HASH" },
+      ],
+    };
+    const p = post(message(["From: a@x.org", "List-Archive: <https://upstream.example/>", "Archived-At: <https://upstream.example/1>"]), { archive });
+    rfc2369.process(p);
+    assert.deepEqual(p.msg.getAll("List-Archive"), ["<https://hk.example/list/test@example.com/>", "<https://lists.example/lists/test.example.com/archive>"]);
+    assert.deepEqual(p.msg.getAll("Archived-At"), ["<https://hk.example/list/test@example.com/message/HASH/>", "<https://lists.example/lists/test.example.com/archive/messages/HASH>"]);
+  });
+  it("no archive headers when no archiver gives a URL, and no Archived-At for a post that asked not to be archived", () => {
+    const none = post(message(["From: a@x.org", "List-Archive: <https://upstream.example/>"]), { archive: { archivers: [], links: [] } });
+    rfc2369.process(none);
+    assert.equal(none.msg.has("List-Archive"), false);
+    assert.equal(none.msg.has("Archived-At"), false);
+    const links = [{ archiver: "prototype" as const, listUrl: "https://l.example/a", permalink: "https://l.example/a/messages/HASH" }];
+    const optOut = post(message(["From: a@x.org", "X-No-Archive: yes"]), { archive: { archivers: ["prototype"], links } });
+    rfc2369.process(optOut);
+    assert.deepEqual(optOut.msg.getAll("List-Archive"), ["<https://l.example/a>"]);
+    assert.equal(optOut.msg.has("Archived-At"), false);
+  });
   it("only List-Id when the list turns the links off", () => {
     const p = post(message(["From: a@x.org"]), { list: makeList({ includeRfc2369Headers: false }) });
     rfc2369.process(p);
@@ -181,15 +205,32 @@ describe("decorate", () => {
 });
 
 describe("to-archive", () => {
+  const builtin = { archivers: ["prototype" as const], links: [] };
   for (const [policy, headers, expected] of [
     ["public", [], true], ["private", [], true], ["never", [], undefined], ["public", ["X-No-Archive: yes"], undefined],
+    ["public", ["X-Archive: no"], undefined],
   ] as const) {
     it(`${policy} ${headers.join(" ")} → ${expected}`, () => {
-      const p = post(message(["From: a@x.org", ...headers]), { list: makeList({ archivePolicy: policy }) });
+      const p = post(message(["From: a@x.org", ...headers]), { list: makeList({ archivePolicy: policy }), archive: builtin });
       toArchive.process(p);
       assert.equal(p.ctx.archive, expected);
+      assert.equal(p.archiveCopy !== undefined, expected === true);
     });
   }
+  it("nothing when no archiver takes the list's posts", () => {
+    const p = post(message(["From: a@x.org"]), { archive: { archivers: [], links: [] } });
+    toArchive.process(p);
+    assert.equal(p.ctx.archive, undefined);
+  });
+  it("the archive's copy has the list headers but not the footer (Mailman decorates after archiving)", () => {
+    const p = post(fixture("plain-text"), { list: makeList({ msgFooter: "FOOTER" }), archive: builtin });
+    for (const h of POSTING_PIPELINE) h.process(p);
+    assert.ok(p.archiveCopy);
+    const copy = RawMessage.parse(p.archiveCopy);
+    assert.equal(copy.get("List-Id"), "Test <test.example.com>");
+    assert.doesNotMatch(copy.body.toString(), /FOOTER/);
+    assert.match(p.msg.body.toString(), /FOOTER/);
+  });
 });
 
 describe("to-outgoing", () => {
@@ -214,7 +255,7 @@ describe("to-outgoing", () => {
 
 describe("the posting pipeline", () => {
   it("is Mailman's order, ending in to-outgoing", () => {
-    assert.deepEqual(POSTING_PIPELINE.map((h) => h.name), ["cleanse", "dmarc", "cook-headers", "rfc-2369", "decorate", "to-archive", "to-outgoing"]);
+    assert.deepEqual(POSTING_PIPELINE.map((h) => h.name), ["mime-delete", "cleanse", "dmarc", "cook-headers", "rfc-2369", "to-archive", "decorate", "to-outgoing"]);
     for (const h of POSTING_PIPELINE) assert.ok(h.description);
   });
 });

@@ -1,13 +1,15 @@
 // Test data for pipeline unit tests: a list row with the schema's defaults, member
 // rows, fixture messages and a rule input, so each test states only what it varies.
 import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
 import type { MailingList } from "../../src/generated/prisma/client.js";
 import type { ResolvedMember } from "../../src/db/member-lookup.js";
 import { SYSTEM_PREFERENCES } from "../../src/domain/preferences.js";
 import { newContext, type MessageContext } from "../../src/domain/message-context.js";
 import { RawMessage } from "../../src/domain/raw-message.js";
 import type { DmarcPolicy, DmarcResolver } from "../../src/pipeline/dmarc.js";
-import type { RuleInput } from "../../src/pipeline/rules/rule.js";
+import type { Rule, RuleInput } from "../../src/pipeline/rules/rule.js";
 import type { Post } from "../../src/pipeline/handlers/handler.js";
 
 export function makeList(over: Partial<MailingList> = {}): MailingList {
@@ -20,11 +22,13 @@ export function makeList(over: Partial<MailingList> = {}): MailingList {
     replyGoesToList: "no_munging", replyToAddress: null, firstStripReplyTo: false, msgHeader: "", msgFooter: "",
     includeRfc2369Headers: true, allowListPosts: true, archivePolicy: "public", dmarcMitigateAction: "munge_from",
     dmarcMitigateUnconditionally: false, dmarcModerationNotice: "", anonymousList: false, personalize: "none",
-    collapseAlternatives: true, subscriptionPolicy: "confirm", unsubscriptionPolicy: "confirm",
+    collapseAlternatives: true, filterContent: false, filterTypes: [], passTypes: [], filterExtensions: [], passExtensions: [],
+    filterAction: "discard", convertHtmlToPlaintext: false, bounceMatchingHeaders: "", newsgroupModeration: "none",
+    subscriptionPolicy: "confirm", unsubscriptionPolicy: "confirm",
     memberRosterVisibility: "moderators", sendWelcomeMessage: true, sendGoodbyeMessage: true, processBounces: true,
     bounceScoreThreshold: 5, bounceInfoStaleAfter: 604800, bounceYouAreDisabledWarnings: 3,
     bounceYouAreDisabledWarningsInterval: 604800, bounceNotifyOwnerOnDisable: true, bounceNotifyOwnerOnRemoval: true,
-    forwardUnrecognizedBouncesTo: "administrators", verpProbes: null, mailmanSettings: {}, memberCount: 0,
+    forwardUnrecognizedBouncesTo: "administrators", verpProbes: null, mailmanSettings: {}, archivers: {}, memberCount: 0,
     ...over,
   };
 }
@@ -70,4 +74,17 @@ export function ruleInput(raw: Buffer, over: Partial<RuleInput> = {}): RuleInput
 export function post(raw: Buffer, over: Partial<Post> = {}): Post {
   const msg = RawMessage.parse(raw);
   return { msg, list: makeList(), ctx: context(msg), rosterRows: [], ...over };
+}
+
+/** One rule's cases as a table: each input and the action expected (null: a miss). */
+export function ruleTable(rule: Rule, cases: [name: string, input: () => RuleInput, expected: string | null][]): void {
+  describe(rule.name, () => {
+    it("has a name and a description", () => assert.ok(rule.name && rule.description));
+    for (const [name, input, expected] of cases) {
+      it(name, async () => {
+        const r = await rule.check(input());
+        assert.equal(r.hit ? r.action : null, expected);
+      });
+    }
+  });
 }

@@ -16,22 +16,9 @@ import maxSize from "../../src/pipeline/rules/max-size.js";
 import memberModeration from "../../src/pipeline/rules/member-moderation.js";
 import noSubject from "../../src/pipeline/rules/no-subject.js";
 import nonmemberModeration from "../../src/pipeline/rules/nonmember-moderation.js";
-import type { Rule, RuleInput } from "../../src/pipeline/rules/rule.js";
-import { fakeDmarc, fixture, makeList, makeMember, message, ruleInput } from "./helpers.js";
+import type { RuleInput } from "../../src/pipeline/rules/rule.js";
+import { fakeDmarc, fixture, makeList, makeMember, message, ruleInput, ruleTable as table } from "./helpers.js";
 
-type Case = [name: string, input: () => RuleInput, expected: string | null];
-
-function table(rule: Rule, cases: Case[]) {
-  describe(rule.name, () => {
-    it("has a name and a description", () => assert.ok(rule.name && rule.description));
-    for (const [name, input, expected] of cases) {
-      it(name, async () => {
-        const r = await rule.check(input());
-        assert.equal(r.hit ? r.action : null, expected);
-      });
-    }
-  });
-}
 
 const plain = (h: string[] = [], body?: string) =>
   message(["From: anne@example.com", "To: test@example.com", "Subject: Hi", ...h], body);
@@ -190,7 +177,7 @@ describe("the posting chain", () => {
     const input = ruleInput(fixture("plain-text"), asMember());
     const d = await runChain(input);
     assert.deepEqual(d, { outcome: "accept", rule: "member-moderation", reasons: ["moderation action accept"] });
-    assert.deepEqual(input.ctx.ruleMisses, ["dmarc-mitigation", "approved", "emergency", "loop", "banned-address", "auto-reply"]);
+    assert.deepEqual(input.ctx.ruleMisses, ["dmarc-mitigation", "no-senders", "approved", "emergency", "loop", "banned-address", "auto-reply"]);
     assert.deepEqual(input.ctx.ruleHits, ["member-moderation"]);
   });
   it("discards a loop before moderation", async () => {
@@ -220,8 +207,9 @@ describe("the posting chain", () => {
   });
   it("is the Mailman order", () => {
     assert.deepEqual(POSTING_CHAIN.map((r) => r.name), [
-      "dmarc-mitigation", "approved", "emergency", "loop", "banned-address", "auto-reply", "member-moderation", "header-match",
-      "nonmember-moderation", "administrivia", "implicit-dest", "max-recipients", "max-size", "no-subject",
+      "dmarc-mitigation", "no-senders", "approved", "emergency", "loop", "banned-address", "auto-reply", "member-moderation", "header-match",
+      "nonmember-moderation", "administrivia", "implicit-dest", "max-recipients", "max-size", "news-moderation", "no-subject",
+      "suspicious-header",
     ]);
   });
 });

@@ -113,6 +113,16 @@ test("queue runner", async (t) => {
     assert.equal((await db.prisma.job.findFirstOrThrow()).state, "done");
   });
 
+  await t.test("a job this process is still running is not claimed again when its lease looks expired", async () => {
+    await db.prisma.$transaction((tx) => enqueue(tx, [{ queue: "owner" }]));
+    const [mine] = await claim(db, "owner", 1, 60);
+    // The heartbeat is late (it waited behind other queries): the lease looks expired.
+    await db.prisma.job.updateMany({ data: { lockedAt: new Date(Date.now() - 120_000) } });
+    assert.equal((await claim(db, "owner", 5, 60, [mine!.id])).length, 0);
+    await complete(db.prisma, mine!);
+    assert.equal((await db.prisma.job.findFirstOrThrow()).state, "done");
+  });
+
   await t.test("a running job whose lease ran out is claimed again", async () => {
     await db.prisma.$transaction((tx) => enqueue(tx, [{ queue: "owner" }]));
     await db.prisma.job.updateMany({ data: { state: "running", lockedBy: "elsewhere:1", lockedAt: new Date(Date.now() - 120_000) } });

@@ -9,8 +9,8 @@ import { ListPatch, MailingList } from "../../src/api/lists/schemas.js";
 import { Member } from "../../src/api/members/schemas.js";
 
 /** Columns set by mailroom itself, never by a client. */
-// mailmanSettings: Mailman attributes stored for the /3.1 face; memberCount: kept by triggers on Member.
-const NOT_SETTABLE = ["id", "listName", "mailHost", "listId", "domainId", "createdAt", "postId", "moderatorPassword", "mailmanSettings", "memberCount"];
+// archivers: its own resource (/lists/{list}/archivers). mailmanSettings: Mailman attributes stored for the /3.1 face; memberCount: kept by triggers on Member.
+const NOT_SETTABLE = ["id", "listName", "mailHost", "listId", "domainId", "createdAt", "postId", "moderatorPassword", "mailmanSettings", "memberCount", "archivers"];
 
 test("every MailingList column is a setting or deliberately not one", () => {
   const columns = Object.keys(Prisma.MailingListScalarFieldEnum).sort();

@@ -11,5 +11,7 @@ import { OwnPreferences } from "./preferences.js";
 import { User, UserPage } from "../users/schemas.js";
 import { Address, AddressPage } from "../addresses/schemas.js";
 import { Ban, BanPage } from "../bans/schemas.js";
+import { Archivers, ArchivedPost, ArchivedPostPage, ArchiveThread, ArchiveThreadPage } from "../archive/schemas.js";
 
-export const components: TSchema[] = [Problem, Domain, DomainList, MailingList, ListPage, Member, MemberPage, BulkResult, Queues, OwnPreferences, User, UserPage, Address, AddressPage, Ban, BanPage];
+export const components: TSchema[] = [Problem, Domain, DomainList, MailingList, ListPage, Member, MemberPage, BulkResult, Queues, OwnPreferences, User, UserPage, Address, AddressPage, Ban, BanPage,
+  Archivers, ArchivedPost, ArchivedPostPage, ArchiveThread, ArchiveThreadPage];

@@ -8,6 +8,10 @@ const action = (description: string) => Type.Enum(ACTIONS, { description });
 const bool = (description: string) => Type.Boolean({ description });
 const count = (description: string, maximum = 2_147_483_647) => Type.Integer({ minimum: 0, maximum, description });
 const text = (description: string, maxLength = 10_000) => Type.String({ maxLength, description });
+const mimeTypes = (description: string) =>
+  Type.Array(Type.String({ minLength: 1, maxLength: 200, pattern: "^[!#-'*+.0-9A-Z^-~-]+(/[!#-'*+.0-9A-Z^-~-]+)?$" }), { maxItems: 1000, description });
+const extensions = (description: string) =>
+  Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: "^\\.?[^./\\\\\\s]+$" }), { maxItems: 1000, description });
 
 export const HeaderMatch = Type.Object(
   {
@@ -54,7 +58,18 @@ const SETTINGS: Record<string, TSchema> = {
   dmarcModerationNotice: text("Text for rejections caused by DMARC", 10_000),
   anonymousList: bool("Hide the poster's identity"),
   personalize: Type.Enum(["none", "individual", "full"], { description: "Personalised delivery (one copy per member)" }),
-  collapseAlternatives: bool("Reduce multipart/alternative to its first part"),
+  collapseAlternatives: bool("With filterContent: reduce multipart/alternative to its first part (Mailman collapse_alternatives)"),
+  filterContent: bool("Filter the MIME parts of posts by the settings below (Mailman filter_content; docs/content-filtering.md)"),
+  filterTypes: mimeTypes("MIME types (`image/png`) or main types (`image`) removed from posts"),
+  passTypes: mimeTypes("If not empty, only parts of these MIME types or main types are kept (include `multipart` to keep multiparts)"),
+  filterExtensions: extensions("File name extensions (`exe`) whose parts are removed"),
+  passExtensions: extensions("If not empty, only parts with these file name extensions (or none) are kept"),
+  filterAction: Type.Enum(["discard", "reject", "forward", "preserve", "hold", "accept", "defer"], {
+    description: "A post the filter removes whole: discard it, reject it with the reason, forward it to the owners and moderators, or preserve it (kept as a shunted job). hold, accept and defer act as discard (as in Mailman)",
+  }),
+  convertHtmlToPlaintext: bool("With filterContent: turn text/html parts into text/plain"),
+  bounceMatchingHeaders: text("Lines `Header: regexp` (Mailman bounce_matching_headers); a post with a matching header is held (suspicious-header rule). # starts a comment", 100_000),
+  newsgroupModeration: Type.Enum(["none", "open_moderated", "moderated"], { description: "Mailman newsgroup_moderation: `moderated` holds every post (news-moderation rule)" }),
   subscriptionPolicy: Type.Enum(["open", "confirm", "moderate", "confirm_then_moderate"], { description: "How subscriptions are approved" }),
   unsubscriptionPolicy: Type.Enum(["open", "confirm"], { description: "How unsubscriptions are approved" }),
   memberRosterVisibility: Type.Enum(["public", "members", "moderators"], { description: "Who may see the member list" }),

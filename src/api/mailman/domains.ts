@@ -31,6 +31,16 @@ export default function domains(app: FastifyInstance): void {
 
   app.get("/domains/:domain", async (request) => etagged(domainOut(apiOf(request), await app.services.domains.get((request.params as P).domain))));
 
+  // Postorius's domain edit page: mailmanclient's Domain.save() PATCHes the writable pair.
+  app.patch("/domains/:domain", async (request, reply) => {
+    const body = validate(request.body, { description: str, alias_domain: str }, { optional: "all" });
+    await app.services.domains.update((request.params as P).domain, {
+      ...(body.description !== undefined ? { description: body.description } : {}),
+      ...(body.alias_domain !== undefined ? { aliasDomain: body.alias_domain } : {}),
+    });
+    return reply.code(204).send();
+  });
+
   app.delete("/domains/:domain", async (request, reply) => {
     const { domain } = request.params as P;
     await app.services.domains.remove(domain);

@@ -76,20 +76,16 @@ export default function lists(app: FastifyInstance): void {
     return reply.code(204).send();
   });
 
-  // Archivers: mailroom keeps every accepted post (ArchivedMessage) for any archiver to
-  // read; the per-list switches are stored (docs/mailman-api.md).
-  app.get("/lists/:list/archivers", async (request) => {
-    const stored = await app.services.lists.mailmanSettings((request.params as P).list);
-    return etagged({ "mail-archive": false, mhonarc: false, prototype: false, hyperkitty: true, ...(stored.archivers as Record<string, boolean> ?? {}) });
-  });
-  const setArchivers = async (request: FastifyRequest, reply: import("fastify").FastifyReply) => {
-    const spec = { "mail-archive": bool, mhonarc: bool, prototype: bool, hyperkitty: bool };
-    const body = validate(request.body, spec, { optional: "all" });
-    const ref = (request.params as P).list;
-    const stored = await app.services.lists.mailmanSettings(ref);
-    await app.services.lists.setMailmanSettings(ref, { archivers: { ...(stored.archivers as object ?? {}), ...body } });
+  // Archivers (Mailman's ListArchivers): the site's offered archivers only (one
+  // without its settings is not offered, as Mailman lists only enabled ones); the
+  // switches are acted on (src/archivers/, docs/archiving.md).
+  app.get("/lists/:list/archivers", async (request) => etagged(await app.services.archive.switches((request.params as P).list)));
+  const setArchivers = (all: boolean) => async (request: FastifyRequest, reply: import("fastify").FastifyReply) => {
+    const spec = Object.fromEntries(app.services.archive.offered.map((n) => [n, bool]));
+    const body = validate(request.body, spec, all ? {} : { optional: "all" }) as Record<string, boolean>;
+    await app.services.archive.setSwitches((request.params as P).list, body, { all });
     return reply.code(204).send();
   };
-  app.patch("/lists/:list/archivers", setArchivers);
-  app.put("/lists/:list/archivers", setArchivers);
+  app.patch("/lists/:list/archivers", setArchivers(false));
+  app.put("/lists/:list/archivers", setArchivers(true));
 }

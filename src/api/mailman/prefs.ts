@@ -2,7 +2,7 @@
 // settings; PATCH some; PUT all (what is left out is unset); DELETE unsets all.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { PREFERENCE_NAMES, type PreferenceLevel, type Preferences } from "../../domain/preferences.js";
-import { apiOf, badRequest, bool, etagged, oneOf, str, validate } from "./http.js";
+import { apiOf, bool, etagged, oneOf, str, validate } from "./http.js";
 import { PREFERENCE_FIELDS, preferencesOut } from "./represent.js";
 
 const SPEC = {
@@ -40,7 +40,12 @@ export function registerPreferences<P>(app: FastifyInstance, path: string, h: Pr
     const fields = validate(body, SPEC, { optional: "all" });
     const patch = toPatch(fields);
     if (whole) for (const n of PREFERENCE_NAMES) if (!(n in patch)) patch[n] = null;
-    if (Object.keys(patch).length === 0 && !whole) throw badRequest("No preferences given");
+    // An empty PATCH changes nothing and is a 204 in Mailman: mailmanclient sends one
+    // when nothing changed (Postorius's Mailman settings page saves on every visit).
+    if (Object.keys(patch).length === 0) {
+      await h.load(params(request)); // still a 404 for a missing owner
+      return reply.code(204).send();
+    }
     await h.save(params(request), patch);
     return reply.code(204).send();
   };

@@ -40,12 +40,20 @@ export default function system(app: FastifyInstance): void {
     { name: "reject", description: "Reject/bounce a message and stop processing." },
     { name: "discard", description: "Discard a message and stop processing." },
   ]));
+  const queueOut = (api: ReturnType<typeof apiOf>, d: { name: string; depth: number }) => ({
+    name: d.name, directory: `database:${d.name}`, count: d.depth, files: [], self_link: pathTo(api, `queues/${d.name}`),
+  });
   app.get("/queues", async (request) => {
     const api = apiOf(request);
     const depths = await app.services.queues.depths();
-    return collectionOf(request.query as Record<string, unknown>, depths.map((d) => ({
-      name: d.name, directory: `database:${d.name}`, count: d.depth, files: [], self_link: pathTo(api, `queues/${d.name}`),
-    })));
+    return collectionOf(request.query as Record<string, unknown>, depths.map((d) => queueOut(api, d)));
+  });
+  // One queue (Postorius's System information page reads each one's files).
+  app.get("/queues/:name", async (request) => {
+    const { name } = request.params as { name: string };
+    const d = (await app.services.queues.depths()).find((q) => q.name === name);
+    if (!d) throw notFound(`queue ${name} does not exist`);
+    return etagged(queueOut(apiOf(request), d));
   });
 }
 

@@ -3,7 +3,7 @@ import { Type } from "typebox";
 
 export const QueueDepth = Type.Object(
   {
-    name: Type.Enum(["list", "command", "bounces", "owner", "out", "shunt"], { description: "Queue name; shunt holds failed jobs of every queue" }),
+    name: Type.Enum(["list", "command", "bounces", "owner", "out", "archive", "shunt"], { description: "Queue name; shunt holds failed jobs of every queue" }),
     depth: Type.Integer({ description: "Jobs waiting or being worked on (shunt: failed jobs kept)" }),
     oldestAgeSeconds: Type.Union([Type.Integer(), Type.Null()], { description: "Age of the oldest of them in seconds; null when empty" }),
   },

@@ -5,6 +5,7 @@
 import type { MailingList } from "../../generated/prisma/client.js";
 import type { ResolvedMember } from "../../db/member-lookup.js";
 import type { MessageContext, Outcome } from "../../domain/message-context.js";
+import type { HeaderPattern } from "../../domain/header-patterns.js";
 import type { RawMessage } from "../../domain/raw-message.js";
 import type { DmarcResolver } from "../dmarc.js";
 
@@ -21,6 +22,8 @@ export interface RuleInput {
   bans: readonly string[];
   verifyPassword(password: string, hash: string): Promise<boolean>;
   dmarc: DmarcResolver;
+  /** The site's suspicious-header lines (MAILROOM_SUSPICIOUS_HEADERS_FILE); none when absent. */
+  siteSuspiciousHeaders?: readonly HeaderPattern[];
 }
 
 export type RuleResult =
