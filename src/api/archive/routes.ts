@@ -27,6 +27,9 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
     });
     if (policy === null) throw notFound(`list ${list} does not exist`);
   }
+  // Access is decided first (onRequest), before the parameters are validated: a caller
+  // without credentials learns nothing about a private archive, not even a 400.
+  const readAccess = (request: FastifyRequest, reply: FastifyReply) => mayRead(request, reply, (request.params as { list: string }).list);
 
   app.get("/lists/:list/archivers", {
     schema: {
@@ -50,6 +53,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get("/lists/:list/archive", {
     config: { public: true },
+    onRequest: readAccess,
     schema: {
       operationId: "listArchivedPosts", summary: "The built-in archive by date", tags,
       description: `The list's archived posts, oldest first. ${ACCESS}`,
@@ -58,13 +62,13 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       security: [{ basicAuth: [] }, {}],
       response: { 200: ref(ArchivedPostPage, "A page of posts"), ...problems(400, 401, 404) },
     },
-  }, async (request, reply) => {
-    await mayRead(request, reply, request.params.list);
+  }, async (request) => {
     return app.services.archive.byDate(request.params.list, request.query);
   });
 
   app.get("/lists/:list/archive/threads", {
     config: { public: true },
+    onRequest: readAccess,
     schema: {
       operationId: "listArchiveThreads", summary: "The built-in archive by thread", tags,
       description: "The list's threads in the order they started, each with its posts in thread order. A post joins the thread of the " +
@@ -74,13 +78,13 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       security: [{ basicAuth: [] }, {}],
       response: { 200: ref(ArchiveThreadPage, "A page of threads"), ...problems(400, 401, 404) },
     },
-  }, async (request, reply) => {
-    await mayRead(request, reply, request.params.list);
+  }, async (request) => {
     return app.services.archive.byThread(request.params.list, request.query);
   });
 
   app.get("/lists/:list/archive/messages/:hash", {
     config: { public: true },
+    onRequest: readAccess,
     schema: {
       operationId: "getArchivedPost", summary: "One archived post, raw", tags,
       description: `The post with this Message-ID-Hash as archived (message/rfc822): the URL of its Archived-At header. ${ACCESS}`,
@@ -89,7 +93,6 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: RawPost, ...problems(400, 401, 404) },
     },
   }, async (request, reply) => {
-    await mayRead(request, reply, request.params.list);
     const raw = await app.services.archive.raw(request.params.list, request.params.hash);
     return reply.type("message/rfc822").send(raw);
   });
