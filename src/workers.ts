@@ -27,8 +27,9 @@ function handlers(deps: WorkerDeps): JobHandler[] {
     createListQueueHandler({
       db: deps.db, log: deps.log, dmarc: createDnsDmarcResolver(), archives,
       suspiciousHeaders: readSiteHeaderPatterns(deps.config.suspiciousHeadersFile),
+      templating: { notices: deps.services.notices, templates: deps.services.templateLoader },
     }),
-    createDeliveryHandler({ db: deps.db, config: deps.config, secret: deps.services.secret }),
+    createDeliveryHandler({ db: deps.db, config: deps.config, secret: deps.services.secret, templates: deps.services.templateLoader }),
     createCommandHandler({ db: deps.db, log: deps.log, services: deps.services }),
     createOwnerHandler({ db: deps.db, log: deps.log, services: deps.services }),
     createBounceHandler({ db: deps.db, log: deps.log, services: deps.services }),

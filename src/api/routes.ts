@@ -15,6 +15,7 @@ import requestRoutes from "./requests/routes.js";
 import bounceRoutes from "./bounces/routes.js";
 import unsubscribeRoutes from "./unsubscribe/routes.js";
 import archiveRoutes from "./archive/routes.js";
+import templateRoutes from "./templates/routes.js";
 
 export const routes: FastifyPluginAsync[] = [
   healthRoutes,
@@ -30,4 +31,5 @@ export const routes: FastifyPluginAsync[] = [
   bounceRoutes,
   unsubscribeRoutes,
   archiveRoutes,
+  templateRoutes,
 ];

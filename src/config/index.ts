@@ -66,6 +66,10 @@ export interface Config {
   publicUrl: string | null;
   /** Mailman's [mta] verp_probes, for lists that leave verpProbes unset: confirm a bounce-disable with a probe. */
   verpProbes: boolean;
+  /** Mailman's site_owner: unrecognised bounces of lists set to forward them to site_owner; null: the list's administrators. */
+  siteOwner: string | null;
+  /** Notice templates (docs/templates.md): where file: URIs may point, how long an http(s) fetch may take and is cached. */
+  templates: { dir: string; fetchTimeoutMs: number; cacheSeconds: number };
   /** File of `Header: regexp` lines every list's suspicious-header rule also checks (Mailman's bounce_matching_headers format); null: none. */
   suspiciousHeadersFile: string | null;
   /** Signs tokens in mail (MAILROOM_SECRET); null: generated once into $MAILROOM_VAR_DIR/secret (src/secret.ts). */
@@ -188,11 +192,14 @@ export function loadConfig(env: Env, defaults: Defaults = { postmapFound: false,
   if (publicUrl && !/^https?:\/\/[^/]+/.test(publicUrl)) {
     throw new ConfigError("MAILROOM_PUBLIC_URL must be an http(s) URL");
   }
+  const siteOwner = env.MAILROOM_SITE_OWNER?.trim() || null;
+  if (siteOwner && !/^[^@\s<>]+@[^@\s<>]+$/.test(siteOwner)) throw new ConfigError("MAILROOM_SITE_OWNER must be an email address");
+  const varDir = resolve(str(env, "MAILROOM_VAR_DIR", "./var"));
   const config: Config = {
     archivers: archiverConfig(env),
     databaseUrl,
     pgOptions: env.PGOPTIONS?.trim() || null,
-    varDir: resolve(str(env, "MAILROOM_VAR_DIR", "./var")),
+    varDir,
     http: {
       host: str(env, "MAILROOM_HTTP_HOST", "127.0.0.1"),
       port: int(env, "MAILROOM_HTTP_PORT", 8001, 0, 65535),
@@ -233,6 +240,12 @@ export function loadConfig(env: Env, defaults: Defaults = { postmapFound: false,
     socketmap: command(env, "MAILROOM_SOCKETMAP", null),
     publicUrl: publicUrl ? publicUrl.replace(/\/+$/, "") : null,
     verpProbes: flag(env, "MAILROOM_VERP_PROBES", false),
+    siteOwner,
+    templates: {
+      dir: resolve(str(env, "MAILROOM_TEMPLATE_DIR", resolve(varDir, "templates"))),
+      fetchTimeoutMs: int(env, "MAILROOM_TEMPLATE_FETCH_TIMEOUT", 5, 1, 300) * 1000,
+      cacheSeconds: int(env, "MAILROOM_TEMPLATE_CACHE", 300, 0),
+    },
     suspiciousHeadersFile: env.MAILROOM_SUSPICIOUS_HEADERS_FILE?.trim() ? resolve(env.MAILROOM_SUSPICIOUS_HEADERS_FILE.trim()) : null,
     secret: env.MAILROOM_SECRET?.trim() || null,
     workers: int(env, "MAILROOM_WORKERS", 2, 0, 64),

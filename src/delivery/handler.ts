@@ -14,6 +14,7 @@ import { memberCopy, type DecorateMember } from "./personalize.js";
 import { sendChunk, type BulkSend, type VerpSend } from "./send-chunk.js";
 import { settleChunk } from "./settle.js";
 import { createMailer, type Mailer } from "./smtp-transport.js";
+import type { TemplateLoader } from "../services/template-loader.js";
 
 /** The list row handed to per-member decoration. */
 export type ListRow = NonNullable<Awaited<ReturnType<Database["prisma"]["mailingList"]["findUnique"]>>>;
@@ -25,6 +26,8 @@ export interface DeliveryDeps {
   secret: string | (() => Promise<string>);
   /** Per-member decoration for personalised lists; default src/domain/decorate.ts, null sends the copy as stored. */
   decorate?: ((raw: Buffer, list: ListRow, member: { address: string; displayName: string }) => Buffer) | null;
+  /** The header and footer templates (services.templateLoader); unset: the list's msgHeader/msgFooter only. */
+  templates?: TemplateLoader;
   /** A different mailer (bench); default: the nodemailer pool to MAILROOM_SMTP_HOST:PORT. */
   mailer?: Mailer;
   /** Bulk mode: domains with fewer recipients than this share chunks (default a tenth of a chunk). */
@@ -63,7 +66,12 @@ export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
   function loadList(id: number): Promise<ListRow | null> {
     const hit = lists.get(id);
     if (hit && Date.now() - hit.at < LIST_CACHE_MS) return hit.row;
-    const row = db.prisma.mailingList.findUnique({ where: { id } });
+    // msgHeader/msgFooter become the texts in force (list setting, else the templates) for decoration.
+    const row = db.prisma.mailingList.findUnique({ where: { id } }).then(async (r) => {
+      if (!r || !deps.templates) return r;
+      const { header, footer } = await deps.templates.decoration(db.prisma, r);
+      return { ...r, msgHeader: header, msgFooter: footer };
+    });
     row.catch(() => lists.delete(id));
     lists.set(id, { at: Date.now(), row });
     if (lists.size > 100) lists.delete(lists.keys().next().value!);

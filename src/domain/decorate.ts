@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { parseHeaderValue } from "nodemailer/lib/mime-funcs";
 import { RawMessage } from "./raw-message.js";
+import { expand } from "./template-text.js";
 
 /** What decoration needs of a list (a MailingList row has all of it). */
 export interface DecorationSettings {
@@ -52,12 +53,7 @@ export function placeholders(list: DecorationSettings, member?: DecorationMember
 }
 
 /** Replaces $name and ${name}; unknown names stay as written (Mailman's expand()). */
-export function interpolate(template: string, vars: Record<string, string>): string {
-  return template.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (whole, a?: string, b?: string) => {
-    const key = (a ?? b)!;
-    return Object.hasOwn(vars, key) ? vars[key]! : whole;
-  });
-}
+export const interpolate = expand;
 
 /**
  * The message with the list's header and footer added. Returns `raw` itself when

@@ -19,6 +19,8 @@ import { complete } from "../queue/transitions.js";
 import { PermanentFailure, type JobHandler } from "../queue/runner.js";
 import { holdPost, rejectPost, type ListJobData } from "../services/moderation.js";
 import { verifyPassword } from "../services/password-hash.js";
+import { createNoticeService, type NoticeService } from "../services/notices.js";
+import { createTemplateLoader, DEFAULT_TEMPLATE_SETTINGS, type TemplateLoader } from "../services/template-loader.js";
 import { forwardFilteredPost } from "../services/filter-notice.js";
 import { runChain } from "./chain.js";
 import { archivePost } from "../archivers/archive-post.js";
@@ -30,6 +32,8 @@ import { destinations } from "./rules/rule.js";
 
 export interface ListQueueDeps {
   db: Database;
+  /** Held and rejected notices and the list's header and footer (services.notices, services.templateLoader); unset: shipped templates and site defaults only. */
+  templating?: { notices: NoticeService; templates: TemplateLoader };
   log: Logger;
   dmarc: DmarcResolver;
   /** The site's suspicious-header lines (site-headers.ts reads them at start). */
@@ -57,6 +61,14 @@ function sendersOf(msg: RawMessage, mailFrom: string): string[] {
   const all = [...msg.addresses("From"), ...msg.addresses("Sender")].map((a) => a.address.toLowerCase());
   if (mailFrom) all.push(mailFrom.toLowerCase());
   return [...new Set(all)];
+}
+
+function templatingOf(deps: ListQueueDeps): { notices: NoticeService; templates: TemplateLoader } {
+  if (!deps.templating) {
+    const templates = createTemplateLoader({ config: { templates: DEFAULT_TEMPLATE_SETTINGS }, log: deps.log });
+    deps.templating = { templates, notices: createNoticeService(templates, { siteOwner: null }) };
+  }
+  return deps.templating;
 }
 
 export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): Promise<void> {
@@ -88,7 +100,10 @@ export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): P
   if (data.moderatorApproved) ctx.moderatorApproved = true;
 
   const lookup = [...new Set([...ctx.senders, ...destinations(msg)])];
-  const [rows, bans] = await Promise.all([membersByKeys(db, list.id, lookup), bansFor(db, list.id)]);
+  // The header and footer are read alongside (one more query, in parallel), for an accepted post.
+  const [rows, bans, decoration] = await Promise.all([
+    membersByKeys(db, list.id, lookup), bansFor(db, list.id), templatingOf(deps).templates.decoration(db.prisma, list),
+  ]);
   const senderRows = ctx.senders.flatMap((s) => rows.filter((r) => r.addressKey === s));
 
   const decision: Decision = ctx.moderatorApproved
@@ -102,23 +117,24 @@ export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): P
     case "discard":
       return;
     case "reject":
-      await finish(db, job, async (tx) => { await rejectPost(tx, list, raw, message.mailFrom, decision.reasons); });
+      await finish(db, job, async (tx) => { await rejectPost(tx, templatingOf(deps).notices, list, raw, message.mailFrom, decision.reasons); });
       return;
     case "hold":
       await finish(db, job, async (tx) => {
         // The rules may have edited the post (approved strips a wrong password): hold that version.
         const edited = msg.toBuffer();
         const rowId = edited.equals(raw) ? message.id : await storeCopy(tx, message, edited, message.mailFrom);
-        await holdPost(tx, { list, messageRowId: rowId, raw: edited, mailFrom: message.mailFrom, ctx, decision });
+        await holdPost(tx, templatingOf(deps).notices, { list, messageRowId: rowId, raw: edited, mailFrom: message.mailFrom, ctx, decision });
       });
       return;
     case "accept":
-      await accept(deps, job, list, message, msg, ctx, rows.filter((r) => r.role === "member"), mlog);
+      await accept(deps, job, list, message, msg, ctx, rows.filter((r) => r.role === "member"), decoration, mlog);
   }
 }
 
 async function accept(
   deps: ListQueueDeps, job: Job, list: MailingList, message: Message, msg: RawMessage, ctx: MessageContext, rosterRows: ResolvedMember[],
+  decoration: { header: string; footer: string },
   mlog: Logger,
 ): Promise<void> {
   // The archivers' header URLs, looked up before the transaction (HyperKitty's list URL may take a request).
@@ -131,13 +147,13 @@ async function accept(
     const [locked] = await tx.$queryRaw<{ postId: number }[]>`
       SELECT "postId" FROM "MailingList" WHERE "id" = ${list.id} FOR UPDATE`;
     ctx.postId = locked?.postId ?? list.postId;
-    const post: Post = { msg, list, ctx, rosterRows, archive };
+    const post: Post = { msg, list, ctx, rosterRows, archive, decoration };
     const stopped = await runPipeline(post);
     if (stopped) {
       mlog.info({ outcome: stopped.outcome, handler: stopped.handler, reason: stopped.reason }, "post stopped by a handler");
       // Only mime-delete stops, and it runs first and edits nothing when it does:
       // msg is still the post as the chain left it.
-      return settleStop(tx, stopped, list, message, msg.toBuffer(), ctx);
+      return settleStop(tx, templatingOf(deps).notices, stopped, list, message, msg.toBuffer(), ctx);
     }
     await tx.$executeRaw`UPDATE "MailingList" SET "postId" = "postId" + 1 WHERE "id" = ${list.id}`;
     const out = post.msg.toBuffer();
@@ -156,7 +172,7 @@ async function accept(
 }
 
 /** What a handler's Stop leads to, inside the finishing transaction. */
-async function settleStop(tx: Tx, stop: PipelineStop, list: MailingList, message: Message, raw: Buffer, ctx: MessageContext): Promise<void> {
+async function settleStop(tx: Tx, notices: NoticeService, stop: PipelineStop, list: MailingList, message: Message, raw: Buffer, ctx: MessageContext): Promise<void> {
   switch (stop.outcome) {
     case "discard":
       return;
@@ -165,7 +181,7 @@ async function settleStop(tx: Tx, stop: PipelineStop, list: MailingList, message
       // kept (with its message) for the site's administrators to look at.
       throw new PermanentFailure(`preserved by ${stop.handler}: ${stop.reason}`);
     case "reject":
-      await rejectPost(tx, list, raw, message.mailFrom, [stop.reason]);
+      await rejectPost(tx, notices, list, raw, message.mailFrom, [stop.reason]);
       return;
     case "forward":
       await forwardFilteredPost(tx, list, raw, stop.reason);
@@ -173,7 +189,7 @@ async function settleStop(tx: Tx, stop: PipelineStop, list: MailingList, message
     case "hold": {
       const rowId = raw.equals(Buffer.from(message.raw)) ? message.id : await storeCopy(tx, message, raw, message.mailFrom);
       const decision: Decision = { outcome: "hold", rule: stop.handler, reasons: [stop.reason] };
-      await holdPost(tx, { list, messageRowId: rowId, raw, mailFrom: message.mailFrom, ctx, decision });
+      await holdPost(tx, notices, { list, messageRowId: rowId, raw, mailFrom: message.mailFrom, ctx, decision });
     }
   }
 }

@@ -15,7 +15,8 @@ import type { BounceReport } from "../domain/bounce-report.js";
 import { parseAddress } from "../domain/address.js";
 import { probeAddress, subaddressOf } from "../domain/list-address.js";
 import type { ServiceDeps } from "./deps.js";
-import { administrators, forwardToAdministrators, noticeList, queueNotice } from "./notices.js";
+import { administrators, noticeList, recipientLanguage, type NoticeService } from "./notices.js";
+import type { TemplateName } from "../domain/template-text.js";
 import { inTransaction } from "./transaction.js";
 
 export interface BounceServiceOptions { now?: () => Date }
@@ -38,7 +39,7 @@ const sameUtcDay = (a: Date, b: Date) => Math.floor(a.getTime() / DAY_MS) === Ma
 
 export interface ProbeResult { address: string; disabled: boolean }
 
-export function createBounceService({ db, log, config }: ServiceDeps, opts: BounceServiceOptions = {}) {
+export function createBounceService({ db, log, config }: ServiceDeps, notices: NoticeService, opts: BounceServiceOptions = {}) {
   const now = opts.now ?? (() => new Date());
   const probesOn = (list: MailingList) => list.verpProbes ?? config.verpProbes;
 
@@ -49,21 +50,14 @@ export function createBounceService({ db, log, config }: ServiceDeps, opts: Boun
       data: { lastWarningSent: at_, totalWarningsSent: { increment: 1 } },
     });
     if (claimed.count === 0) return;
-    const at = (sub: "request" | "join") => subaddressOf(list.listName, list.mailHost, sub);
-    await queueNotice(tx, {
-      list: noticeList(list), to: [m.address], subject: `Your membership of "${list.displayName}" is on hold`,
-      text: [
-        `Mail from ${list.listName}@${list.mailHost} to ${m.address} has been bouncing, so delivery to you is on hold.`,
-        "",
-        `To receive mail again, ask the list owners (${list.listName}-owner@${list.mailHost}) to re-enable`,
-        `delivery, or leave and join again through ${at("join")}.`,
-        `Questions: ${at("request")} answers "help".`,
-      ].join("\n"),
+    await notices.queue(tx, {
+      list: noticeList(list), to: [m.address], template: "list:user:notice:warning",
+      language: await recipientLanguage(tx, list.id, m.addressKey), vars: { sender_email: m.address, user_email: m.address },
     });
   }
 
-  async function notifyOwners(tx: Tx, list: MailingList, subject: string, text: string): Promise<void> {
-    await queueNotice(tx, { list: noticeList(list), to: await administrators(tx, list.id), subject, text });
+  async function notifyOwners(tx: Tx, list: MailingList, template: TemplateName, vars: Record<string, string>): Promise<void> {
+    await notices.queue(tx, { list: noticeList(list), to: await administrators(tx, list.id), template, vars });
   }
 
   async function remove(tx: Tx, list: MailingList, m: Member): Promise<void> {
@@ -71,8 +65,7 @@ export function createBounceService({ db, log, config }: ServiceDeps, opts: Boun
     if (gone.count === 0) return; // removed by an overlapping sweep
     log.info({ list: list.listId, member: m.addressKey }, "member removed after bounce warnings");
     if (list.bounceNotifyOwnerOnRemoval) {
-      await notifyOwners(tx, list, `${m.address} removed from ${list.displayName} after bounces`,
-        `${m.address} kept bouncing and was sent ${m.totalWarningsSent} warning(s); the address has been unsubscribed.`);
+      await notifyOwners(tx, list, "list:admin:notice:removal", { member: m.address, warnings: String(m.totalWarningsSent) });
     }
   }
 
@@ -82,9 +75,7 @@ export function createBounceService({ db, log, config }: ServiceDeps, opts: Boun
     m = await tx.member.update({ where: { id: m.id }, data: { deliveryStatus: "by_bounces", totalWarningsSent: 0, lastWarningSent: null } });
     log.info({ list: list.listId, member: m.addressKey, why }, "delivery disabled by bounces");
     if (list.bounceNotifyOwnerOnDisable) {
-      await notifyOwners(tx, list, `${m.address} disabled on ${list.displayName} by bounces`,
-        `Delivery to ${m.address} was disabled: ${why}.\n` +
-        `Last bounce: ${reason || "(no detail)"}\n\nRe-enable with PATCH /lists/${list.listId}/members/${encodeURIComponent(m.address)} {"deliveryStatus":"enabled"}.`);
+      await notifyOwners(tx, list, "list:admin:notice:disable", { member: m.address, reason: why, bounce: reason || "(no detail)" });
     }
     if (list.bounceYouAreDisabledWarnings <= 0) await remove(tx, list, m);
     else await warn(tx, list, m);
@@ -102,18 +93,10 @@ export function createBounceService({ db, log, config }: ServiceDeps, opts: Boun
     });
     await tx.member.update({ where: { id: m.id }, data: { bounceScore: 0 } });
     const bounce = bounceMessageId ? await tx.message.findFirst({ where: { messageId: bounceMessageId }, select: { raw: true } }) : null;
-    await queueNotice(tx, {
-      list: noticeList(list), to: [m.address], subject: `${list.displayName} mailing list probe message`,
+    await notices.queue(tx, {
+      list: noticeList(list), to: [m.address], template: "list:user:notice:probe",
+      language: await recipientLanguage(tx, list.id, m.addressKey), vars: { sender_email: m.address, user_email: m.address },
       envelopeFrom: probeAddress(list.listName, list.mailHost, token), bulk: false,
-      text: [
-        `This message checks that mail from ${list.listName}@${list.mailHost} still reaches ${m.address}; nothing needs to be done.`,
-        "",
-        "Recent mail from the list to this address came back as undeliverable" + (bounce ? " (one such report is attached)." : "."),
-        "If this message reached you, your membership carries on as before. If it comes back as well,",
-        "delivery to this address will be put on hold.",
-        "",
-        `Questions: the list owners at ${list.listName}-owner@${list.mailHost}.`,
-      ].join("\n"),
       ...(bounce ? { attach: { raw: Buffer.from(bounce.raw), filename: "bounce.eml" } } : {}),
     });
     log.info({ list: list.listId, member: m.addressKey }, "bounce probe sent");
@@ -236,12 +219,25 @@ export function createBounceService({ db, log, config }: ServiceDeps, opts: Boun
       });
     },
 
-    /** Forwards a bounce nobody could read to the list's administrators (forwardUnrecognizedBouncesTo). */
+    /**
+     * Sends a bounce nobody could read, attached to a list:admin:notice:unrecognized
+     * notice, where forwardUnrecognizedBouncesTo says (Mailman's maybe_forward): the
+     * list's administrators, or the site owner (MAILROOM_SITE_OWNER; unset: the
+     * administrators). The null sender keeps a failing recipient from looping it back.
+     */
     forwardUnrecognised(list: MailingList, messageId: bigint): Promise<number> {
       return inTransaction(db, async (tx) => {
-        // No site-wide owner is configured yet, so site_owner falls back to the list's administrators.
         if (list.forwardUnrecognizedBouncesTo === "no_one") return 0;
-        return forwardToAdministrators(tx, list, messageId, { nullSender: true });
+        const toSite = list.forwardUnrecognizedBouncesTo === "site_owner" && config.siteOwner !== null;
+        const to = toSite ? [config.siteOwner!] : await administrators(tx, list.id);
+        const bounce = await tx.message.findUnique({ where: { id: messageId }, select: { raw: true } });
+        if (!bounce || to.length === 0) return 0;
+        await notices.queue(tx, {
+          list: noticeList(list), to, template: "list:admin:notice:unrecognized", envelopeFrom: "",
+          vars: { recipient_kind: toSite ? "the site owner" : "the list administrators" },
+          attach: { raw: Buffer.from(bounce.raw), filename: "bounce.eml" },
+        });
+        return to.length;
       });
     },
 

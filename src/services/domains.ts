@@ -102,6 +102,9 @@ export function createDomainService(deps: ServiceDeps, listsChanged: ListsChange
       await inMapsTransaction(deps, async (tx, regenerateMaps) => {
         const current = await tx.domain.findUnique({ where: { mailHost }, select: { id: true } });
         if (!current) throw notFound(`domain ${mailHost} does not exist`);
+        // Template overrides of the domain and of its lists go with them.
+        const lists = await tx.mailingList.findMany({ where: { domainId: current.id }, select: { listId: true } });
+        await tx.template.deleteMany({ where: { OR: [{ scope: "domain", scopeKey: mailHost }, { scope: "list", scopeKey: { in: lists.map((l) => l.listId) } }] } });
         await tx.domain.delete({ where: { id: current.id } });
         await regenerateMaps({ domains: [current.id] });
         await notifyListsChanged(tx, "*");

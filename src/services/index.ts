@@ -18,6 +18,8 @@ import { createModerationService } from "./moderation.js";
 import { createRecipientResolver } from "./recipients.js";
 import { createSubscriptionService } from "./subscriptions.js";
 import { createTemplateService } from "./templates.js";
+import { createTemplateLoader } from "./template-loader.js";
+import { createNoticeService } from "./notices.js";
 import { createDomainOwnerService } from "./domain-owners.js";
 import { createUserService } from "./users.js";
 
@@ -31,6 +33,8 @@ export interface ServiceOptions {
 
 export function createServices(deps: ServiceDeps, opts: ServiceOptions = {}) {
   const lists = createListService(deps);
+  const templateLoader = createTemplateLoader(deps);
+  const notices = createNoticeService(templateLoader, deps.config);
   let secret: Promise<string> | null = null;
   return {
     deps,
@@ -42,11 +46,15 @@ export function createServices(deps: ServiceDeps, opts: ServiceOptions = {}) {
     bans: createBanService(deps, lists),
     archive: createArchiveService(deps),
     memberships: createMembershipService(deps),
-    templates: createTemplateService(deps),
+    templates: createTemplateService(deps, templateLoader),
+    /** Finds a template's text (list, domain, site, shipped file; by language). */
+    templateLoader,
+    /** Templated mail mailroom writes itself, queued in the caller's transaction. */
+    notices,
     domainOwners: createDomainOwnerService(deps),
-    subscriptions: createSubscriptionService(deps, opts),
-    moderation: createModerationService(deps),
-    bounces: createBounceService(deps, opts),
+    subscriptions: createSubscriptionService(deps, notices, opts),
+    moderation: createModerationService(deps, notices),
+    bounces: createBounceService(deps, notices, opts),
     /** LMTP: RCPT decisions and the store behind the 250 after DATA. */
     recipients: createRecipientResolver(deps.db, deps.log),
     incoming: createIncomingStore(deps.db),

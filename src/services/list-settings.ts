@@ -9,7 +9,7 @@ import { parseHeaderPatterns } from "../domain/header-patterns.js";
 
 /** Every MailingList column an operator may set (moderatorPassword is separate: write-only). */
 export const SETTING_KEYS = [
-  "displayName", "description", "subjectPrefix", "advertised",
+  "displayName", "description", "subjectPrefix", "advertised", "preferredLanguage",
   "defaultMemberAction", "defaultNonmemberAction", "emergency", "maxMessageSize", "maxNumRecipients",
   "requireExplicitDestination", "acceptableAliases", "administrivia", "autoReplyAction", "headerMatches",
   "adminImmedNotify", "adminNotifyMchanges",

@@ -41,6 +41,8 @@ export interface NewList extends ListSettingsInput {
 
 export interface ListQuery extends PageRequest {
   domain?: string;
+  /** true: advertised lists only (a public index); false: hidden ones only. */
+  advertised?: boolean;
 }
 
 async function settingsData(input: ListSettingsInput): Promise<Prisma.MailingListUncheckedUpdateInput> {
@@ -199,7 +201,10 @@ export function createListService(deps: ServiceDeps) {
     async list(query: ListQuery): Promise<Page<ListView>> {
       const limit = pageLimit(query.limit);
       const after = decodeCursor(query.cursor);
-      const where: Prisma.MailingListWhereInput = query.domain ? { mailHost: query.domain.trim().toLowerCase() } : {};
+      const where: Prisma.MailingListWhereInput = {
+        ...(query.domain ? { mailHost: query.domain.trim().toLowerCase() } : {}),
+        ...(query.advertised !== undefined ? { advertised: query.advertised } : {}),
+      };
       const [rows, total] = await Promise.all([
         db.prisma.mailingList.findMany({ where: { ...where, id: { gt: after } }, orderBy: { id: "asc" }, take: limit + 1 }),
         db.prisma.mailingList.count({ where }),
@@ -226,6 +231,8 @@ export function createListService(deps: ServiceDeps) {
         // Domain first (see lockDomain); a concurrent delete of the list or its domain makes this a 404.
         const gone = !(await lockDomain(tx, { id: current.domainId })) || (await tx.mailingList.deleteMany({ where: { id: current.id } })).count === 0;
         if (gone) throw notFound(`list ${ref} does not exist`);
+        // Its template overrides go with it (a list made again under the name starts clean).
+        await tx.template.deleteMany({ where: { scope: "list", scopeKey: current.listId } });
         await regenerateMaps({ lists: [current.listId] });
         await notifyListsChanged(tx, current.listId);
         return current.listId;

@@ -132,10 +132,6 @@ export function createMembershipService({ db }: ServiceDeps) {
     async setModerationAction(id: number, action: string | null): Promise<void> {
       await db.prisma.member.update({ where: { id }, data: { moderationAction: action as never } });
     },
-
-    async remove(id: number): Promise<void> {
-      await db.prisma.member.deleteMany({ where: { id } });
-    },
   };
 }
 

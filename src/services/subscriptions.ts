@@ -14,7 +14,7 @@ import { ensureAddresses } from "./address-book.js";
 import { refuseBanned } from "./bans.js";
 import type { ServiceDeps } from "./deps.js";
 import { requireList } from "./lists.js";
-import { administrators, noticeList, queueNotice } from "./notices.js";
+import { administrators, noticeList, recipientLanguage, type NoticeService } from "./notices.js";
 import { inTransaction } from "./transaction.js";
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from "./pagination.js";
 
@@ -59,7 +59,10 @@ export function requestView(r: SubscriptionRequest, listId: string): RequestView
   };
 }
 
-export function createSubscriptionService({ db }: ServiceDeps, opts: SubscriptionOptions = {}) {
+/** "Anne <anne@example.com>", or the bare address (Mailman's formataddr for $member). */
+const named = (address: string, name: string) => (name ? `${name} <${address}>` : address);
+
+export function createSubscriptionService({ db }: ServiceDeps, notices: NoticeService, opts: SubscriptionOptions = {}) {
   const lifetime = opts.requestLifetimeMs ?? DEFAULT_REQUEST_LIFETIME_MS;
   const now = opts.now ?? (() => new Date());
 
@@ -92,63 +95,70 @@ export function createSubscriptionService({ db }: ServiceDeps, opts: Subscriptio
 
   async function sendConfirmation(tx: Tx, list: MailingList, r: SubscriptionRequest): Promise<void> {
     const confirmAt = subaddressOf(list.listName, list.mailHost, "confirm").replace("@", `+${r.token}@`);
-    const what = r.kind === "subscription" ? "subscribe" : "unsubscribe";
-    await queueNotice(tx, {
-      list: noticeList(list), to: [r.address], subject: `confirm ${r.token}`, replyTo: confirmAt,
-      text: [
-        `Someone, probably you, asked to ${what} ${r.address} ${r.kind === "subscription" ? "to" : "from"} the`,
-        `${list.displayName} mailing list (${postingAddress(list)}).`,
-        "",
-        "To confirm, reply to this message keeping the Subject intact, or send a message to",
-        `  ${confirmAt}`,
-        "",
-        `If you did not ask for this, ignore this message: the request lapses on ${r.expiresAt.toUTCString()}.`,
-      ].join("\n"),
+    await notices.queue(tx, {
+      list: noticeList(list), to: [r.address], replyTo: confirmAt,
+      template: r.kind === "subscription" ? "list:user:action:subscribe" : "list:user:action:unsubscribe",
+      language: await recipientLanguage(tx, list.id, r.addressKey),
+      vars: {
+        user_email: r.address, user_address: r.address, user_name: r.displayName || r.address, token: r.token,
+        confirm_email: confirmAt, expires: r.expiresAt.toUTCString(),
+      },
     });
   }
 
   async function notifyModerators(tx: Tx, list: MailingList, r: SubscriptionRequest): Promise<void> {
-    const to = await administrators(tx, list.id);
-    await queueNotice(tx, {
-      list: noticeList(list), to, subject: `New ${r.kind} request to ${list.displayName} from ${r.address}`,
-      text: [
-        `${r.address} asks to ${r.kind === "subscription" ? "join" : "leave"} ${postingAddress(list)}; it needs your approval.`,
-        "",
-        `Decide over the REST API: POST /lists/${list.listId}/requests/${r.token}`,
-        `with {"action": "accept" | "reject" | "discard" | "defer"}.`,
-      ].join("\n"),
+    await notices.queue(tx, {
+      list: noticeList(list), to: await administrators(tx, list.id),
+      template: r.kind === "subscription" ? "list:admin:action:subscribe" : "list:admin:action:unsubscribe",
+      vars: { member: named(r.address, r.displayName), token: r.token },
     });
   }
 
-  async function addMember(tx: Tx, list: MailingList, address: string, key: string, displayName: string): Promise<Outcome> {
+  /** Mailman's admin_notify_mchanges: the owners hear of every subscription and unsubscription. */
+  async function notifyMembershipChange(tx: Tx, list: MailingList, change: "subscribe" | "unsubscribe", address: string, name: string): Promise<void> {
+    if (!list.adminNotifyMchanges) return;
+    await notices.queue(tx, {
+      list: noticeList(list), to: await administrators(tx, list.id),
+      template: change === "subscribe" ? "list:admin:notice:subscribe" : "list:admin:notice:unsubscribe",
+      vars: { member: named(address, name) },
+    });
+  }
+
+  /** What Mailman's welcome and goodbye notices get beyond the list's placeholders. */
+  const userVars = (list: MailingList, address: string, name: string) => ({
+    user_email: address, user_address: address, user_name: name || address,
+    fqdn_listname: postingAddress(list), list_name: list.displayName, list_requests: subaddressOf(list.listName, list.mailHost, "request"),
+  });
+
+  async function addMember(tx: Tx, list: MailingList, address: string, key: string, displayName: string,
+    welcome = list.sendWelcomeMessage): Promise<Outcome> {
     if (await isMember(tx, list, key)) return { status: "already_member", address };
     await refuseBanned(tx, list, address);
     const ids = await ensureAddresses(tx, [{ address, key, name: displayName }], true);
     await tx.member.create({ data: { listId: list.id, role: "member", addressId: ids.get(key)!, address, addressKey: key, displayName } });
-    if (list.sendWelcomeMessage) {
-      await queueNotice(tx, {
-        list: noticeList(list), to: [address], subject: `Welcome to the "${list.displayName}" mailing list`,
-        text: [
-          `Welcome to the ${list.displayName} mailing list${list.description ? `: ${list.description}` : "."}`,
-          "",
-          `To post, write to ${postingAddress(list)}.`,
-          `To leave, send a message to ${subaddressOf(list.listName, list.mailHost, "leave")}`,
-          `or the word "leave" to ${subaddressOf(list.listName, list.mailHost, "request")}.`,
-        ].join("\n"),
+    if (welcome) {
+      await notices.queue(tx, {
+        list: noticeList(list), to: [address], template: "list:user:notice:welcome",
+        language: await recipientLanguage(tx, list.id, key), vars: userVars(list, address, displayName),
       });
     }
+    await notifyMembershipChange(tx, list, "subscribe", address, displayName);
     return { status: "subscribed", address };
   }
 
   async function removeMember(tx: Tx, list: MailingList, address: string, key: string, goodbye = true): Promise<Outcome> {
-    const removed = await tx.member.deleteMany({ where: { listId: list.id, role: "member", addressKey: key } });
-    if (removed.count === 0) return { status: "not_member", address };
+    // The member's own language is read before the row (which may hold it) goes.
+    const language = goodbye && list.sendGoodbyeMessage ? await recipientLanguage(tx, list.id, key) : null;
+    const removed = await tx.$queryRaw<{ displayName: string }[]>`
+      DELETE FROM "Member" WHERE "listId" = ${list.id} AND role = 'member' AND "addressKey" = ${key} RETURNING "displayName"`;
+    if (removed.length === 0) return { status: "not_member", address };
     if (goodbye && list.sendGoodbyeMessage) {
-      await queueNotice(tx, {
-        list: noticeList(list), to: [address], subject: `You have left the "${list.displayName}" mailing list`,
-        text: `${address} is no longer subscribed to ${postingAddress(list)}.\n\nTo join again, send a message to ${subaddressOf(list.listName, list.mailHost, "join")}.`,
+      await notices.queue(tx, {
+        list: noticeList(list), to: [address], template: "list:user:notice:goodbye", language,
+        vars: userVars(list, address, removed[0]!.displayName),
       });
     }
+    await notifyMembershipChange(tx, list, "unsubscribe", address, removed[0]!.displayName);
     return { status: "unsubscribed", address };
   }
 
@@ -222,6 +232,37 @@ export function createSubscriptionService({ db }: ServiceDeps, opts: Subscriptio
       return inTransaction(db, async (tx) => unsubscribeIn(tx, await requireList(tx, listRef), address, source));
     },
 
+    /**
+     * An administrator's direct add, as Mailman's REST subscribe with every pre_* flag:
+     * a member now, the welcome (`welcome`, default the list's sendWelcomeMessage) and
+     * the owners' notice (adminNotifyMchanges) in the same transaction.
+     */
+    addNow(listRef: string, input: { address: string; displayName?: string }, opts: { welcome?: boolean } = {}): Promise<Outcome> {
+      return inTransaction(db, async (tx) => {
+        const list = await requireList(tx, listRef);
+        const a = requireAddress(input.address);
+        return addMember(tx, list, a.address, a.key, input.displayName ?? "", opts.welcome ?? list.sendWelcomeMessage);
+      });
+    },
+
+    /**
+     * An administrator's removal of one membership row (Mailman's REST delete): a
+     * member gets the goodbye (sendGoodbyeMessage) and the owners are told
+     * (adminNotifyMchanges), in the same transaction; other roles just go.
+     */
+    removeNow(memberId: number): Promise<Outcome> {
+      return inTransaction(db, async (tx) => {
+        const row = await tx.member.findUnique({ where: { id: memberId }, select: { listId: true, role: true, address: true, addressKey: true } });
+        if (!row) return { status: "not_member" as const, address: "" };
+        if (row.role !== "member") {
+          await tx.member.deleteMany({ where: { id: memberId } });
+          return { status: "unsubscribed" as const, address: row.address };
+        }
+        const list = await tx.mailingList.findUniqueOrThrow({ where: { id: row.listId } });
+        return removeMember(tx, list, row.address, row.addressKey);
+      });
+    },
+
     /** Confirms a pending request by its token; `listRef` null: whichever list it belongs to. */
     confirm(listRef: string | null, token: string): Promise<Outcome> {
       return inTransaction(db, async (tx) => confirmIn(tx, listRef ? await requireList(tx, listRef) : null, token));
@@ -263,10 +304,13 @@ export function createSubscriptionService({ db }: ServiceDeps, opts: Subscriptio
             return { status: "discarded" as const, address: r.address };
           case "reject":
             await tx.subscriptionRequest.delete({ where: { id: r.id } });
-            await queueNotice(tx, {
-              list: noticeList(list), to: [r.address], subject: `Your request to ${list.displayName} was rejected`,
-              text: `Your ${r.kind} request for ${postingAddress(list)} was rejected by the list moderator.` +
-                (reason ? `\n\nReason: ${reason}` : ""),
+            await notices.queue(tx, {
+              list: noticeList(list), to: [r.address], template: "list:user:notice:refuse",
+              language: await recipientLanguage(tx, list.id, r.addressKey),
+              vars: {
+                user_email: r.address, request: `${r.kind === "subscription" ? "Subscription" : "Unsubscription"} request for ${r.address}`,
+                reason: reason?.trim() || "[No reason given]",
+              },
             });
             return { status: "rejected" as const, address: r.address };
           case "accept":

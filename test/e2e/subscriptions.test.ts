@@ -8,8 +8,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { simpleParser } from "mailparser";
-import { startE2eStack, type E2eStack } from "../helpers/e2e-stack.js";
-import type { SinkMessage } from "../helpers/smtp-sink.js";
+import { receivedBy, startE2eStack, subjectOf, type E2eStack } from "../helpers/e2e-stack.js";
 import { RawMessage } from "../../src/domain/raw-message.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -22,18 +21,7 @@ const lmtp = (mailFrom: string, to: string, message: string) => stack.lmtp(mailF
 const mail = (from: string, to: string, subject: string, body = "", extra: string[] = []) =>
   lmtp(from, to, [`From: ${from}`, `To: ${to}`, `Subject: ${subject}`, `Message-ID: <${Math.random().toString(36).slice(2)}@test>`, ...extra, "", body, ""].join("\n"));
 
-const subjectOf = (m: SinkMessage) => RawMessage.parse(m.raw).get("Subject") ?? "";
-
-/** The first message to `rcpt` whose subject matches, waiting for it to arrive. */
-async function received(rcpt: string, subject: RegExp, ms = 30_000): Promise<SinkMessage> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const m = stack.sink.messages.find((x) => x.rcptTo.some((r) => r.toLowerCase() === rcpt) && subject.test(subjectOf(x)));
-    if (m) return m;
-    if (Date.now() > deadline) throw new Error(`nothing to ${rcpt} matching ${subject}; got ${JSON.stringify(stack.sink.messages.map((x) => [x.rcptTo, subjectOf(x)]))}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const received = (rcpt: string, subject: RegExp, ms?: number) => receivedBy(stack.sink, rcpt, subject, ms);
 
 /** Waits until the given queues are empty. */
 const settled = (queues = ["list", "command", "bounces", "owner", "out"]) => stack.settled(queues, 30_000);

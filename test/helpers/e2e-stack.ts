@@ -6,7 +6,21 @@ import assert from "node:assert/strict";
 import { createEmptyServerDatabase, SERVER_URL } from "./db.js";
 import { LmtpClient } from "./lmtp-client.js";
 import { adminRequest, startServer, type ServerProcess } from "./server-process.js";
-import { startSmtpSink, type SmtpSink } from "./smtp-sink.js";
+import { startSmtpSink, type SinkMessage, type SmtpSink } from "./smtp-sink.js";
+import { RawMessage } from "../../src/domain/raw-message.js";
+
+export const subjectOf = (m: SinkMessage) => RawMessage.parse(m.raw).get("Subject") ?? "";
+
+/** The first message the sink got for `rcpt` whose Subject matches, waiting for it to arrive. */
+export async function receivedBy(sink: SmtpSink, rcpt: string, subject: RegExp, ms = 30_000): Promise<SinkMessage> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const m = sink.messages.find((x) => x.rcptTo.some((r) => r.toLowerCase() === rcpt) && subject.test(subjectOf(x)));
+    if (m) return m;
+    if (Date.now() > deadline) throw new Error(`nothing to ${rcpt} matching ${subject}; got ${JSON.stringify(sink.messages.map((x) => [x.rcptTo, subjectOf(x)]))}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 export interface E2eStack {
   server: ServerProcess;

@@ -15,7 +15,7 @@ import type { Post } from "../../src/pipeline/handlers/handler.js";
 export function makeList(over: Partial<MailingList> = {}): MailingList {
   return {
     id: 1, listName: "test", mailHost: "example.com", listId: "test.example.com", domainId: 1,
-    displayName: "Test", description: "", subjectPrefix: "[Test] ", advertised: true, createdAt: new Date(0), postId: 1,
+    displayName: "Test", description: "", subjectPrefix: "[Test] ", advertised: true, preferredLanguage: "en", createdAt: new Date(0), postId: 1,
     defaultMemberAction: "accept", defaultNonmemberAction: "hold", moderatorPassword: null, emergency: false,
     maxMessageSize: 40, maxNumRecipients: 10, requireExplicitDestination: true, acceptableAliases: [],
     administrivia: true, autoReplyAction: "hold", headerMatches: [], adminImmedNotify: true, adminNotifyMchanges: false,

@@ -20,7 +20,7 @@ const report = (address: string, kind: "permanent" | "temporary" = "permanent"):
 async function world(settings: Record<string, unknown>) {
   const { deps, services } = await setUp(t.db, settings);
   const clock = { now: new Date("2024-06-01T10:00:00Z") };
-  const bounces = createBounceService(deps, { now: () => clock.now });
+  const bounces = createBounceService(deps, services.notices, { now: () => clock.now });
   await services.members.add(LIST, { address: "anne@example.org" });
   await services.members.add(LIST, { address: "boss@example.org", role: "owner" });
   const list = (await t.db.prisma.mailingList.findFirst())!;

@@ -12,7 +12,7 @@ beforeEach(() => t.reset());
 
 async function service(settings: Record<string, unknown> = {}, clock?: { now: Date }) {
   const { deps, services } = await setUp(t.db, settings);
-  return { subs: createSubscriptionService(deps, clock ? { now: () => clock.now } : {}), services };
+  return { subs: createSubscriptionService(deps, services.notices, clock ? { now: () => clock.now } : {}), services };
 }
 
 test("confirm policy: a join by mail sends a confirmation; confirming subscribes and welcomes", async () => {
@@ -91,7 +91,7 @@ test("moderate policy: reject tells the subscriber why; discard is silent", asyn
   const notices = await queuedNotices(t.db);
   assert.equal(notices.length, before);
   const rejection = notices.find((n) => n.to[0] === "fay@example.org" && /rejected/.test(n.subject))!;
-  assert.match(rejection.text, /Reason: members only/);
+  assert.match(rejection.text, /^    members only$/m);
   await assert.rejects(subs.moderate(LIST, b.token, "accept"), /no pending request/);
 });
 

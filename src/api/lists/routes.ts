@@ -26,7 +26,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.get("/lists", {
     schema: {
       operationId: "listLists", summary: "List lists", tags,
-      description: "Lists in creation order, optionally of one domain, a page at a time.",
+      description: "Lists in creation order, optionally of one domain or only advertised ones (Mailman's public index), a page at a time.",
       querystring: ListQuery,
       response: { 200: ref(ListPage, "A page of lists"), ...problems(400, 401) },
     },

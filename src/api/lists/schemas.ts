@@ -28,6 +28,7 @@ const SETTINGS: Record<string, TSchema> = {
   description: oneLine({ maxLength: 2000, description: "One-line description shown in listings" }),
   subjectPrefix: oneLine({ maxLength: 200, description: "Prepended to the Subject of posts; default `[Display name] `" }),
   advertised: bool("Shown in public listings"),
+  preferredLanguage: Type.String({ minLength: 2, maxLength: 20, pattern: "^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$", description: "Language of notices to the owners, of the footer, and to members without a language of their own (docs/templates.md)" }),
   defaultMemberAction: action("Moderation of posts by members without their own moderationAction"),
   defaultNonmemberAction: action("Moderation of posts by nonmembers without their own moderationAction"),
   emergency: bool("Hold every post for the moderators"),
@@ -148,6 +149,7 @@ export const ListParams = Type.Object({
 export const ListQuery = Type.Object(
   {
     domain: Type.Optional(Type.String({ maxLength: 253, description: "Only lists of this mail host", examples: ["example.com"] })),
+    advertised: Type.Optional(Type.Boolean({ description: "true: only advertised lists (a public index); false: only hidden ones" })),
     ...PageQuery,
   },
   { additionalProperties: false },

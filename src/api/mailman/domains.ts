@@ -1,8 +1,8 @@
 // domains, domains/{d}, domains/{d}/lists, domains/{d}/owners (Mailman rest/domains.py).
 import type { FastifyInstance } from "fastify";
-import { apiOf, badRequest, collectionOf, etagged, list, many, pathTo, str, validate } from "./http.js";
+import { apiOf, badRequest, bool, collectionOf, etagged, list, many, pathTo, str, validate } from "./http.js";
 import { domainOut, listOut, userOut } from "./represent.js";
-import { listsPage } from "./lists.js";
+import { listsPage, withoutPaging } from "./lists.js";
 
 type P = { domain: string };
 
@@ -44,14 +44,15 @@ export default function domains(app: FastifyInstance): void {
   app.delete("/domains/:domain", async (request, reply) => {
     const { domain } = request.params as P;
     await app.services.domains.remove(domain);
-    await app.services.templates.clear("domain", domain.toLowerCase());
     return reply.code(204).send();
   });
 
   app.get("/domains/:domain/lists", async (request) => {
     const { domain } = request.params as P;
     await app.services.domains.get(domain);
-    return listsPage(app, request, domain);
+    // mailmanclient's get_list_page(advertised=True, mail_host=…) asks here (Postorius's public index).
+    const q = validate(withoutPaging(request.query as Record<string, unknown>), { advertised: bool }, { optional: "all" });
+    return listsPage(app, request, domain, q.advertised);
   });
 
   app.get("/domains/:domain/owners", async (request) => {

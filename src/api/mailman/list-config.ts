@@ -20,6 +20,11 @@ const ge0: Converter<number> = (v) => {
   if (n < 0) throw new TypeError("must be 0 or more");
   return n;
 };
+const language: Converter<string> = (v) => {
+  const s = str(v);
+  if (!/^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$/.test(s)) throw new TypeError(`not a language code: ${s}`);
+  return s;
+};
 const noNewlines: Converter<string> = (v) => {
   const s = str(v);
   if (/[\r\n]/.test(s)) throw new TypeError("must not contain newlines");
@@ -141,7 +146,7 @@ export const ATTRIBUTES: Record<string, Attr> = {
   max_days_to_hold: stored(0, ge0),
   nntp_prefix_subject_too: stored(true, bool),
   posting_pipeline: stored("default-posting-pipeline", oneOf(["default-posting-pipeline"] as const)),
-  preferred_language: stored("en", str),
+  preferred_language: nativeAttr("preferredLanguage", language),
   reject_these_nonmembers: stored([], strings),
   respond_to_post_requests: stored(true, bool),
 

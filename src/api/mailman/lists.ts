@@ -8,7 +8,7 @@ import { listOut } from "./represent.js";
 
 type P = { list: string };
 export const params = (r: FastifyRequest) => ({ ...(r.query as Record<string, unknown>), ...((r.body as Record<string, unknown>) ?? {}) });
-const withoutPaging = ({ count: _c, page: _p, ...rest }: Record<string, unknown>) => rest;
+export const withoutPaging = ({ count: _c, page: _p, ...rest }: Record<string, unknown>) => rest;
 
 /** Mailman's list styles; mailroom has one set of defaults (the legacy-default style's). */
 const STYLES = [
@@ -73,7 +73,6 @@ export default function lists(app: FastifyInstance): void {
   app.delete("/lists/:list", async (request, reply) => {
     const l = await app.services.lists.get((request.params as P).list);
     await app.services.lists.remove(l.listId);
-    await app.services.templates.clear("list", l.listId);
     return reply.code(204).send();
   });
 

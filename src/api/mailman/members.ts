@@ -62,6 +62,11 @@ export default function members(app: FastifyInstance): void {
           const owner = outcome.status === "awaiting_moderation" ? "moderator" : "subscriber";
           return reply.code(202).send(etagged({ token: outcome.token, token_owner: owner }));
         }
+      } else if (role === "member" && userPk === undefined) {
+        // Every pre_* flag: subscribed now, with Mailman's welcome (send_welcome_message) and owners' notice.
+        const outcome = await app.services.subscriptions.addNow(list.listId, { address, ...(b.display_name ? { displayName: b.display_name } : {}) },
+          b.send_welcome_message === undefined ? {} : { welcome: b.send_welcome_message });
+        if (outcome.status === "already_member") throw conflict("Member already subscribed");
       } else {
         await app.services.members.add(list.listId, { address, role, ...(b.display_name ? { displayName: b.display_name } : {}), ...prefs }, userPk === undefined ? { verified: !!b.pre_verified || role !== "member" } : { userPk });
       }
@@ -104,7 +109,7 @@ export default function members(app: FastifyInstance): void {
 
   app.delete("/members/:id", async (request, reply) => {
     const m = await memberOr404((request.params as { id: string }).id);
-    await app.services.memberships.remove(m.id);
+    await app.services.subscriptions.removeNow(m.id);
     return reply.code(204).send();
   });
 
@@ -140,7 +145,7 @@ export default function members(app: FastifyInstance): void {
     for (const email of b.emails ?? []) {
       const found = await app.services.memberships.find({ listPk: l.id, subscriber: email, role: "member" }, 0, 1);
       const m = found.items[0];
-      if (m) await app.services.memberships.remove(m.id);
+      if (m) await app.services.subscriptions.removeNow(m.id);
       out[email] = !!m;
     }
     return out;
@@ -159,7 +164,7 @@ export default function members(app: FastifyInstance): void {
   app.get("/lists/:list/:role/:email", async (request) => etagged(memberOut(apiOf(request), await byEmail(request))));
   app.delete("/lists/:list/:role/:email", async (request, reply) => {
     const m = await byEmail(request);
-    await app.services.memberships.remove(m.id);
+    await app.services.subscriptions.removeNow(m.id);
     return reply.code(204).send();
   });
 }

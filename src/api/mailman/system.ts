@@ -12,6 +12,7 @@ const CONFIGURATION: Record<string, Record<string, string>> = {
   mta: { incoming: "mailroom (LMTP)", outgoing: "mailroom (SMTP)", lmtp_host: "127.0.0.1", lmtp_port: "8024" },
   webservice: { api_version: "3.1", hostname: "localhost", port: "8001", use_https: "no" },
   "language.en": { charset: "utf-8", description: "English (USA)", enabled: "yes" },
+  "language.de": { charset: "utf-8", description: "German", enabled: "yes" },
   archiver: {},
 };
 
@@ -23,9 +24,12 @@ export default function system(app: FastifyInstance): void {
     return etagged({ sections: Object.keys(CONFIGURATION).sort().map((s) => pathTo(api, `system/configuration/${s}`)), self_link: pathTo(api, "system/configuration") });
   });
   app.get("/system/configuration/:section", async (request) => {
-    const section = CONFIGURATION[(request.params as { section: string }).section];
+    const name = (request.params as { section: string }).section;
+    const section = CONFIGURATION[name];
     if (!section) throw notFound();
-    return etagged({ ...section });
+    // site_owner is MAILROOM_SITE_OWNER when set (services.deps is absent in the OpenAPI export).
+    const siteOwner = name === "mailman" ? app.services.deps.config.siteOwner : null;
+    return etagged({ ...section, ...(siteOwner ? { site_owner: siteOwner } : {}) });
   });
   app.get("/system/preferences", async (request) => etagged(preferencesOut(apiOf(request), "system/preferences", SYSTEM_PREFERENCES)));
   app.get("/system/pipelines", async () => etagged({ pipelines: ["default-posting-pipeline", "default-owner-pipeline"] }));

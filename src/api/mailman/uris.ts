@@ -1,19 +1,13 @@
 // Template URIs of the site (uris), a domain (domains/{d}/uris) and a list
 // (lists/{l}/uris), and one by name (Mailman rest/uris.py). Names are Mailman's
-// template names; lists take list:* ones, domains also domain:*, the site all.
+// template names; lists take list:* ones, domains also domain:*, the site all. The
+// notices act on them (services/template-loader.ts, docs/templates.md).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { TEMPLATE_NAMES } from "../../domain/template-text.js";
 import type { TemplateScope } from "../../services/templates.js";
 import { apiOf, badRequest, collectionOf, etagged, notFound, pathTo, str, validate } from "./http.js";
 
-const ALL_TEMPLATES = [
-  "domain:admin:notice:new-list", "list:admin:action:post", "list:admin:action:subscribe", "list:admin:action:unsubscribe",
-  "list:admin:notice:disable", "list:admin:notice:increment", "list:admin:notice:pending", "list:admin:notice:removal",
-  "list:admin:notice:subscribe", "list:admin:notice:unrecognized", "list:admin:notice:unsubscribe", "list:member:digest:footer",
-  "list:member:digest:header", "list:member:digest:masthead", "list:member:regular:footer", "list:member:regular:header",
-  "list:user:action:invite", "list:user:action:subscribe", "list:user:action:unsubscribe", "list:user:notice:goodbye",
-  "list:user:notice:hold", "list:user:notice:no-more-today", "list:user:notice:post", "list:user:notice:probe",
-  "list:user:notice:refuse", "list:user:notice:rejected", "list:user:notice:warning", "list:user:notice:welcome",
-];
+const ALL_TEMPLATES: string[] = [...TEMPLATE_NAMES];
 
 interface Scope { scope: TemplateScope; key: string; prefix: string; names: string[] }
 

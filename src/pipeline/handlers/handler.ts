@@ -17,6 +17,8 @@ export interface Post {
   ctx: MessageContext;
   /** Member rows (role member) of the poster and of the To/Cc addresses: for avoid-duplicates. */
   rosterRows: ResolvedMember[];
+  /** The list's header and footer (templates, loaded before the pipeline runs); unset: msgHeader/msgFooter. */
+  decoration?: { header: string; footer: string };
   /** The archivers that take this list's posts and their header URLs (src/archivers/site.ts); none when unset. */
   archive?: PostArchiving;
   /** Set by to-archive: the bytes the archivers get. */
