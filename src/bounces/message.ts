@@ -8,7 +8,7 @@ import { pipeline } from "node:stream/promises";
 import { Splitter } from "@zone-eu/mailsplit";
 import type { MimeNode, SplitterChunk } from "@zone-eu/mailsplit";
 import libmime from "libmime";
-import { decode as decodeCharset } from "libmime/lib/charset.js";
+import { decodedBytes, decodedText } from "../domain/mime-body.js";
 
 export interface BouncePart {
   /** Lower-cased media type; text/plain when the part has none (RFC 2045 §5.2). */
@@ -49,15 +49,8 @@ function depthOf(node: MimeNode): number {
 }
 
 async function decodeBody(leaf: Leaf, charset?: string): Promise<string> {
-  const decoder = leaf.node.getDecoder();
-  const out: Buffer[] = [];
-  decoder.on("data", (b: Buffer) => out.push(b));
-  const done = new Promise<void>((resolve, reject) => { decoder.on("end", resolve); decoder.on("error", reject); });
-  for (const c of leaf.chunks) decoder.write(c);
-  decoder.end();
-  await done;
-  if (charset === "binary") return Buffer.concat(out).toString("binary");
-  return decodeCharset(Buffer.concat(out), leaf.node.charset || "utf-8");
+  if (charset === "binary") return (await decodedBytes(leaf.node, leaf.chunks)).toString("binary");
+  return decodedText(leaf.node, leaf.chunks);
 }
 
 function headerValues(node: MimeNode | null, name: string): string[] {
