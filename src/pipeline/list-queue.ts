@@ -27,7 +27,7 @@ import { archivePost } from "../archivers/archive-post.js";
 import { createArchiveSite, type ArchiveSite } from "../archivers/site.js";
 import type { DmarcResolver } from "./dmarc.js";
 import type { Post } from "./handlers/handler.js";
-import { runPipeline, type PipelineStop } from "./pipeline.js";
+import { DECORATING_HANDLERS, FILTERING_HANDLERS, runPipeline, type PipelineStop } from "./pipeline.js";
 import { destinations } from "./rules/rule.js";
 
 export interface ListQueueDeps {
@@ -140,21 +140,21 @@ async function accept(
   // The archivers' header URLs, looked up before the transaction (HyperKitty's list URL may take a request).
   const site = deps.archives ?? BUILTIN_ONLY;
   const archive = await site.forPost(list, ctx.messageIdHash);
+  const post: Post = { msg, list, ctx, rosterRows, archive, decoration };
+  // Content filtering first, outside the transaction: parsing a large or hostile post
+  // (seconds for 100,000 parts) must not hold the list's row lock or a connection.
+  const stopped = await runPipeline(post, FILTERING_HANDLERS);
+  if (stopped) mlog.info({ outcome: stopped.outcome, handler: stopped.handler, reason: stopped.reason }, "post stopped by a handler");
   await finish(deps.db, job, async (tx) => {
+    // A filtering handler stops a post before editing it: msg is still the post as the chain left it.
+    if (stopped) return settleStop(tx, templatingOf(deps).notices, stopped, list, message, msg.toBuffer(), ctx);
     // Lock the list row and read the post number inside the finishing transaction (the
     // lock serialises concurrent posts to one list), so two posts never share a %d;
-    // the number is only used up once the pipeline has let the post through.
+    // the number is only used up by a post that goes out.
     const [locked] = await tx.$queryRaw<{ postId: number }[]>`
       SELECT "postId" FROM "MailingList" WHERE "id" = ${list.id} FOR UPDATE`;
     ctx.postId = locked?.postId ?? list.postId;
-    const post: Post = { msg, list, ctx, rosterRows, archive, decoration };
-    const stopped = await runPipeline(post);
-    if (stopped) {
-      mlog.info({ outcome: stopped.outcome, handler: stopped.handler, reason: stopped.reason }, "post stopped by a handler");
-      // Only mime-delete stops, and it runs first and edits nothing when it does:
-      // msg is still the post as the chain left it.
-      return settleStop(tx, templatingOf(deps).notices, stopped, list, message, msg.toBuffer(), ctx);
-    }
+    await runPipeline(post, DECORATING_HANDLERS);
     await tx.$executeRaw`UPDATE "MailingList" SET "postId" = "postId" + 1 WHERE "id" = ${list.id}`;
     const out = post.msg.toBuffer();
     const row = await storeCopy(tx, message, out, bouncesAddress(list.listName, list.mailHost));

@@ -14,8 +14,11 @@ import rfc2369 from "./handlers/rfc-2369.js";
 import toArchive from "./handlers/to-archive.js";
 import toOutgoing from "./handlers/to-outgoing.js";
 
+/** The handlers that may end a post; they need no post number and run before the finishing transaction. */
+export const FILTERING_HANDLERS: readonly Handler[] = [mimeDelete];
+
 export const POSTING_PIPELINE: readonly Handler[] = [
-  mimeDelete,
+  ...FILTERING_HANDLERS,
   cleanse,
   dmarc,
   cookHeaders,
@@ -25,6 +28,9 @@ export const POSTING_PIPELINE: readonly Handler[] = [
   decorate,
   toOutgoing,
 ];
+
+/** The rest of the pipeline, run under the list's row lock once the post number is known. */
+export const DECORATING_HANDLERS: readonly Handler[] = POSTING_PIPELINE.slice(FILTERING_HANDLERS.length);
 
 export interface PipelineStop extends Stop {
   handler: string;
