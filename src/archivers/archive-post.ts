@@ -4,6 +4,7 @@
 // archiver that speaks HTTP (HyperKitty), and for mail-archive an "out" job mailing
 // the copy to its address (Mailman's MailArchive.archive_message enqueues to "out"
 // too, for public lists only). Called by pipeline/list-queue.ts.
+import { textColumn } from "../domain/text-column.js";
 import type { Tx } from "../db/client.js";
 import { parentCandidates, type ArchiverName } from "../domain/archivers.js";
 import { bouncesAddress, postingAddress } from "../domain/list-address.js";
@@ -68,8 +69,8 @@ async function keep(tx: Tx, listPk: number, messageId: string, hash: string, cop
   await tx.archivedMessage.createMany({
     data: [{
       listId: listPk, messageId, messageIdHash: hash, raw: new Uint8Array(copy),
-      subject: (msg.get("Subject") ?? "").slice(0, 1000),
-      sender: msg.addresses("From")[0]?.address ?? "",
+      subject: textColumn(msg.get("Subject") ?? ""),
+      sender: textColumn(msg.addresses("From")[0]?.address ?? "", 320),
       sentAt: date && !Number.isNaN(date.getTime()) ? date : null,
       parentHash: parent?.messageIdHash ?? null,
       threadHash: parent?.threadHash || hash,

@@ -3,6 +3,7 @@
 // API. Accept re-queues the post on the "list" queue marked moderator-approved, so
 // the pipeline handlers run on it without the rules (Mailman enqueues to its
 // pipeline queue the same way). Called by pipeline/list-queue.ts and api/held.
+import { textColumn } from "../domain/text-column.js";
 import type { HeldMessage, MailingList, Prisma } from "../generated/prisma/client.js";
 import type { Tx } from "../db/client.js";
 import { invalid, notFound } from "../domain/errors.js";
@@ -65,7 +66,7 @@ export async function holdPost(tx: Tx, notices: NoticeService, h: HoldInput): Pr
   const reason = h.decision.reasons.join("; ") || "held for moderation";
   const held = await tx.heldMessage.create({
     data: {
-      listId: h.list.id, messageId: h.messageRowId, sender, subject: subject.slice(0, 1000), reason,
+      listId: h.list.id, messageId: h.messageRowId, sender: textColumn(sender, 320), subject: textColumn(subject), reason: textColumn(reason, 10_000),
       context: h.ctx as unknown as Prisma.InputJsonValue,
     },
   });

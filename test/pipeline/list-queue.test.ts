@@ -38,6 +38,19 @@ describe("list queue", () => {
     assert.deepEqual(listJobs.map((j) => j.state), ["done"]);
   });
 
+  it("a Subject that decodes to NUL is archived and held like any other (PostgreSQL refuses NUL in text)", async () => {
+    const list = await createList(t.db, { personalize: "none" });
+    await addMember(t.db, list, "anne@example.com");
+    await insertPost(t.db, message(["From: anne@example.com", "Message-ID: <nul-1@example.com>", "Subject: =?utf-8?q?a=00b?="]));
+    await insertPost(t.db, message(["From: stranger@example.org", "Message-ID: <nul-2@example.com>", "Subject: =?utf-8?q?c=00d?="]), "stranger@example.org");
+    assert.equal(await drainListQueue(t.db), 2);
+    assert.equal((await outJobs(t.db)).length, 1);
+    assert.equal((await t.db.prisma.archivedMessage.findFirstOrThrow()).subject, "[Test] ab");
+    assert.equal((await t.db.prisma.heldMessage.findFirstOrThrow()).subject, "cd");
+    const listJobs = await t.db.prisma.job.findMany({ where: { queue: "list" } });
+    assert.deepEqual(listJobs.map((j) => j.state), ["done", "done"]);
+  });
+
   it("a post that came without a Message-ID goes out with the id LMTP gave it", async () => {
     const list = await createList(t.db, { personalize: "none" });
     await addMember(t.db, list, "anne@example.com");
