@@ -3,7 +3,7 @@
 // a HyperKitty outage only delays it. Unavailable (down, 5xx, timeout, wrong key):
 // the job waits and is tried again, the wait growing to MAILROOM_ARCHIVE_RETRY_MAX
 // and staying there, for as long as it takes (a deferral, so the job is never
-// shunted for it). Refused (400: HyperKitty cannot take this message): shunted,
+// shunted for it). Refused (413: too large for HyperKitty): shunted,
 // kept for the operator. A job run twice (its worker died after HyperKitty
 // answered) is harmless: HyperKitty drops a Message-ID it already has
 // (DuplicateMessage) and answers with the same URL. Registered by workers.ts.

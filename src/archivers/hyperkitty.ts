@@ -17,9 +17,13 @@ export interface HyperKittyOptions {
 /** What one archive POST came to. */
 export type ArchiveOutcome =
   | { outcome: "archived"; url: string }
-  /** HyperKitty refused this message (400: it cannot parse or store it): retrying will not help. */
+  /** The post is too large for HyperKitty or the proxy before it (413): retrying will not help. */
   | { outcome: "refused"; status: number; detail: string }
-  /** Down, unreachable, timed out, 5xx, wrong key (401/403, an operator fixes it): try again later. */
+  /**
+   * Anything else: down, unreachable, timed out, 5xx, wrong key (401/403), and 400 too,
+   * which Django also answers for a Host outside ALLOWED_HOSTS: an operator can fix all
+   * of them, so the post waits (the plugin likewise keeps every failed post for later).
+   */
   | { outcome: "unavailable"; detail: string };
 
 export interface HyperKitty {
@@ -48,7 +52,7 @@ export function createHyperKitty(opts: HyperKittyOptions): HyperKitty {
         return { outcome: "unavailable", detail: describe(err) };
       }
       const text = await res.text().catch(() => "");
-      if (res.status === 400) return { outcome: "refused", status: 400, detail: snippet(text) };
+      if (res.status === 413) return { outcome: "refused", status: 413, detail: snippet(text) };
       if (res.status !== 200) return { outcome: "unavailable", detail: `HTTP ${res.status}: ${snippet(text)}` };
       const url = urlOf(text);
       // A 200 without the JSON the plugin reads is not a HyperKitty answer (a proxy page): try again.
