@@ -94,11 +94,11 @@ export function archiveLink(archiver: ArchiverName, x: LinkInputs): ArchiveLink 
 }
 
 /**
- * The poster asked not to be archived (Mailman handlers/to_archive.py): "X-No-Archive:
- * yes", or an X-Archive header saying no.
+ * The poster asked not to be archived (Mailman handlers/to_archive.py): an X-No-Archive
+ * header with any value, or "X-Archive: no".
  */
 export function posterOptedOut(get: (name: string) => string | undefined): boolean {
-  return /^\s*yes\s*$/i.test(get("X-No-Archive") ?? "") || /no/i.test(get("X-Archive") ?? "");
+  return get("X-No-Archive") !== undefined || (get("X-Archive") ?? "").trim().toLowerCase() === "no";
 }
 
 const MSG_ID = /<[^<>\s]+>/g;

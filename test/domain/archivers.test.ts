@@ -37,6 +37,8 @@ describe("archivers", () => {
     const h = (m: Record<string, string>) => (n: string) => m[n];
     assert.equal(posterOptedOut(h({ "X-No-Archive": " Yes " })), true);
     assert.equal(posterOptedOut(h({ "X-Archive": "no" })), true);
-    assert.equal(posterOptedOut(h({ "X-No-Archive": "no" })), false);
+    // Mailman: the header's presence is enough, whatever it says; X-Archive must say exactly no.
+    assert.equal(posterOptedOut(h({ "X-No-Archive": "no" })), true);
+    assert.equal(posterOptedOut(h({ "X-Archive": "unknown" })), false);
   });
 });
