@@ -150,6 +150,8 @@ function baseUrl(env: Env, key: string): string | null {
   const v = env[key]?.trim();
   if (!v) return null;
   if (!/^https?:\/\/[^/]+/.test(v)) throw new ConfigError(`${key} must be an http(s) URL`);
+  // fetch refuses URLs with credentials, and its error would carry the password into logs.
+  if (/^https?:\/\/[^/]*@/.test(v)) throw new ConfigError(`${key} must not contain credentials (user:password@)`);
   return v.endsWith("/") ? v : v + "/";
 }
 

@@ -89,5 +89,7 @@ test("archivers: offered only with their settings; HyperKitty's URL and key toge
   assert.ok(!JSON.stringify(redacted(c)).includes("sekrit-key"));
   assert.throws(() => loadConfig({ MAILROOM_HYPERKITTY_URL: "http://h/" }), (e) => e instanceof ConfigError && /MAILROOM_HYPERKITTY_API_KEY/.test(e.message));
   assert.throws(() => loadConfig({ MAILROOM_HYPERKITTY_URL: "h/", MAILROOM_HYPERKITTY_API_KEY: "k" }), ConfigError);
+  assert.throws(() => loadConfig({ MAILROOM_HYPERKITTY_URL: "http://u:pw@h/", MAILROOM_HYPERKITTY_API_KEY: "k" }),
+    (e) => e instanceof ConfigError && /credentials/.test(e.message) && !e.message.includes("pw"));
   assert.throws(() => loadConfig({ MAILROOM_MAIL_ARCHIVE_ADDRESS: "nobody" }), ConfigError);
 });
