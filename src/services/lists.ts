@@ -26,6 +26,8 @@ const LIST_NAME = /^[a-z0-9](?:[a-z0-9_-]|\.(?!\.))*(?<!\.)$/;
  */
 export function listIdFromRef(ref: string): string | null {
   const text = ref.trim().toLowerCase();
+  // No list id has control characters, and PostgreSQL refuses NUL in a text parameter.
+  if (/[\x00-\x1f\x7f]/.test(text)) return null;
   if (text.includes("@")) {
     const a = parseAddress(text);
     return a ? listIdOf(a.localPart.toLowerCase(), a.domain) : null;

@@ -63,6 +63,11 @@ describe("the built-in archive", () => {
     const missing = await app.request({ method: "GET", url: `/lists/test.example.com/archive/messages/${hash("zz")}` });
     assert.equal(missing.statusCode, 404);
     assert.equal((await app.request({ method: "GET", url: "/lists/test.example.com/archive/messages/not-a-hash" })).statusCode, 400);
+    // A NUL in the list reference names no list (PostgreSQL would refuse it): 401 without credentials, 404 with.
+    for (const path of ["/lists/a%00b/archive", "/lists/a%00b/archive/threads", `/lists/a%00b/archive/messages/${hash("b")}`]) {
+      assert.equal((await app.request({ method: "GET", url: path, headers: NO_AUTH })).statusCode, 401, path);
+      assert.equal((await app.request({ method: "GET", url: path })).statusCode, 404, path);
+    }
   });
 
   it("a private list's archive needs the API's credentials, and so does a list that does not exist", async (t) => {
