@@ -20,11 +20,12 @@ export const FILTERING_HANDLERS: readonly Handler[] = [mimeDelete];
 export const POSTING_PIPELINE: readonly Handler[] = [
   ...FILTERING_HANDLERS,
   cleanse,
-  dmarc,
   cookHeaders,
   rfc2369,
-  // Mailman's order: the archive's copy has the list headers but no footer.
+  // Mailman's order: the archive's copy has the list headers but no footer, and the
+  // poster's own From (dmarc rewrites only the members' copies).
   toArchive,
+  dmarc,
   decorate,
   toOutgoing,
 ];

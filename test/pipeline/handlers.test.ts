@@ -231,6 +231,17 @@ describe("to-archive", () => {
     assert.doesNotMatch(copy.body.toString(), /FOOTER/);
     assert.match(p.msg.body.toString(), /FOOTER/);
   });
+  it("the archive's copy keeps the poster's From; only the members' copies are rewritten for DMARC", async () => {
+    for (const mitigation of ["munge_from", "wrap_message"] as const) {
+      const p = post(fixture("dmarc-reject-from"), { archive: builtin });
+      p.ctx.dmarc = mitigation;
+      for (const h of POSTING_PIPELINE) await h.process(p);
+      assert.equal(RawMessage.parse(p.archiveCopy!).addresses("From")[0]?.address, "dee@strict.example", mitigation);
+      assert.equal(p.msg.get("From"), "Dee Marc via Test <test@example.com>", mitigation);
+      // The wrapper keeps the list's headers outside (Mailman's KEEPERS).
+      assert.equal(p.msg.get("List-Id"), "Test <test.example.com>", mitigation);
+    }
+  });
 });
 
 describe("to-outgoing", () => {
@@ -255,7 +266,7 @@ describe("to-outgoing", () => {
 
 describe("the posting pipeline", () => {
   it("is Mailman's order, ending in to-outgoing", () => {
-    assert.deepEqual(POSTING_PIPELINE.map((h) => h.name), ["mime-delete", "cleanse", "dmarc", "cook-headers", "rfc-2369", "to-archive", "decorate", "to-outgoing"]);
+    assert.deepEqual(POSTING_PIPELINE.map((h) => h.name), ["mime-delete", "cleanse", "cook-headers", "rfc-2369", "to-archive", "dmarc", "decorate", "to-outgoing"]);
     for (const h of POSTING_PIPELINE) assert.ok(h.description);
   });
 });

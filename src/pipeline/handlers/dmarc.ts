@@ -7,7 +7,10 @@ import { formatMailbox, RawMessage, type Mailbox } from "../../domain/raw-messag
 import { postingAddress } from "../../domain/list-address.js";
 import type { Handler, Post } from "./handler.js";
 
-const KEEP_ON_WRAP = ["To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To", "References", "Reply-To"];
+// The outer message keeps these (Mailman dmarc.py KEEPERS, by prefix): it runs after
+// cook-headers and rfc-2369, so the list's own headers must stay outside too.
+const KEEP_ON_WRAP = ["to", "cc", "subject", "date", "message-id", "in-reply-to", "references", "reply-to", "list-", "archived-at", "precedence", "x-mailman-", "x-message-id-hash", "message-id-hash"];
+const keptOnWrap = (name: string) => KEEP_ON_WRAP.some((k) => (k.endsWith("-") ? name.toLowerCase().startsWith(k) : name.toLowerCase() === k));
 
 const handler: Handler = {
   name: "dmarc",
@@ -44,7 +47,7 @@ function wrap(post: Post, from: Mailbox[]): void {
   const eol = inner.eol;
   const outer = RawMessage.parse(Buffer.from(`MIME-Version: 1.0${eol}${eol}`, "latin1"));
   for (const f of inner.fields) {
-    if (KEEP_ON_WRAP.some((n) => n.toLowerCase() === f.name.toLowerCase())) outer.fields.push({ ...f });
+    if (keptOnWrap(f.name)) outer.fields.push({ ...f });
   }
   outer.append("From", mungedFrom(post, from));
   if (!outer.has("Reply-To")) outer.append("Reply-To", from.map((f) => formatMailbox(f.name, f.address)).join(", "));
