@@ -74,9 +74,11 @@ export function createArchiveService(deps: ServiceDeps) {
       if (missing.length > 0) throw invalid(`Missing parameters: ${missing.join(", ")}`);
       return inTransaction(db, async (tx) => {
         const row = await requireList(tx, ref);
-        const merged = { ...(row.archivers as Record<string, boolean> ?? {}), ...changes };
-        await tx.mailingList.update({ where: { id: row.id }, data: { archivers: merged } });
-        return archiverSwitches(offered, merged);
+        // Merged in the statement: two processes switching different archivers at once both count.
+        const [updated] = await tx.$queryRaw<{ archivers: Record<string, boolean> }[]>`
+          UPDATE "MailingList" SET archivers = COALESCE(archivers, '{}'::jsonb) || ${JSON.stringify(changes)}::jsonb
+          WHERE id = ${row.id} RETURNING archivers`;
+        return archiverSwitches(offered, updated?.archivers ?? changes);
       });
     },
 
@@ -133,16 +135,19 @@ function threadView(threadHash: string, rows: PostRow[]): ArchiveThread {
   const inThread = new Set(rows.map((r) => r.messageIdHash));
   for (const r of rows) {
     const parent = r.messageIdHash === threadHash ? null : r.parentHash && inThread.has(r.parentHash) ? r.parentHash : threadHash;
-    children.set(parent, [...(children.get(parent) ?? []), r]);
+    const siblings = children.get(parent);
+    if (siblings) siblings.push(r);
+    else children.set(parent, [r]);
   }
+  // Depth-first with an explicit stack: a reply chain thousands deep (anyone can post
+  // one to a public archive) must not overflow the call stack.
   const posts: ArchiveThread["posts"] = [];
-  const walk = (parent: string | null, depth: number) => {
-    for (const r of children.get(parent) ?? []) {
-      posts.push({ ...postView(r), depth });
-      walk(r.messageIdHash, depth + 1);
-    }
-  };
-  walk(null, 0);
+  const stack: { row: PostRow; depth: number }[] = (children.get(null) ?? []).map((row) => ({ row, depth: 0 })).reverse();
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    posts.push({ ...postView(next.row), depth: next.depth });
+    const kids = children.get(next.row.messageIdHash) ?? [];
+    for (let i = kids.length - 1; i >= 0; i--) stack.push({ row: kids[i]!, depth: next.depth + 1 });
+  }
   const first = rows[0];
   const last = rows[rows.length - 1];
   return {

@@ -94,7 +94,9 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request, reply) => {
     const raw = await app.services.archive.raw(request.params.list, request.params.hash);
-    return reply.type("message/rfc822").send(raw);
+    // A post's bytes are the poster's: never rendered or sniffed on the API's origin.
+    return reply.type("message/rfc822").header("x-content-type-options", "nosniff")
+      .header("content-disposition", `attachment; filename="${request.params.hash}.eml"`).send(raw);
   });
 };
 
