@@ -5,7 +5,7 @@
 // text stored through the native API or a URI (http, https, file under
 // MAILROOM_TEMPLATE_DIR, mailman:///). Used by services/notices.ts and decoration.
 import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, realpath } from "node:fs/promises";
 import { resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Template } from "../generated/prisma/client.js";
@@ -96,9 +96,13 @@ export function createTemplateLoader(deps: { config: Pick<Config, "templates">; 
     return text;
   }
 
+  /** A file under MAILROOM_TEMPLATE_DIR; its real path is compared, so a symlink in the dir cannot lead out of it. */
   async function fromFile(file: string, href: string, name: string): Promise<string | null> {
-    const path = resolve(file);
-    const root = resolve(config.templates.dir);
+    let path: string, root: string;
+    try { [path, root] = await Promise.all([realpath(file), realpath(config.templates.dir)]); } catch (err) {
+      log.warn({ uri: href, err: (err as Error).message, template: name }, "template file could not be read; falling back");
+      return null;
+    }
     if (!path.startsWith(root + sep)) {
       log.warn({ uri: href, dir: root, template: name }, "file: template URI outside MAILROOM_TEMPLATE_DIR; ignored");
       return null;
