@@ -171,6 +171,22 @@ describe("URI overrides", () => {
     assert.deepEqual([got.source, got.text.split("\n")[0]], ["list", "Willkommen auf der Mailingliste $display_name, $user_name."]);
   });
 
+  test("a stored URI that cannot be resolved is skipped, not thrown; the API refuses to store it", async () => {
+    const { list, put, putUri } = await world();
+    await put("site", "from the site");
+    const bad = ["mailman:///%zz/list:user:notice:welcome.txt", "mailman:///$listname/%E0%A4%A/x.txt", `file://evilhost${dir}/x`,
+      `file://${dir}/a%2Fb`, "gopher://x.example/w.txt", "not a uri"];
+    for (const uri of bad) {
+      await assert.rejects(putUri("list", uri), /template URI/, uri);
+      // As a row stored before writes were checked.
+      await t.db.prisma.template.upsert({
+        where: { scope_scopeKey_name_language: { scope: "list", scopeKey: list.listId, name: WELCOME, language: "" } },
+        create: { scope: "list", scopeKey: list.listId, name: WELCOME, uri }, update: { uri, text: null },
+      });
+      assert.deepEqual((await loader().load(t.db.prisma, WELCOME, { list })).text, "from the site", uri);
+    }
+  });
+
   test("file: a symlink in MAILROOM_TEMPLATE_DIR cannot lead out of it; one pointing inside is followed", async () => {
     const { list, putUri } = await world();
     const outside = mkdtempSync(join(tmpdir(), "mailroom-outside-"));
