@@ -52,7 +52,8 @@ export function createBounceService({ db, log, config }: ServiceDeps, notices: N
     if (claimed.count === 0) return;
     await notices.queue(tx, {
       list: noticeList(list), to: [m.address], template: "list:user:notice:warning",
-      language: await recipientLanguage(tx, list.id, m.addressKey), vars: { sender_email: m.address, user_email: m.address },
+      language: await recipientLanguage(tx, list.id, m.addressKey), // address, email and owneraddr: what Mailman's send_probe also fills in, so an override written for Mailman renders.
+      vars: { sender_email: m.address, user_email: m.address, address: m.address, email: m.address, owneraddr: `${list.listName}-owner@${list.mailHost}` },
     });
   }
 
@@ -95,7 +96,8 @@ export function createBounceService({ db, log, config }: ServiceDeps, notices: N
     const bounce = bounceMessageId ? await tx.message.findFirst({ where: { messageId: bounceMessageId }, select: { raw: true } }) : null;
     await notices.queue(tx, {
       list: noticeList(list), to: [m.address], template: "list:user:notice:probe",
-      language: await recipientLanguage(tx, list.id, m.addressKey), vars: { sender_email: m.address, user_email: m.address },
+      language: await recipientLanguage(tx, list.id, m.addressKey), // address, email and owneraddr: what Mailman's send_probe also fills in, so an override written for Mailman renders.
+      vars: { sender_email: m.address, user_email: m.address, address: m.address, email: m.address, owneraddr: `${list.listName}-owner@${list.mailHost}` },
       envelopeFrom: probeAddress(list.listName, list.mailHost, token), bulk: false,
       ...(bounce ? { attach: { raw: Buffer.from(bounce.raw), filename: "bounce.eml" } } : {}),
     });

@@ -5,7 +5,7 @@
 // text stored through the native API or a URI (http, https, file under
 // MAILROOM_TEMPLATE_DIR, mailman:///). Used by services/notices.ts and decoration.
 import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, realpath } from "node:fs/promises";
 import { resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Template } from "../generated/prisma/client.js";
@@ -13,6 +13,7 @@ import type { Config } from "../config/index.js";
 import type { Tx } from "../db/client.js";
 import type { Logger } from "../log.js";
 import { expand, isTemplateName, languageChain, LANGUAGE_PATTERN, type TemplateName } from "../domain/template-text.js";
+import { parseTemplateUri, redactUri, type TemplateSource } from "../domain/template-uri.js";
 import type { TemplateScope } from "./templates.js";
 
 /** Shipped with the code: src/services → ../../templates, and the same from dist/services. */
@@ -67,8 +68,8 @@ export function createTemplateLoader(deps: { config: Pick<Config, "templates">; 
   }
 
   /** mailman:///[list/][language/]name.txt: the shipped template (Mailman's own scheme for its defaults). */
-  function mailmanUri(uri: URL, language: string): string | null {
-    const parts = decodeURIComponent(uri.pathname).split("/").filter(Boolean);
+  function mailmanUri(segments: string[], language: string): string | null {
+    const parts = [...segments];
     const file = parts.pop() ?? "";
     const name = file.replace(/\.txt$/, "");
     if (!isTemplateName(name)) return null;
@@ -86,24 +87,28 @@ export function createTemplateLoader(deps: { config: Pick<Config, "templates">; 
         ? { authorization: `Basic ${Buffer.from(`${row.username}:${row.password}`).toString("base64")}` } : {};
       const res = await doFetch(uri, { headers, signal: AbortSignal.timeout(config.templates.fetchTimeoutMs), redirect: "follow" });
       if (res.ok) text = await boundedText(res);
-      else log.warn({ uri: uri.href, status: res.status, template: row.name }, "template URI answered an error; falling back");
+      else log.warn({ uri: redactUri(uri.href), status: res.status, template: row.name }, "template URI answered an error; falling back");
     } catch (err) {
-      log.warn({ uri: uri.href, err: (err as Error).message, template: row.name }, "template URI could not be fetched; falling back");
+      log.warn({ uri: redactUri(uri.href), err: (err as Error).message, template: row.name }, "template URI could not be fetched; falling back");
     }
     fetched.set(cacheKey, { at: now(), text });
     if (fetched.size > 1000) fetched.delete(fetched.keys().next().value!);
     return text;
   }
 
-  async function fromFile(uri: URL, name: string): Promise<string | null> {
-    const path = resolve(fileURLToPath(uri));
-    const root = resolve(config.templates.dir);
+  /** A file under MAILROOM_TEMPLATE_DIR; its real path is compared, so a symlink in the dir cannot lead out of it. */
+  async function fromFile(file: string, href: string, name: string): Promise<string | null> {
+    let path: string, root: string;
+    try { [path, root] = await Promise.all([realpath(file), realpath(config.templates.dir)]); } catch (err) {
+      log.warn({ uri: href, err: (err as Error).message, template: name }, "template file could not be read; falling back");
+      return null;
+    }
     if (!path.startsWith(root + sep)) {
-      log.warn({ uri: uri.href, dir: root, template: name }, "file: template URI outside MAILROOM_TEMPLATE_DIR; ignored");
+      log.warn({ uri: href, dir: root, template: name }, "file: template URI outside MAILROOM_TEMPLATE_DIR; ignored");
       return null;
     }
     try { return await readFile(path, "utf8"); } catch (err) {
-      log.warn({ uri: uri.href, err: (err as Error).message, template: name }, "template file could not be read; falling back");
+      log.warn({ uri: href, err: (err as Error).message, template: name }, "template file could not be read; falling back");
       return null;
     }
   }
@@ -116,15 +121,15 @@ export function createTemplateLoader(deps: { config: Pick<Config, "templates">; 
       language, ...(l ? { list_id: l.listId, listname: `${l.listName}@${l.mailHost}`, domain_name: l.mailHost } : {}),
       ...(!l && target.mailHost ? { domain_name: target.mailHost } : {}),
     });
-    let uri: URL;
-    try { uri = new URL(href); } catch { log.warn({ uri: href, template: row.name }, "template URI is not a URL; ignored"); return null; }
-    switch (uri.protocol) {
-      case "http:": case "https:": return fromUrl(row, uri);
-      case "file:": return fromFile(uri, row.name);
-      case "mailman:": return mailmanUri(uri, language);
-      default:
-        log.warn({ uri: href, template: row.name }, "template URI scheme not supported; ignored");
-        return null;
+    let source: TemplateSource;
+    try { source = parseTemplateUri(href); } catch (err) {
+      log.warn({ uri: redactUri(href), err: (err as Error).message, template: row.name }, "template URI cannot be resolved; ignored");
+      return null;
+    }
+    switch (source.kind) {
+      case "http": return fromUrl(row, source.url);
+      case "file": return fromFile(source.path, redactUri(href), row.name);
+      case "mailman": return mailmanUri(source.segments, language);
     }
   }
 
@@ -152,7 +157,12 @@ export function createTemplateLoader(deps: { config: Pick<Config, "templates">; 
         const mine = rows.filter((r) => r.scope === s.scope && r.scopeKey === s.key);
         for (const row of [mine.find((r) => r.language === language), mine.find((r) => r.language === "")]) {
           if (!row || failed.has(row.id)) continue;
-          const text = await contentOf(row, language, target);
+          // Whatever goes wrong with one override (a URI stored before it was checked, a
+          // read error) must not fail the notice or the post: log it and go on.
+          const text = await contentOf(row, language, target).catch((err: unknown) => {
+            log.warn({ uri: redactUri(row.uri), err: (err as Error).message, template: row.name }, "template override could not be read; falling back");
+            return null;
+          });
           if (text !== null) return { text, language, source: s.scope };
           // A URI naming $language may exist in the next language; any other failed for good.
           if (!/\$\{?language\b/.test(row.uri)) failed.add(row.id);

@@ -4,6 +4,7 @@
 // the text itself. Read by the loader (template-loader.ts); docs/templates.md.
 import { invalid, notFound } from "../domain/errors.js";
 import type { TemplateName } from "../domain/template-text.js";
+import { templateUriProblem } from "../domain/template-uri.js";
 import type { ServiceDeps } from "./deps.js";
 import type { LoadedTemplate, TemplateLoader, TemplateTarget } from "./template-loader.js";
 
@@ -14,6 +15,12 @@ export interface TemplateOverride { name: string; language: string; uri: string;
 
 const key = (scope: TemplateScope, scopeKey: string, name: string, language = "") =>
   ({ scope_scopeKey_name_language: { scope, scopeKey, name, language } });
+
+/** A URI the loader could never resolve is refused when written, not found out at the next notice. */
+function checkUri(uri: string): void {
+  const problem = uri === "" ? null : templateUriProblem(uri);
+  if (problem) throw invalid(problem);
+}
 
 export function createTemplateService({ db }: ServiceDeps, loader: TemplateLoader) {
   return {
@@ -36,6 +43,7 @@ export function createTemplateService({ db }: ServiceDeps, loader: TemplateLoade
 
     /** Sets (or, with an empty uri, removes) each named URI for every language. */
     async set(scope: TemplateScope, scopeKey: string, templates: TemplateView[]): Promise<void> {
+      for (const t of templates) checkUri(t.uri);
       await db.prisma.$transaction(templates.map((t) => t.uri === ""
         ? db.prisma.template.deleteMany({ where: { scope, scopeKey, name: t.name, language: "" } })
         : db.prisma.template.upsert({
@@ -60,6 +68,7 @@ export function createTemplateService({ db }: ServiceDeps, loader: TemplateLoade
     async put(scope: TemplateScope, scopeKey: string, o: TemplateOverride): Promise<void> {
       if ((o.text === null) === (o.uri === "")) throw invalid("give exactly one of text and uri");
       if (!!o.username !== !!o.password) throw invalid("give both username and password, or neither");
+      if (o.text === null) checkUri(o.uri);
       const data = { uri: o.text === null ? o.uri : "", text: o.text, username: o.username, password: o.password };
       await db.prisma.template.upsert({
         where: key(scope, scopeKey, o.name, o.language),

@@ -9,7 +9,8 @@ import { build } from "../helpers/app.js";
 const W = "list:user:notice:welcome";
 
 test("templates API", async (t) => {
-  const { call } = await build(t);
+  const built = await build(t);
+  const { call } = built;
   assert.equal((await call("POST", "/domains", { mailHost: "example.com" })).status, 201);
   assert.equal((await call("POST", "/lists", { address: "team@example.com", preferredLanguage: "de" })).status, 201);
 
@@ -42,6 +43,38 @@ test("templates API", async (t) => {
     assert.equal((await call("PUT", "/lists/team.example.com/templates/domain:admin:notice:new-list", { text: "a" })).status, 404);
     assert.equal((await call("PUT", `/templates/${W}`, { text: "a", language: "../x" })).status, 400);
     assert.equal((await call("DELETE", `/templates/${W}?language=de`)).status, 404);
+  });
+
+  await t.test("a URI no lookup could resolve is refused when written, in both APIs", async () => {
+    for (const uri of ["file://evil/x", "file:///srv/a%2Fb", "mailman:///%zz/welcome.txt"]) {
+      const r = await call("PUT", `/lists/team.example.com/templates/${W}`, { uri });
+      assert.equal(r.status, 400, uri);
+      assert.match(JSON.stringify(r.body), /template URI/, uri);
+      const mm = await call("PATCH", "/3.1/lists/team.example.com/uris", { [W]: uri });
+      assert.equal(mm.status, 400, uri);
+    }
+    assert.equal((await call("PUT", "/3.1/uris", { [W]: "gopher://x.example/" })).status, 400);
+    assert.equal((await call("PATCH", "/3.1/uris", { [W]: "https://user:secret@x.example/$language/$listname" })).status, 204);
+    assert.equal((await call("PATCH", "/3.1/uris", { [W]: "" })).status, 204);
+    assert.equal((await call("GET", "/3.1/lists/team.example.com/uris")).body.total_size, 0);
+  });
+
+  await t.test("an unresolvable URI already stored is skipped: the lookup, a subscription and a post go on", async () => {
+    const { testDb } = built;
+    for (const name of [W, "list:member:regular:footer"]) {
+      await testDb.db.prisma.template.create({ data: { scope: "list", scopeKey: "team.example.com", name, uri: "file://evil/x" } });
+      await testDb.db.prisma.template.create({ data: { scope: "site", scopeKey: "", name, uri: "mailman:///%zz/x.txt" } });
+    }
+    await testDb.db.prisma.template.create({ data: { scope: "domain", scopeKey: "example.com", name: "list:member:regular:footer", uri: "", text: "domain footer" } });
+    const r = await call("GET", `/lists/team.example.com/templates/${W}?language=en`);
+    assert.deepEqual([r.status, r.body.source], [200, "builtin"]);
+    const s = await call("POST", "/3.1/members", { list_id: "team.example.com", subscriber: "anne@example.org", pre_verified: true, pre_confirmed: true, pre_approved: true });
+    assert.equal(s.status, 201, JSON.stringify(s.body));
+    const list = await built.services.lists.get("team.example.com");
+    const d = await built.services.templateLoader.decoration(testDb.db.prisma,
+      { listId: list.listId, listName: list.name, mailHost: list.domain, preferredLanguage: "en", msgHeader: "", msgFooter: "" });
+    assert.deepEqual(d, { header: "", footer: "domain footer" }, "the next candidate's footer");
+    await testDb.db.prisma.template.deleteMany({});
   });
 
   await t.test("deleting a list or domain takes its overrides along", async () => {

@@ -5,7 +5,7 @@
 // resolve it (member, address, user).
 import { after, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -169,6 +169,39 @@ describe("URI overrides", () => {
     await putUri("list", "mailman:///de/list:user:notice:welcome.txt");
     const got = await loader().load(t.db.prisma, WELCOME, { list });
     assert.deepEqual([got.source, got.text.split("\n")[0]], ["list", "Willkommen auf der Mailingliste $display_name, $user_name."]);
+  });
+
+  test("a stored URI that cannot be resolved is skipped, not thrown; the API refuses to store it", async () => {
+    const { list, put, putUri } = await world();
+    await put("site", "from the site");
+    const bad = ["mailman:///%zz/list:user:notice:welcome.txt", "mailman:///$listname/%E0%A4%A/x.txt", `file://evilhost${dir}/x`,
+      `file://${dir}/a%2Fb`, "gopher://x.example/w.txt", "not a uri"];
+    for (const uri of bad) {
+      await assert.rejects(putUri("list", uri), /template URI/, uri);
+      // As a row stored before writes were checked.
+      await t.db.prisma.template.upsert({
+        where: { scope_scopeKey_name_language: { scope: "list", scopeKey: list.listId, name: WELCOME, language: "" } },
+        create: { scope: "list", scopeKey: list.listId, name: WELCOME, uri }, update: { uri, text: null },
+      });
+      assert.deepEqual((await loader().load(t.db.prisma, WELCOME, { list })).text, "from the site", uri);
+    }
+  });
+
+  test("file: a symlink in MAILROOM_TEMPLATE_DIR cannot lead out of it; one pointing inside is followed", async () => {
+    const { list, putUri } = await world();
+    const outside = mkdtempSync(join(tmpdir(), "mailroom-outside-"));
+    after(() => rmSync(outside, { recursive: true, force: true }));
+    writeFileSync(join(outside, "secret.txt"), "not a template");
+    writeFileSync(join(dir, "real.txt"), "inside");
+    symlinkSync(outside, join(dir, "out"));
+    symlinkSync(join(outside, "secret.txt"), join(dir, "leak.txt"));
+    symlinkSync(join(dir, "real.txt"), join(dir, "alias.txt"));
+    for (const name of ["out/secret.txt", "leak.txt"]) {
+      await putUri("list", `${pathToFileURL(dir).href}/${name}`);
+      assert.equal((await loader().load(t.db.prisma, WELCOME, { list })).source, "builtin", name);
+    }
+    await putUri("list", `${pathToFileURL(dir).href}/alias.txt`);
+    assert.equal((await loader().load(t.db.prisma, WELCOME, { list })).text, "inside");
   });
 });
 

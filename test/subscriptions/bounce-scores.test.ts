@@ -149,3 +149,12 @@ test("verp_probes follows the site setting unless the list sets it", async () =>
   assert.equal((await memberRow(t.db, "anne@example.org"))?.deliveryStatus, "by_bounces", "site default (MAILROOM_VERP_PROBES unset): no probe, as Mailman's verp_probes: no");
   assert.equal(await t.db.prisma.bounceProbe.count(), 0);
 });
+
+test("a probe template written for Mailman renders: $address, $email and $owneraddr are filled in (send_probe)", async () => {
+  const { bounces, list } = await world({ bounceScoreThreshold: 1, verpProbes: true });
+  await t.db.prisma.template.create({ data: { scope: "list", scopeKey: list.listId, name: "list:user:notice:probe", uri: "", text: "[$address|$email|$owneraddr]" } });
+  await bounces.record(list.id, report("anne@example.org"));
+  const probe = (await t.db.prisma.job.findMany({ where: { queue: "out" }, include: { message: true } }))
+    .find((j) => (j.data as { recipients: string[] }).recipients[0] === "anne@example.org")!;
+  assert.match(Buffer.from(probe.message!.raw).toString(), /\[anne@example\.org\|anne@example\.org\|dev-owner@lists\.example\.com\]/);
+});
