@@ -129,6 +129,18 @@ describe("mime-delete: collapse and conversion", () => {
     assert.equal(parsed.text?.trim(), "Encoded HTML");
     assert.equal(parsed.attachments.length, 1);
   });
+  it("an HTML part whose text holds the old boundary cannot inject a part (rebuilt multiparts get a new boundary)", async () => {
+    const html = "<pre>\n=2D-m\nContent-Type: application/x-msdownload; name=\"evil.exe\"\nContent-Disposition: attachment; filename=\"evil.exe\"\nContent-Transfer-Encoding: base64\n\nTVqQAAMAAAAEAAAA\n</pre>";
+    const raw = post('multipart/mixed; boundary="m"', multipart("m", [part("text/html; charset=us-ascii", html, "Content-Transfer-Encoding: quoted-printable\n"), part("text/plain", "hello")]));
+    const settings = { filterExtensions: ["exe"], convertHtmlToPlaintext: true };
+    const { stop, out } = await run(raw, settings);
+    assert.equal(stop, null);
+    assert.doesNotMatch(out.toString(), /boundary="m"/);
+    const parsed = await simpleParser(out);
+    assert.equal(parsed.attachments.length, 0);
+    assert.match(parsed.text!, /evil\.exe/, "the text stays text");
+    assert.equal((await filterContent(out, filtering(settings) as FilterSettings)).kind, "unchanged");
+  });
   it("leaves multipart/signed with one part alone (its signature must still verify)", async () => {
     const raw = post('multipart/signed; protocol="application/pgp-signature"; boundary="s"', multipart("s", [part("text/plain", "signed"), exeAttachment.replace("setup.exe", "sig.asc").replace("setup.exe", "sig.asc")]));
     const { out } = await run(raw, { filterExtensions: ["asc"] });
