@@ -188,6 +188,21 @@ describe("mime-delete: posts that cannot be filtered safely are held, quickly", 
       assert.ok(out.equals(raw), "not half-filtered");
     });
   }
+  for (const [name, html, reason] of [
+    ["20,000 nested <div>s (html-to-text would overflow the stack)", "<div>".repeat(20_000) + "x" + "</div>".repeat(20_000), /nested more than 200 levels deep/],
+    ["20,000 paragraphs side by side", "<p>a</p>".repeat(20_000), /more than 10000 elements in one/],
+    ["an HTML part over 1 MiB", "<table>" + "<tr><td>a</td><td>b</td></tr>".repeat(40_000) + "</table>", /longer than 1048576 characters/],
+  ] as const) {
+    it(`HTML: ${name}`, async () => {
+      const raw = post("text/html; charset=us-ascii", html);
+      const started = performance.now();
+      const { stop, out } = await run(raw, { convertHtmlToPlaintext: true });
+      assert.ok(performance.now() - started < 2000, "under 2 s");
+      assert.equal(stop?.outcome, "hold");
+      assert.match(stop!.reason, reason);
+      assert.ok(out.equals(raw), "not half-filtered");
+    });
+  }
   it("a forwarded message nested too deep counts towards the same limits", async () => {
     let raw = withExe().toString();
     for (let i = 0; i < 25; i++) raw = crlf(`From: a@x.org\nContent-Type: message/rfc822\n\n${raw}`).toString();

@@ -127,7 +127,9 @@ async function toPlainText(e: Entity, run: Run): Promise<Entity> {
   }
   if (e.kind === "raw" && e.part.type === "text/html") {
     run.changed = true;
-    return { kind: "text", part: e.part, text: htmlToText(await decodedText(e.part)) };
+    const converted = htmlToText(await decodedText(e.part));
+    if (!converted.ok) throw new Unfilterable(converted.reason);
+    return { kind: "text", part: e.part, text: converted.text };
   }
   return e;
 }
@@ -166,6 +168,8 @@ export async function filterContent(raw: Buffer, settings: FilterSettings, limit
     return await filterTree(tree.root, { s: settings, limits, parts: tree.parts, changed: false });
   } catch (err) {
     if (err instanceof Unfilterable) return { kind: "unfilterable", reason: err.message };
-    throw err;
+    // Anything else the post made fail (a library's RangeError, a decoder's error) is
+    // the post's doing too: held with the reason, not retried until shunted.
+    return { kind: "unfilterable", reason: `filtering failed (${(err as Error)?.message ?? String(err)})` };
   }
 }

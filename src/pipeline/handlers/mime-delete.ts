@@ -30,7 +30,12 @@ const handler: Handler = {
       case "unfilterable":
         return ctx.moderatorApproved ? undefined : { outcome: "hold", reason: `The post cannot be filtered safely: ${result.reason}` };
       case "changed":
-        post.msg = await withContent(msg, result.root);
+        try {
+          post.msg = await withContent(msg, result.root);
+        } catch (err) {
+          // The post's doing (it is rebuilt from its own parts): held, not retried until shunted.
+          return { outcome: "hold", reason: `The post cannot be filtered safely: rebuilding it failed (${(err as Error)?.message ?? String(err)})` };
+        }
         // The body no longer matches what the poster's domain signed.
         post.msg.remove("DKIM-Signature");
         post.msg.append("X-Content-Filtered-By", "mailroom mime-delete");
