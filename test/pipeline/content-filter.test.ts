@@ -15,9 +15,10 @@ import {
 const filtering = (over: Partial<MailingList> = {}) => makeList({ filterContent: true, ...over });
 
 /** Runs the handler; returns its Stop (or null) and the post as it stands after. */
-async function run(raw: Buffer, over: Partial<MailingList> = {}, approved = false) {
+async function run(raw: Buffer, over: Partial<MailingList> = {}, approvedAfter?: string) {
   const p = makePost(raw, { list: filtering(over) });
-  if (approved) p.ctx.moderatorApproved = true;
+  // A moderator accepted the post held by this rule or handler (the held context's heldBy).
+  if (approvedAfter) Object.assign(p.ctx, { moderatorApproved: true, heldBy: approvedAfter });
   const stop = (await mimeDelete.process(p)) ?? null;
   return { stop, out: p.msg.toBuffer() };
 }
@@ -209,11 +210,19 @@ describe("mime-delete: posts that cannot be filtered safely are held, quickly", 
     const { stop } = await run(Buffer.from(raw), { filterExtensions: ["exe"] });
     assert.equal(stop?.outcome, "hold");
   });
-  it("a moderator's approval sends it as it is", async () => {
+  it("a moderator's accept of the post mime-delete held sends it as it is", async () => {
     const raw = unterminated();
-    const { stop, out } = await run(raw, { filterExtensions: ["exe"] }, true);
+    const { stop, out } = await run(raw, { filterExtensions: ["exe"] }, "mime-delete");
     assert.equal(stop, null);
     assert.ok(out.equals(raw));
+  });
+  it("a moderator's accept of a post held by the chain does not waive filtering", async () => {
+    const held = await run(unterminated(), { filterExtensions: ["exe"] }, "nonmember-moderation");
+    assert.equal(held.stop?.outcome, "hold", "held again, now by mime-delete");
+    assert.match(held.stop!.reason, /^The post cannot be filtered safely: .*never closed/);
+    const { stop, out } = await run(withExe(), { filterExtensions: ["exe"] }, "nonmember-moderation");
+    assert.equal(stop, null);
+    assert.equal((await simpleParser(out)).attachments.length, 0, "the .exe is removed");
   });
   it("filterContent reports the reason as a value", async () => {
     const s = filtering() as FilterSettings;
