@@ -224,6 +224,16 @@ describe("mime-delete: posts that cannot be filtered safely are held, quickly", 
     assert.equal(stop, null);
     assert.equal((await simpleParser(out)).attachments.length, 0, "the .exe is removed");
   });
+  it("a part removed anyway is not opened: a broken message inside an .eml the list filters does not hold the post", async () => {
+    const broken = unterminated().toString();
+    const raw = post('multipart/mixed; boundary="m"', multipart("m", [part("text/plain", "Forwarding."),
+      part('message/rfc822; name="fwd.eml"', broken, 'Content-Disposition: attachment; filename="fwd.eml"\n')]));
+    const { stop, out } = await run(raw, { filterExtensions: ["eml"] });
+    assert.equal(stop, null);
+    assert.equal((await simpleParser(out)).text?.trim(), "Forwarding.");
+    assert.equal((await run(raw, { filterTypes: ["message/rfc822"] })).stop, null);
+    assert.equal((await run(raw, {})).stop?.outcome, "hold", "kept, it must be filterable");
+  });
   it("filterContent reports the reason as a value", async () => {
     const s = filtering() as FilterSettings;
     assert.deepEqual(await filterContent(noBoundary(), s), { kind: "unfilterable", reason: "a multipart/mixed part has no boundary" });

@@ -59,6 +59,12 @@ class Unfilterable extends Error {}
 
 /** A part after filtering, or null when it is removed. */
 async function filterPart(part: MimePart, run: Run): Promise<Entity | null> {
+  // The part's own verdict first: what goes anyway is not opened (an attached message
+  // inside it that cannot be parsed must not make the whole post unfilterable).
+  if (refusal(part, run.s)) {
+    run.changed = true;
+    return null;
+  }
   let entity: Entity | null;
   if (part.children) {
     const kept: Entity[] = [];
@@ -73,10 +79,6 @@ async function filterPart(part: MimePart, run: Run): Promise<Entity | null> {
     entity = await filterAttached(part, run);
   } else {
     entity = { kind: "raw", part };
-  }
-  if (entity && refusal(part, run.s)) {
-    run.changed = true;
-    return null;
   }
   return entity;
 }
