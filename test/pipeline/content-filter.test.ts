@@ -130,6 +130,14 @@ describe("mime-delete: collapse and conversion", () => {
     assert.equal(parsed.text?.trim(), "Encoded HTML");
     assert.equal(parsed.attachments.length, 1);
   });
+  it("a converted HTML part keeps its Content-Disposition (an attachment stays one)", async () => {
+    const raw = post('multipart/mixed; boundary="m"', multipart("m", [part("text/plain", "See the page."),
+      part('text/html; charset=us-ascii; name="page.html"', "<p>The page.</p>", 'Content-Disposition: attachment; filename="page.html"\n')]));
+    const { out } = await run(raw, { convertHtmlToPlaintext: true });
+    assert.match(out.toString(), /^Content-Disposition: attachment; filename="?page\.html"?\r$/m);
+    const parsed = await simpleParser(out);
+    assert.deepEqual(parsed.attachments.map((a) => [a.contentType, a.filename]), [["text/plain", "page.html"]]);
+  });
   it("an HTML part whose text holds the old boundary cannot inject a part (rebuilt multiparts get a new boundary)", async () => {
     const html = "<pre>\n=2D-m\nContent-Type: application/x-msdownload; name=\"evil.exe\"\nContent-Disposition: attachment; filename=\"evil.exe\"\nContent-Transfer-Encoding: base64\n\nTVqQAAMAAAAEAAAA\n</pre>";
     const raw = post('multipart/mixed; boundary="m"', multipart("m", [part("text/html; charset=us-ascii", html, "Content-Transfer-Encoding: quoted-printable\n"), part("text/plain", "hello")]));

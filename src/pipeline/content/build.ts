@@ -40,7 +40,7 @@ async function append(parent: MimeNode, e: Entity): Promise<void> {
     }
     case "text": {
       const node = parent.createChild("text/plain; charset=utf-8");
-      keepHeaders(e.part, node, ["Content-Description", "Content-ID"]);
+      keepHeaders(e.part, node); // Content-Disposition too, as Mailman keeps it (an attachment stays one)
       node.setContent(e.text.replace(/\r?\n/g, "\r\n")); // nodemailer keeps line breaks as given; mail wants CRLF
       return;
     }
