@@ -36,6 +36,8 @@ export interface MessageContext {
   approved?: boolean;
   /** Set when a moderator accepted the held post: the rules are not run again. */
   moderatorApproved?: boolean;
+  /** Set when the post was held: the rule or handler that held it (Decision.rule), kept for a moderator's accept. */
+  heldBy?: string | null;
   /** Set by the dmarc-mitigation rule when the From domain's policy is quarantine/reject. */
   dmarc?: DmarcMitigation;
   /** The list's post number given to this post (subject prefix %d, archive). */

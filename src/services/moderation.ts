@@ -67,7 +67,8 @@ export async function holdPost(tx: Tx, notices: NoticeService, h: HoldInput): Pr
   const held = await tx.heldMessage.create({
     data: {
       listId: h.list.id, messageId: h.messageRowId, sender: textColumn(sender, 320), subject: textColumn(subject), reason: textColumn(reason, 10_000),
-      context: h.ctx as unknown as Prisma.InputJsonValue,
+      // What held it goes with the context: an accept only waives that (mime-delete's own hold).
+      context: { ...h.ctx, heldBy: h.decision.rule } as unknown as Prisma.InputJsonValue,
     },
   });
   if (h.list.adminImmedNotify) {

@@ -3,13 +3,14 @@
 // partly through the native API, partly through Mailman's /3.1 config, read back
 // through both): an .exe attachment is removed, an HTML-only post arrives as plain
 // text, multipart/alternative is collapsed; a banned poster's post is discarded; MIME
-// bombs and broken boundaries are held with the reason, quickly, and the server lives on.
+// bombs and broken boundaries are held with the reason, quickly, and the server lives on;
+// a moderator's accept waives only mime-delete's own hold.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { simpleParser } from "mailparser";
 import { startE2eStack, type E2eStack } from "../helpers/e2e-stack.js";
 import { RawMessage } from "../../src/domain/raw-message.js";
-import { alternative, deeplyNested, htmlOnly, manyParts, withExe, wrongBoundary } from "../pipeline/content/mime.js";
+import { alternative, deeplyNested, htmlOnly, manyParts, unterminated, withExe, wrongBoundary } from "../pipeline/content/mime.js";
 
 const MEMBERS = ["anne@example.com", "bob@example.org"];
 const LIST = "filtered.example.com";
@@ -84,6 +85,30 @@ describe("content filtering end to end", () => {
     await settled();
     assert.equal(bySubject("Banned words").length, 0);
     assert.equal((await api("GET", `/lists/${LIST}/held`)).body.total, heldBefore);
+  });
+
+  it("a moderator's accept waives only mime-delete's own hold: a non-member's post is filtered after it", async () => {
+    type Held = { id: number; subject: string; reason: string };
+    const heldNow = async () => (await api("GET", `/lists/${LIST}/held`)).body.items as Held[];
+    const accept = async (subject: string) => {
+      const h = (await heldNow()).find((x) => x.subject === subject);
+      assert.ok(h, `${subject} held`);
+      assert.equal((await api("POST", `/lists/${LIST}/held/${h.id}`, { action: "accept" })).status, 204);
+      await settled();
+      return h;
+    };
+    const stranger = "stranger@example.net";
+    await send(withExe(head("Stranger program", stranger)), stranger);
+    await send(Buffer.from(unterminated().toString().replace("From: anne@example.com", `From: ${stranger}`).replace("Subject: Test", "Subject: Stranger broken")), stranger);
+    await settled();
+    assert.doesNotMatch((await accept("Stranger program")).reason, /filtered/);
+    assert.deepEqual(recipients("Stranger program"), MEMBERS.slice().sort());
+    for (const copy of bySubject("Stranger program")) assert.equal((await simpleParser(copy.raw)).attachments.length, 0, "the .exe is removed");
+    // Accepted after the non-member hold: held again, now by mime-delete; accepted again, it goes as it is.
+    await accept("Stranger broken");
+    assert.equal(bySubject("Stranger broken").length, 0);
+    assert.match((await accept("Stranger broken")).reason, /^The post cannot be filtered safely: .*never closed/);
+    assert.deepEqual(recipients("Stranger broken"), MEMBERS.slice().sort());
   });
 
   it("MIME bombs and broken boundaries are held with the reason, quickly, and the server goes on", async () => {

@@ -15,9 +15,10 @@ import {
 const filtering = (over: Partial<MailingList> = {}) => makeList({ filterContent: true, ...over });
 
 /** Runs the handler; returns its Stop (or null) and the post as it stands after. */
-async function run(raw: Buffer, over: Partial<MailingList> = {}, approved = false) {
+async function run(raw: Buffer, over: Partial<MailingList> = {}, approvedAfter?: string) {
   const p = makePost(raw, { list: filtering(over) });
-  if (approved) p.ctx.moderatorApproved = true;
+  // A moderator accepted the post held by this rule or handler (the held context's heldBy).
+  if (approvedAfter) Object.assign(p.ctx, { moderatorApproved: true, heldBy: approvedAfter });
   const stop = (await mimeDelete.process(p)) ?? null;
   return { stop, out: p.msg.toBuffer() };
 }
@@ -129,6 +130,26 @@ describe("mime-delete: collapse and conversion", () => {
     assert.equal(parsed.text?.trim(), "Encoded HTML");
     assert.equal(parsed.attachments.length, 1);
   });
+  it("a converted HTML part keeps its Content-Disposition (an attachment stays one)", async () => {
+    const raw = post('multipart/mixed; boundary="m"', multipart("m", [part("text/plain", "See the page."),
+      part('text/html; charset=us-ascii; name="page.html"', "<p>The page.</p>", 'Content-Disposition: attachment; filename="page.html"\n')]));
+    const { out } = await run(raw, { convertHtmlToPlaintext: true });
+    assert.match(out.toString(), /^Content-Disposition: attachment; filename="?page\.html"?\r$/m);
+    const parsed = await simpleParser(out);
+    assert.deepEqual(parsed.attachments.map((a) => [a.contentType, a.filename]), [["text/plain", "page.html"]]);
+  });
+  it("an HTML part whose text holds the old boundary cannot inject a part (rebuilt multiparts get a new boundary)", async () => {
+    const html = "<pre>\n=2D-m\nContent-Type: application/x-msdownload; name=\"evil.exe\"\nContent-Disposition: attachment; filename=\"evil.exe\"\nContent-Transfer-Encoding: base64\n\nTVqQAAMAAAAEAAAA\n</pre>";
+    const raw = post('multipart/mixed; boundary="m"', multipart("m", [part("text/html; charset=us-ascii", html, "Content-Transfer-Encoding: quoted-printable\n"), part("text/plain", "hello")]));
+    const settings = { filterExtensions: ["exe"], convertHtmlToPlaintext: true };
+    const { stop, out } = await run(raw, settings);
+    assert.equal(stop, null);
+    assert.doesNotMatch(out.toString(), /boundary="m"/);
+    const parsed = await simpleParser(out);
+    assert.equal(parsed.attachments.length, 0);
+    assert.match(parsed.text!, /evil\.exe/, "the text stays text");
+    assert.equal((await filterContent(out, filtering(settings) as FilterSettings)).kind, "unchanged");
+  });
   it("leaves multipart/signed with one part alone (its signature must still verify)", async () => {
     const raw = post('multipart/signed; protocol="application/pgp-signature"; boundary="s"', multipart("s", [part("text/plain", "signed"), exeAttachment.replace("setup.exe", "sig.asc").replace("setup.exe", "sig.asc")]));
     const { out } = await run(raw, { filterExtensions: ["asc"] });
@@ -176,17 +197,50 @@ describe("mime-delete: posts that cannot be filtered safely are held, quickly", 
       assert.ok(out.equals(raw), "not half-filtered");
     });
   }
+  for (const [name, html, reason] of [
+    ["20,000 nested <div>s (html-to-text would overflow the stack)", "<div>".repeat(20_000) + "x" + "</div>".repeat(20_000), /nested more than 200 levels deep/],
+    ["20,000 paragraphs side by side", "<p>a</p>".repeat(20_000), /more than 10000 elements in one/],
+    ["an HTML part over 1 MiB", "<table>" + "<tr><td>a</td><td>b</td></tr>".repeat(40_000) + "</table>", /longer than 1048576 characters/],
+  ] as const) {
+    it(`HTML: ${name}`, async () => {
+      const raw = post("text/html; charset=us-ascii", html);
+      const started = performance.now();
+      const { stop, out } = await run(raw, { convertHtmlToPlaintext: true });
+      assert.ok(performance.now() - started < 2000, "under 2 s");
+      assert.equal(stop?.outcome, "hold");
+      assert.match(stop!.reason, reason);
+      assert.ok(out.equals(raw), "not half-filtered");
+    });
+  }
   it("a forwarded message nested too deep counts towards the same limits", async () => {
     let raw = withExe().toString();
     for (let i = 0; i < 25; i++) raw = crlf(`From: a@x.org\nContent-Type: message/rfc822\n\n${raw}`).toString();
     const { stop } = await run(Buffer.from(raw), { filterExtensions: ["exe"] });
     assert.equal(stop?.outcome, "hold");
   });
-  it("a moderator's approval sends it as it is", async () => {
+  it("a moderator's accept of the post mime-delete held sends it as it is", async () => {
     const raw = unterminated();
-    const { stop, out } = await run(raw, { filterExtensions: ["exe"] }, true);
+    const { stop, out } = await run(raw, { filterExtensions: ["exe"] }, "mime-delete");
     assert.equal(stop, null);
     assert.ok(out.equals(raw));
+  });
+  it("a moderator's accept of a post held by the chain does not waive filtering", async () => {
+    const held = await run(unterminated(), { filterExtensions: ["exe"] }, "nonmember-moderation");
+    assert.equal(held.stop?.outcome, "hold", "held again, now by mime-delete");
+    assert.match(held.stop!.reason, /^The post cannot be filtered safely: .*never closed/);
+    const { stop, out } = await run(withExe(), { filterExtensions: ["exe"] }, "nonmember-moderation");
+    assert.equal(stop, null);
+    assert.equal((await simpleParser(out)).attachments.length, 0, "the .exe is removed");
+  });
+  it("a part removed anyway is not opened: a broken message inside an .eml the list filters does not hold the post", async () => {
+    const broken = unterminated().toString();
+    const raw = post('multipart/mixed; boundary="m"', multipart("m", [part("text/plain", "Forwarding."),
+      part('message/rfc822; name="fwd.eml"', broken, 'Content-Disposition: attachment; filename="fwd.eml"\n')]));
+    const { stop, out } = await run(raw, { filterExtensions: ["eml"] });
+    assert.equal(stop, null);
+    assert.equal((await simpleParser(out)).text?.trim(), "Forwarding.");
+    assert.equal((await run(raw, { filterTypes: ["message/rfc822"] })).stop, null);
+    assert.equal((await run(raw, {})).stop?.outcome, "hold", "kept, it must be filterable");
   });
   it("filterContent reports the reason as a value", async () => {
     const s = filtering() as FilterSettings;

@@ -1,10 +1,12 @@
 // Writes a filtered post (content-filter.ts) back as MIME with nodemailer's MimeNode:
 // parts kept are copied byte for byte (headers and encoded body as received),
-// multiparts keep their Content-Type (boundary included: the parts inside are the
-// same bytes, so it still occurs in none of them), converted text and attached
-// messages are encoded anew. The top-level header block is the post's own; only its
+// converted text and attached messages are encoded anew, and every rebuilt multipart
+// gets a fresh boundary from nodemailer (its other Content-Type parameters kept): the
+// new bytes of a converted part (HTML text written as 7bit, say) may contain the old
+// boundary, which would cut a part of the sender's choosing out of them. The top-level header block is the post's own; only its
 // Content-* fields are replaced, as Mailman's reset_payload does.
 import MimeNode from "nodemailer/lib/mime-node";
+import { buildHeaderValue, parseHeaderValue } from "nodemailer/lib/mime-funcs";
 import { RawMessage } from "../../domain/raw-message.js";
 import type { Entity } from "./content-filter.js";
 import type { MimePart } from "./mime-tree.js";
@@ -21,6 +23,15 @@ function keepHeaders(from: MimePart, to: MimeNode, names = KEPT): void {
   }
 }
 
+/** The multipart's Content-Type without its boundary, so nodemailer makes a new one. */
+function withoutBoundary(part: MimePart): string {
+  const declared = part.node.headers ? part.node.headers.getFirst("Content-Type") : "";
+  if (!declared) return part.type;
+  const { value, params } = parseHeaderValue(declared);
+  delete params.boundary;
+  return buildHeaderValue({ value: value || part.type, params });
+}
+
 async function append(parent: MimeNode, e: Entity): Promise<void> {
   switch (e.kind) {
     case "raw": {
@@ -29,7 +40,7 @@ async function append(parent: MimeNode, e: Entity): Promise<void> {
     }
     case "text": {
       const node = parent.createChild("text/plain; charset=utf-8");
-      keepHeaders(e.part, node, ["Content-Description", "Content-ID"]);
+      keepHeaders(e.part, node); // Content-Disposition too, as Mailman keeps it (an attachment stays one)
       node.setContent(e.text.replace(/\r?\n/g, "\r\n")); // nodemailer keeps line breaks as given; mail wants CRLF
       return;
     }
@@ -40,7 +51,7 @@ async function append(parent: MimeNode, e: Entity): Promise<void> {
       return;
     }
     case "multipart": {
-      const node = parent.createChild(e.part.node.headers ? e.part.node.headers.getFirst("Content-Type") : e.part.type);
+      const node = parent.createChild(withoutBoundary(e.part));
       keepHeaders(e.part, node);
       for (const c of e.children) await append(node, c);
       return;

@@ -59,6 +59,12 @@ class Unfilterable extends Error {}
 
 /** A part after filtering, or null when it is removed. */
 async function filterPart(part: MimePart, run: Run): Promise<Entity | null> {
+  // The part's own verdict first: what goes anyway is not opened (an attached message
+  // inside it that cannot be parsed must not make the whole post unfilterable).
+  if (refusal(part, run.s)) {
+    run.changed = true;
+    return null;
+  }
   let entity: Entity | null;
   if (part.children) {
     const kept: Entity[] = [];
@@ -73,10 +79,6 @@ async function filterPart(part: MimePart, run: Run): Promise<Entity | null> {
     entity = await filterAttached(part, run);
   } else {
     entity = { kind: "raw", part };
-  }
-  if (entity && refusal(part, run.s)) {
-    run.changed = true;
-    return null;
   }
   return entity;
 }
@@ -127,7 +129,9 @@ async function toPlainText(e: Entity, run: Run): Promise<Entity> {
   }
   if (e.kind === "raw" && e.part.type === "text/html") {
     run.changed = true;
-    return { kind: "text", part: e.part, text: htmlToText(await decodedText(e.part)) };
+    const converted = htmlToText(await decodedText(e.part));
+    if (!converted.ok) throw new Unfilterable(converted.reason);
+    return { kind: "text", part: e.part, text: converted.text };
   }
   return e;
 }
@@ -166,6 +170,8 @@ export async function filterContent(raw: Buffer, settings: FilterSettings, limit
     return await filterTree(tree.root, { s: settings, limits, parts: tree.parts, changed: false });
   } catch (err) {
     if (err instanceof Unfilterable) return { kind: "unfilterable", reason: err.message };
-    throw err;
+    // Anything else the post made fail (a library's RangeError, a decoder's error) is
+    // the post's doing too: held with the reason, not retried until shunted.
+    return { kind: "unfilterable", reason: `filtering failed (${(err as Error)?.message ?? String(err)})` };
   }
 }

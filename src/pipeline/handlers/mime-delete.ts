@@ -4,7 +4,9 @@
 // FilterAction: reject, forward to the owners, preserve; discard, and hold, accept
 // and defer, which Mailman also treats as discard). A post that cannot be filtered
 // safely (MIME too deep, too many parts, broken boundaries) is held with the reason,
-// never sent half-filtered — unless a moderator already accepted it as it is.
+// never sent half-filtered — unless a moderator accepted it after this handler held
+// it. A post held for another reason (a non-member, say) and accepted is filtered as
+// any other: the moderator saw the post, not what filtering would make of it.
 import type { FilterAction } from "../../generated/prisma/client.js";
 import { filterContent } from "../content/content-filter.js";
 import { withContent } from "../content/build.js";
@@ -28,9 +30,16 @@ const handler: Handler = {
       case "dispose":
         return { outcome: DISPOSE[list.filterAction], reason: result.reason };
       case "unfilterable":
-        return ctx.moderatorApproved ? undefined : { outcome: "hold", reason: `The post cannot be filtered safely: ${result.reason}` };
+        return ctx.moderatorApproved && ctx.heldBy === handler.name
+          ? undefined
+          : { outcome: "hold", reason: `The post cannot be filtered safely: ${result.reason}` };
       case "changed":
-        post.msg = await withContent(msg, result.root);
+        try {
+          post.msg = await withContent(msg, result.root);
+        } catch (err) {
+          // The post's doing (it is rebuilt from its own parts): held, not retried until shunted.
+          return { outcome: "hold", reason: `The post cannot be filtered safely: rebuilding it failed (${(err as Error)?.message ?? String(err)})` };
+        }
         // The body no longer matches what the poster's domain signed.
         post.msg.remove("DKIM-Signature");
         post.msg.append("X-Content-Filtered-By", "mailroom mime-delete");
