@@ -22,7 +22,7 @@ export interface Workers { stop(): Promise<void> }
 /** One handler per queue this process consumes. */
 function handlers(deps: WorkerDeps): JobHandler[] {
   // One per process: it keeps HyperKitty's list URLs for the headers of later posts.
-  const archives = createArchiveSite({ config: deps.config.archivers, publicUrl: deps.config.publicUrl });
+  const archives = createArchiveSite({ config: deps.config.archivers, publicUrl: deps.config.publicUrl, log: deps.log });
   return [
     createListQueueHandler({
       db: deps.db, log: deps.log, dmarc: createDnsDmarcResolver(), archives,

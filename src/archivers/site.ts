@@ -5,6 +5,7 @@
 // its headers (Mailman would write empty "<>" ones) and the question is asked again
 // a minute later, so a HyperKitty outage never holds up delivery for longer than
 // one short lookup per list and minute. Built in workers.ts.
+import type { Logger } from "../log.js";
 import type { ArchiverConfig } from "../config/index.js";
 import { activeArchivers, archiveLink, offeredArchivers, type ArchivePolicy, type ArchiverName, type PostArchiving } from "../domain/archivers.js";
 import { postingAddress } from "../domain/list-address.js";
@@ -39,6 +40,8 @@ export interface ArchiveSiteOptions {
   retryMs?: number;
   /** The list URL lookup's own timeout: it runs before a post is delivered. */
   lookupTimeoutMs?: number;
+  /** Where a failed list URL lookup is reported (the copies then lack HyperKitty's headers). */
+  log?: Logger;
 }
 
 const NO_ARCHIVERS: ArchiverConfig = { hyperkitty: null, mailArchive: null, retryMaxSeconds: 900 };
@@ -64,6 +67,9 @@ export function createArchiveSite(opts: ArchiveSiteOptions = { config: NO_ARCHIV
     const url = await pending;
     // A URL once known stays usable while HyperKitty is away.
     const kept = url ?? hit?.url ?? null;
+    if (kept === null) {
+      opts.log?.warn({ list: mlist, retryInSeconds: retryMs / 1000 }, "HyperKitty gave no list URL; copies carry no HyperKitty List-Archive/Archived-At until it does");
+    }
     listUrls.set(mlist, { url: kept, until: Date.now() + (url ? keepMs : retryMs) });
     if (listUrls.size > 10_000) listUrls.delete(listUrls.keys().next().value!);
     return kept;
