@@ -50,6 +50,10 @@ export async function enqueue(tx: Tx, jobs: NewJob[]): Promise<void> {
  * `running`: ids this process is still working on. Their lease can look expired when
  * the heartbeat waited behind a long query queue (PGlite runs one query at a time);
  * taking them over would send their copies a second time while the first run goes on.
+ * Read through the partial index of live jobs in (queue, runAt, id) order (migration
+ * 20261204183000_live_jobs_index): a plain index scan that stops at `limit` and marks
+ * the dead versions it meets, so claims do not read past every job finished since the
+ * last vacuum.
  */
 export async function claim(
   db: Database, queue: QueueName, limit: number, leaseSeconds: number, running: readonly bigint[] = [],
