@@ -10,7 +10,7 @@
 import type { Database } from "../db/client.js";
 import type { Logger } from "../log.js";
 import { backoffSeconds, type Job } from "../queue/jobs.js";
-import { PermanentFailure, type JobContext, type JobHandler } from "../queue/runner.js";
+import { PermanentFailure, type Handled, type JobContext, type JobHandler } from "../queue/runner.js";
 import { transition } from "../queue/transitions.js";
 import type { ArchiveJobData } from "./archive-post.js";
 import type { ArchiveSite } from "./site.js";
@@ -31,7 +31,7 @@ export function createArchiveHandler(deps: ArchiveHandlerDeps): JobHandler {
   };
 }
 
-async function archiveJob(deps: ArchiveHandlerDeps, job: Job, ctx: JobContext): Promise<void> {
+async function archiveJob(deps: ArchiveHandlerDeps, job: Job, ctx: JobContext): Promise<Handled> {
   const data = job.data as unknown as ArchiveJobData;
   if (data?.archiver !== "hyperkitty" || typeof data.mlist !== "string") throw new PermanentFailure("archive job without a known archiver");
   const hyperkitty = deps.site.hyperkitty;
@@ -44,9 +44,9 @@ async function archiveJob(deps: ArchiveHandlerDeps, job: Job, ctx: JobContext): 
   switch (result.outcome) {
     case "archived":
       ctx.log.info({ messageId: message.messageId, url: result.url }, "archived in HyperKitty");
-      // Done with HyperKitty's URL kept on the job; the runner's own completion then finds it settled.
+      // Done with HyperKitty's URL kept on the job: settled here, the runner writes nothing more.
       await transition(deps.db.prisma, job, { state: "done", data: { ...data, url: result.url } });
-      return;
+      return "settled";
     case "refused":
       throw new PermanentFailure(`HyperKitty refused the post (HTTP ${result.status}): ${result.detail}`);
     case "unavailable": {
@@ -56,6 +56,7 @@ async function archiveJob(deps: ArchiveHandlerDeps, job: Job, ctx: JobContext): 
       await transition(deps.db.prisma, job, {
         state: "ready", delaySeconds, error: `HyperKitty unavailable: ${result.detail}`, deferred: true, data: { ...data, tries },
       });
+      return "settled";
     }
   }
 }

@@ -58,6 +58,9 @@ export async function expandListPost(db: Database, job: Job, post: ListPostDeliv
              'names', CASE WHEN ${opts.verp}::boolean THEN jsonb_agg(name ORDER BY domain, key) END)) AS data
     FROM c GROUP BY grp, chunk`;
   const tally = Prisma.sql`jsonb_build_object('chunks', count(*)::int, 'recipients', coalesce(sum(jsonb_array_length(data->'rcpt')), 0)::int)`;
-  const made = await fanOut(db.prisma, job, "out", chunks, tally);
+  // One statement outside a transaction: committed when it returns, so this process's
+  // own workers are woken in memory (no NOTIFY commit when this process runs "out").
+  const made = await fanOut(db.prisma, job, "out", chunks, tally, "after-commit");
+  made.wake();
   return { expanded: made.owned, chunks: Number(made.tally.chunks ?? 0), recipients: Number(made.tally.recipients ?? 0) };
 }

@@ -7,7 +7,7 @@ import type { Job } from "../generated/prisma/client.js";
 import type { ListPostDelivery, OutJobData } from "../domain/out-job.js";
 import { bouncesAddress } from "../domain/list-address.js";
 import { decorate as decorateDomain } from "../domain/decorate.js";
-import { PermanentFailure, type JobContext, type JobHandler } from "../queue/runner.js";
+import { PermanentFailure, type Handled, type JobContext, type JobHandler } from "../queue/runner.js";
 import type { ChunkJobData, DirectJobState } from "./chunk-data.js";
 import { expandListPost } from "./expand.js";
 import { memberCopy, type DecorateMember } from "./personalize.js";
@@ -78,11 +78,11 @@ export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
     return row;
   }
 
-  async function listPost(job: Job, data: ListPostDelivery, ctx: JobContext): Promise<void> {
+  async function listPost(job: Job, data: ListPostDelivery, ctx: JobContext): Promise<Handled> {
     const list = await db.prisma.mailingList.findUnique({ where: { listId: data.listId }, select: { id: true } });
     if (!list) {
       ctx.log.warn({ list: data.listId }, "list gone; post not delivered");
-      return;
+      return "complete";
     }
     const verp = data.personalize !== "none" || config.publicUrl !== null;
     const res = await expandListPost(db, job, data, list.id, {
@@ -91,9 +91,11 @@ export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
       ownChunkMin: deps.ownChunkMin ?? Math.max(1, Math.floor(config.smtp.maxRecipientsPerTransaction / 10)),
     });
     if (res.expanded) ctx.log.info({ chunks: res.chunks, recipients: res.recipients, verp }, "post expanded");
+    // The fan-out statement completed the job with its children (or found the claim lost).
+    return "settled";
   }
 
-  async function chunk(job: Job, data: ChunkJobData, ctx: JobContext): Promise<void> {
+  async function chunk(job: Job, data: ChunkJobData, ctx: JobContext): Promise<Handled> {
     if (job.messageId === null) throw new PermanentFailure("chunk without a message");
     const [msg, list] = await Promise.all([
       loadMessage(job.messageId),
@@ -104,7 +106,7 @@ export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
     let how: BulkSend | VerpSend;
     if (!list) {
       ctx.log.warn("list gone; chunk dropped");
-      return;
+      return "complete";
     }
     if (!data.verp) {
       how = { mode: "bulk", from: bouncesAddress(list.listName, list.mailHost), raw: msg.raw, maxRecipients: config.smtp.maxRecipientsPerTransaction };
@@ -132,9 +134,11 @@ export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
     });
     ctx.log.debug(res, "chunk sent");
     if (res.deferred) ctx.log.info({ deferred: res.deferred, delay: res.delay }, "recipients deferred");
+    // settleChunk moved the job on (done, or back to ready for the deferred) in its statement.
+    return "settled";
   }
 
-  async function direct(job: Job, data: DirectJobState, ctx: JobContext): Promise<void> {
+  async function direct(job: Job, data: DirectJobState, ctx: JobContext): Promise<Handled> {
     if (job.messageId === null) throw new PermanentFailure("direct delivery without a message");
     const msg = await loadMessage(job.messageId);
     if (!msg) throw new PermanentFailure(`message ${job.messageId} is gone`);
@@ -146,6 +150,7 @@ export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
       deadlineSeconds: config.smtp.retryDeadlineSeconds, retryWaitSeconds: config.smtp.retryWaitSeconds, bounce: null,
     });
     if (res.failed || res.expired) ctx.log.warn(res, "notice not delivered to every recipient");
+    return "settled";
   }
 
   return {

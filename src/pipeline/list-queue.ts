@@ -16,7 +16,7 @@ import { RawMessage } from "../domain/raw-message.js";
 import type { Logger } from "../log.js";
 import { enqueue, type Job } from "../queue/jobs.js";
 import { complete } from "../queue/transitions.js";
-import { PermanentFailure, type JobHandler } from "../queue/runner.js";
+import { PermanentFailure, type Handled, type JobHandler } from "../queue/runner.js";
 import { holdPost, rejectPost, type ListJobData } from "../services/moderation.js";
 import { verifyPassword } from "../services/password-hash.js";
 import { createNoticeService, type NoticeService } from "../services/notices.js";
@@ -71,7 +71,8 @@ function templatingOf(deps: ListQueueDeps): { notices: NoticeService; templates:
   return deps.templating;
 }
 
-export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): Promise<void> {
+/** "settled" when the finishing transaction completed the job; "complete" when nothing was written (the runner completes it). */
+export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): Promise<Handled> {
   const { db } = deps;
   if (job.messageId === null || !job.listId) throw new PermanentFailure("list job without a message or a list");
   const [message, list] = await Promise.all([
@@ -83,7 +84,7 @@ export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): P
   if (!list) {
     // Deleted between LMTP and now: nobody to deliver to (Mailman drops it too).
     mlog.warn({ list: job.listId }, "post for a list that no longer exists dropped");
-    return;
+    return "complete";
   }
   const raw = Buffer.from(message.raw);
   const msg = RawMessage.parse(raw);
@@ -115,20 +116,18 @@ export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): P
 
   switch (decision.outcome) {
     case "discard":
-      return;
+      return "complete";
     case "reject":
-      await finish(db, job, async (tx) => { await rejectPost(tx, templatingOf(deps).notices, list, raw, message.mailFrom, decision.reasons); });
-      return;
+      return finish(db, job, async (tx) => { await rejectPost(tx, templatingOf(deps).notices, list, raw, message.mailFrom, decision.reasons); });
     case "hold":
-      await finish(db, job, async (tx) => {
+      return finish(db, job, async (tx) => {
         // The rules may have edited the post (approved strips a wrong password): hold that version.
         const edited = msg.toBuffer();
         const rowId = edited.equals(raw) ? message.id : await storeCopy(tx, message, edited, message.mailFrom);
         await holdPost(tx, templatingOf(deps).notices, { list, messageRowId: rowId, raw: edited, mailFrom: message.mailFrom, ctx, decision });
       });
-      return;
     case "accept":
-      await accept(deps, job, list, message, msg, ctx, rows.filter((r) => r.role === "member"), decoration, mlog);
+      return accept(deps, job, list, message, msg, ctx, rows.filter((r) => r.role === "member"), decoration, mlog);
   }
 }
 
@@ -136,7 +135,7 @@ async function accept(
   deps: ListQueueDeps, job: Job, list: MailingList, message: Message, msg: RawMessage, ctx: MessageContext, rosterRows: ResolvedMember[],
   decoration: { header: string; footer: string },
   mlog: Logger,
-): Promise<void> {
+): Promise<Handled> {
   // The archivers' header URLs, looked up before the transaction (HyperKitty's list URL may take a request).
   const site = deps.archives ?? BUILTIN_ONLY;
   const archive = await site.forPost(list, ctx.messageIdHash);
@@ -145,7 +144,7 @@ async function accept(
   // (seconds for 100,000 parts) must not hold the list's row lock or a connection.
   const stopped = await runPipeline(post, FILTERING_HANDLERS);
   if (stopped) mlog.info({ outcome: stopped.outcome, handler: stopped.handler, reason: stopped.reason }, "post stopped by a handler");
-  await finish(deps.db, job, async (tx) => {
+  return finish(deps.db, job, async (tx) => {
     // A filtering handler stops a post before editing it: msg is still the post as the chain left it.
     if (stopped) return settleStop(tx, templatingOf(deps).notices, stopped, list, message, msg.toBuffer(), ctx);
     // Lock the list row and read the post number inside the finishing transaction (the
@@ -161,13 +160,15 @@ async function accept(
     const data: ListPostDelivery = {
       kind: "list-post", listId: list.listId, exclude: ctx.exclude ?? [], personalize: list.personalize,
     };
-    if (ctx.outgoing) await enqueue(tx, [{ queue: "out", messageId: row, listId: list.listId, data }]);
+    // Woken after the commit, in memory when this process runs delivery (no NOTIFY commit).
+    const wake = ctx.outgoing ? await enqueue(tx, [{ queue: "out", messageId: row, listId: list.listId, data }], "after-commit") : undefined;
     if (ctx.archive && post.archiveCopy) {
       await archivePost(tx, {
         list, copy: post.archiveCopy, messageId: message.messageId, messageIdHash: message.messageIdHash,
         archivers: archive.archivers, mailArchiveAddress: site.config.mailArchive?.address ?? null,
       });
     }
+    return wake;
   });
 }
 
@@ -212,9 +213,13 @@ async function storeCopy(tx: Tx, original: Message, raw: Buffer, mailFrom: strin
 /**
  * Runs `work` and completes the job in one transaction. If the job is no longer
  * ours (its lease ran out and another worker finished it), nothing is written.
+ * Either way the job is settled: the runner writes nothing more. `work` may return
+ * what wakes the workers of the jobs it made, called once committed.
  */
-async function finish(db: Database, job: Job, work: (tx: Tx) => Promise<void>): Promise<void> {
-  await db.prisma.$transaction(async (tx) => {
-    if (await complete(tx, job)) await work(tx);
+async function finish(db: Database, job: Job, work: (tx: Tx) => Promise<void | (() => void)>): Promise<Handled> {
+  const wake = await db.prisma.$transaction(async (tx) => {
+    if (await complete(tx, job)) return work(tx);
   }, TX_OPTIONS);
+  wake?.();
+  return "settled";
 }

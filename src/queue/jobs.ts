@@ -25,9 +25,47 @@ export interface NewJob {
 /** Identifies this process in `lockedBy`, so its own dead predecessors can be spotted. */
 export const WORKER_ID = `${hostname()}:${process.pid}`;
 
-/** Inserts jobs inside the caller's transaction and wakes the workers on commit. */
-export async function enqueue(tx: Tx, jobs: NewJob[]): Promise<void> {
-  if (jobs.length === 0) return;
+// This process's workers, by queue (runner.ts registers them while it runs). Work this
+// process makes for a queue it runs itself is handed to them in memory once committed,
+// not by a NOTIFY: a transaction that sends NOTIFY takes PostgreSQL's database-wide
+// notify lock from its pre-commit to the end of its commit (async.c PreCommit_Notify),
+// so every such commit, with its WAL flush, waits for the one before it.
+// Other processes running the same queue then see that work by their poll (runner.ts
+// pollMs, 1 s) rather than at once: they only matter when this process is full, and a
+// process that finds a backlog keeps claiming without sleeping (full batches), so the
+// cost is at most one poll interval at the start of a burst that one process cannot take.
+const localWorkers = new Map<QueueName, Set<() => void>>();
+
+/** Registers a worker of this process for `queue`; returns how to unregister it. */
+export function registerLocalWorker(queue: QueueName, wake: () => void): () => void {
+  let set = localWorkers.get(queue);
+  if (!set) localWorkers.set(queue, (set = new Set()));
+  set.add(wake);
+  return () => { set.delete(wake); };
+}
+
+/** Whether this process runs workers of `queue` (then it wakes them itself: no NOTIFY needed). */
+export function runsHere(queue: QueueName): boolean {
+  return (localWorkers.get(queue)?.size ?? 0) > 0;
+}
+
+/** Wakes this process's workers of `queue`. Call once the work is committed: earlier, they find nothing and sleep till their poll. */
+export function wakeLocal(queue: QueueName): void {
+  for (const w of localWorkers.get(queue) ?? []) w();
+}
+
+/** How a caller's new jobs reach the workers: a NOTIFY at commit, or `after-commit` (the caller calls the returned function once committed). */
+export type WakeMode = "notify" | "after-commit";
+
+/**
+ * Inserts jobs inside the caller's transaction. `notify` (the default): every worker is
+ * woken by a NOTIFY at commit. `after-commit`: queues this process runs get no NOTIFY
+ * (see localWorkers) and the returned function wakes their workers here; call it after
+ * the commit. Other queues are sent a NOTIFY either way.
+ */
+export async function enqueue(tx: Tx, jobs: NewJob[], mode: WakeMode = "notify"): Promise<() => void> {
+  const queues = [...new Set(jobs.map((j) => j.queue))];
+  if (jobs.length === 0) return () => {};
   await tx.job.createMany({
     data: jobs.map((j) => ({
       queue: j.queue,
@@ -39,9 +77,11 @@ export async function enqueue(tx: Tx, jobs: NewJob[]): Promise<void> {
     })),
   });
   // NOTIFY is delivered at commit, so workers never see a job before it exists.
-  for (const queue of new Set(jobs.map((j) => j.queue))) {
-    await tx.$executeRaw`SELECT pg_notify(${JOBS_CHANNEL}, ${queue})`;
+  const local = mode === "after-commit" ? queues.filter(runsHere) : [];
+  for (const queue of queues) {
+    if (!local.includes(queue)) await tx.$executeRaw`SELECT pg_notify(${JOBS_CHANNEL}, ${queue})`;
   }
+  return () => { for (const q of local) wakeLocal(q); };
 }
 
 /**

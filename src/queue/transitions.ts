@@ -9,7 +9,7 @@
 // statement takes its job rows from enqueueWithMessagesSql.
 import type { Tx } from "../db/client.js";
 import { Prisma, type Job, type QueueName } from "../generated/prisma/client.js";
-import { JOBS_CHANNEL, WORKER_ID } from "./jobs.js";
+import { JOBS_CHANNEL, runsHere, wakeLocal, WORKER_ID, type WakeMode } from "./jobs.js";
 
 /**
  * The claim a worker holds: a job's id and its attempt number at claim time. Every
@@ -97,8 +97,8 @@ export async function heartbeat(tx: Tx, c: Claim): Promise<void> {
   await tx.$executeRaw`UPDATE "Job" SET "lockedAt" = now() WHERE ${owned(c)}`;
 }
 
-/** What a fan-out made: whether the claim held, and the `tally` over the children. */
-export interface FanOut { owned: boolean; tally: Record<string, unknown> }
+/** What a fan-out made: whether the claim held, the `tally` over the children, and how to wake this process's workers of their queue (after commit). */
+export interface FanOut { owned: boolean; tally: Record<string, unknown>; wake: () => void }
 
 /**
  * Completes a claimed job and inserts its children in ONE statement (one round
@@ -106,11 +106,15 @@ export interface FanOut { owned: boolean; tally: Record<string, unknown> }
  * expanded, never twice. `children` is a query giving (recipient text, data jsonb)
  * per child job of `queue`, with the parent's message and list; `tally` a jsonb
  * aggregate over the inserted children's `data`, merged into the parent's data and
- * returned. Nothing is inserted when the claim was lost.
+ * returned. Nothing is inserted when the claim was lost. `mode` as enqueue's (jobs.ts):
+ * with `after-commit`, a queue this process runs gets no NOTIFY and the caller calls
+ * the returned `wake` once committed (at once when `tx` is not a transaction).
  */
 export async function fanOut(
   tx: Tx, parent: Claim & Pick<Job, "messageId" | "listId">, queue: QueueName, children: Prisma.Sql, tally: Prisma.Sql,
+  mode: WakeMode = "notify",
 ): Promise<FanOut> {
+  const local = mode === "after-commit" && runsHere(queue);
   const [row] = await tx.$queryRaw<{ owned: bigint; tally: Record<string, unknown> | null }[]>`
     WITH parent AS MATERIALIZED (
       SELECT id FROM "Job" WHERE ${owned(parent)} FOR UPDATE
@@ -127,11 +131,11 @@ export async function fanOut(
       WHERE id IN (SELECT id FROM parent)
       RETURNING id
     ), woken AS (
-      SELECT pg_notify(${JOBS_CHANNEL}, ${queue}::text) FROM fin WHERE EXISTS (SELECT 1 FROM ins)
+      SELECT pg_notify(${JOBS_CHANNEL}, ${queue}::text) FROM fin WHERE NOT ${local}::boolean AND EXISTS (SELECT 1 FROM ins)
     )
     SELECT (SELECT count(*) FROM fin) AS owned, (SELECT tally FROM t) AS tally, (SELECT count(*) FROM woken) AS woken`;
   const isOwned = Number(row?.owned ?? 0) > 0;
-  return { owned: isOwned, tally: isOwned ? row?.tally ?? {} : {} };
+  return { owned: isOwned, tally: isOwned ? row?.tally ?? {} : {}, wake: () => { if (local && isOwned) wakeLocal(queue); } };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createTestDatabase } from "../helpers/db.js";
-import { enqueue, queueDepths, claim, releaseDeadWorkers } from "../../src/queue/jobs.js";
+import { enqueue, queueDepths, claim, releaseDeadWorkers, JOBS_CHANNEL } from "../../src/queue/jobs.js";
 import { complete, retryLater, shunt } from "../../src/queue/transitions.js";
 import { startRunner, RetryLater, PermanentFailure, type JobHandler } from "../../src/queue/runner.js";
 import { createLogger } from "../../src/log.js";
@@ -127,5 +127,33 @@ test("queue runner", async (t) => {
     await db.prisma.$transaction((tx) => enqueue(tx, [{ queue: "owner" }]));
     await db.prisma.job.updateMany({ data: { state: "running", lockedBy: "elsewhere:1", lockedAt: new Date(Date.now() - 120_000) } });
     assert.equal((await claim(db, "owner", 5, 60)).length, 1);
+  });
+
+  await t.test("a handler that settled its job itself says so, and the runner writes nothing more", async () => {
+    // This handler says "settled" without moving the job: the row shows the runner left it alone.
+    const h: JobHandler = { queue: "owner", concurrency: 1, maxAttempts: 3, handle: async () => "settled" };
+    await db.prisma.$transaction((tx) => enqueue(tx, [{ queue: "owner" }]));
+    const runner = await startRunner({ db, log, handlers: [h], leaseSeconds: 30, pollMs: 50 });
+    await until(async () => (await db.prisma.job.findFirstOrThrow()).attempts === 1);
+    await new Promise((r) => setTimeout(r, 200));
+    await runner.stop();
+    assert.equal((await db.prisma.job.findFirstOrThrow()).state, "running");
+  });
+
+  await t.test("work enqueued after-commit for a queue this process runs wakes its worker in memory, without a NOTIFY", async () => {
+    const heard: string[] = [];
+    const unlisten = await db.listen(JOBS_CHANNEL, (q) => heard.push(q));
+    const h: JobHandler = { queue: "command", concurrency: 1, maxAttempts: 3, handle: async () => {} };
+    const runner = await startRunner({ db, log, handlers: [h], leaseSeconds: 30, pollMs: 5000 });
+    // Let the runner's first claim go by: it then sleeps for its 5 s poll.
+    await new Promise((r) => setTimeout(r, 200));
+    const wake = await db.prisma.$transaction((tx) => enqueue(tx, [{ queue: "command" }, { queue: "owner" }], "after-commit"));
+    wake();
+    await until(async () => (await db.prisma.job.count({ where: { state: "done" } })) === 1, 3000);
+    await runner.stop();
+    // "owner" is not run here: its workers elsewhere were sent a NOTIFY.
+    await until(async () => heard.includes("owner"), 3000);
+    await unlisten();
+    assert.deepEqual(heard, ["owner"]);
   });
 });
