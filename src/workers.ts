@@ -23,13 +23,16 @@ export interface Workers { stop(): Promise<void> }
 function handlers(deps: WorkerDeps): JobHandler[] {
   // One per process: it keeps HyperKitty's list URLs for the headers of later posts.
   const archives = createArchiveSite({ config: deps.config.archivers, publicUrl: deps.config.publicUrl, log: deps.log });
+  const delivery = createDeliveryHandler({ db: deps.db, config: deps.config, secret: deps.services.secret, templates: deps.services.templateLoader });
   return [
     createListQueueHandler({
       db: deps.db, log: deps.log, dmarc: createDnsDmarcResolver(), archives,
       suspiciousHeaders: readSiteHeaderPatterns(deps.config.suspiciousHeadersFile),
       templating: { notices: deps.services.notices, templates: deps.services.templateLoader },
+      // A small list's post goes to delivery as its chunk jobs, without the list-post job hop.
+      outJobs: delivery.outJobsFor,
     }),
-    createDeliveryHandler({ db: deps.db, config: deps.config, secret: deps.services.secret, templates: deps.services.templateLoader }),
+    delivery,
     createCommandHandler({ db: deps.db, log: deps.log, services: deps.services }),
     createOwnerHandler({ db: deps.db, log: deps.log, services: deps.services }),
     createBounceHandler({ db: deps.db, log: deps.log, services: deps.services }),

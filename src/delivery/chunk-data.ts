@@ -5,7 +5,7 @@
 
 export interface ChunkJobData {
   kind: "chunk";
-  /** The list-post job this chunk came from (id as text). */
+  /** The job this chunk came from (id as text): the list-post job, or the list job when the list stage expanded a small roster itself. */
   parent: string;
   /** MailingList.id (the job's listId holds the list id string). */
   list: number;

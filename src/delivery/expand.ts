@@ -7,6 +7,9 @@
 // to maxRecipientsPerTransaction recipients of one domain; domains with few members are packed together in domain order (Mailman's
 // bulk chunkify groups by top-level domain for the same reason). Personalised chunks
 // are one SMTP transaction per member, so they ignore domains. Called by handler.ts.
+// A small list skips the list-post job: outJobsQuery gives the list stage's finishing
+// transaction the chunk jobs themselves when the roster fits one chunk (handler.ts
+// hands it to the list stage through workers.ts).
 import type { Database } from "../db/client.js";
 import { Prisma, type Job } from "../generated/prisma/client.js";
 import type { ListPostDelivery } from "../domain/out-job.js";
@@ -28,11 +31,22 @@ export interface Expansion {
   recipients: number;
 }
 
-export async function expandListPost(db: Database, job: Job, post: ListPostDelivery, listPk: number, opts: ExpandOptions): Promise<Expansion> {
+/** What a post's chunks are made from: the roster query's inputs. */
+interface ChunkSource {
+  listPk: number;
+  post: Pick<ListPostDelivery, "exclude" | "personalize">;
+  /** The job the chunks come from: the list-post job, or the list job that expanded them itself (chunk data's `parent`). */
+  parent: bigint;
+  /** When the post entered delivery (the retry deadline counts from it). */
+  postedAt: Date;
+}
+
+/** One row per chunk: (recipient = its first domain, data = the chunk job's data). */
+function chunksQuery(src: ChunkSource, opts: ExpandOptions): Prisma.Sql {
+  const { listPk, post } = src;
   const exclude = post.exclude.map((a) => a.toLowerCase());
-  const postedAt = job.createdAt.toISOString();
-  // One row per chunk: (recipient = its first domain, data = the chunk job's data).
-  const chunks = Prisma.sql`
+  const postedAt = src.postedAt.toISOString();
+  return Prisma.sql`
     WITH r AS (
       SELECT m.address, coalesce(nullif(m."displayName", ''), nullif(a."displayName", ''), u."displayName", '') AS name,
              m."addressKey" AS key, split_part(m."addressKey", '@', 2) AS domain
@@ -52,11 +66,48 @@ export async function expandListPost(db: Database, job: Job, post: ListPostDeliv
     )
     SELECT min(domain) AS recipient,
            jsonb_strip_nulls(jsonb_build_object(
-             'kind', 'chunk', 'parent', ${String(job.id)}::text, 'list', ${listPk}::int,
+             'kind', 'chunk', 'parent', ${String(src.parent)}::text, 'list', ${listPk}::int,
              'verp', ${opts.verp}::boolean, 'personalize', ${post.personalize}::text, 'postedAt', ${postedAt}::text,
              'rcpt', jsonb_agg(address ORDER BY domain, key),
              'names', CASE WHEN ${opts.verp}::boolean THEN jsonb_agg(name ORDER BY domain, key) END)) AS data
     FROM c GROUP BY grp, chunk`;
+}
+
+/**
+ * The "out" jobs one list post becomes, as a query of (recipient, data) rows for the
+ * list stage's finishing statement (queue/jobs.ts enqueueQuery): when the list's
+ * members number at most one chunk's worth (counted with a LIMIT, so a big roster is
+ * not read), the post's chunk jobs themselves; else the one list-post job that
+ * expandListPost fans out later. The small case saves a job hop: a job row, a claim
+ * and a commit per post. The roster is read in the list stage's transaction, so the
+ * chunks hold exactly the members of the moment the post was accepted.
+ */
+export function outJobsQuery(listPk: number, post: ListPostDelivery, parent: bigint, opts: ExpandOptions): Prisma.Sql {
+  const chunks = chunksQuery({ listPk, post, parent, postedAt: new Date() }, opts);
+  const small = Prisma.sql`(SELECT count(*) <= ${opts.chunkSize}::int FROM (
+      SELECT 1 FROM "Member" WHERE "listId" = ${listPk}::int AND role = 'member' LIMIT ${opts.chunkSize + 1}::int) AS m)`;
+  // A WHERE on an uncorrelated sub-select is a one-time filter: the branch not taken is not run.
+  return Prisma.sql`
+    SELECT recipient, data FROM (${chunks}) AS chunks WHERE ${small}
+    UNION ALL
+    SELECT NULL::text, ${JSON.stringify(post)}::jsonb WHERE NOT ${small}`;
+}
+
+/** Chunk sizes for a post: per-member copies (VERP) for a personalised list or with a public URL (one-click unsubscribe). */
+export function expandOptionsFor(
+  smtp: { maxRecipientsPerTransaction: number; personalizedChunkSize: number }, publicUrl: string | null,
+  personalize: ListPostDelivery["personalize"], ownChunkMin?: number,
+): ExpandOptions {
+  const verp = personalize !== "none" || publicUrl !== null;
+  return {
+    verp,
+    chunkSize: verp ? smtp.personalizedChunkSize : smtp.maxRecipientsPerTransaction,
+    ownChunkMin: ownChunkMin ?? Math.max(1, Math.floor(smtp.maxRecipientsPerTransaction / 10)),
+  };
+}
+
+export async function expandListPost(db: Database, job: Job, post: ListPostDelivery, listPk: number, opts: ExpandOptions): Promise<Expansion> {
+  const chunks = chunksQuery({ listPk, post, parent: job.id, postedAt: job.createdAt }, opts);
   const tally = Prisma.sql`jsonb_build_object('chunks', count(*)::int, 'recipients', coalesce(sum(jsonb_array_length(data->'rcpt')), 0)::int)`;
   // One statement outside a transaction: committed when it returns, so this process's
   // own workers are woken in memory (no NOTIFY commit when this process runs "out").

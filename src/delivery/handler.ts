@@ -3,13 +3,13 @@
 // fate recorded (settle.ts). Registered by src/workers.ts; one SMTP pool per process.
 import type { Config } from "../config/index.js";
 import type { Database } from "../db/client.js";
-import type { Job } from "../generated/prisma/client.js";
+import type { Job, Prisma } from "../generated/prisma/client.js";
 import type { ListPostDelivery, OutJobData } from "../domain/out-job.js";
 import { bouncesAddress } from "../domain/list-address.js";
 import { decorate as decorateDomain } from "../domain/decorate.js";
 import { PermanentFailure, type Handled, type JobContext, type JobHandler } from "../queue/runner.js";
 import type { ChunkJobData, DirectJobState } from "./chunk-data.js";
-import { expandListPost } from "./expand.js";
+import { expandListPost, expandOptionsFor, outJobsQuery } from "./expand.js";
 import { memberCopy, type DecorateMember } from "./personalize.js";
 import { sendChunk, type BulkSend, type VerpSend } from "./send-chunk.js";
 import { settleChunk } from "./settle.js";
@@ -37,6 +37,12 @@ export interface DeliveryDeps {
 export interface DeliveryHandler extends JobHandler {
   /** Closes the SMTP pool. */
   close(): void;
+  /**
+   * The "out" jobs a list post becomes, as a (recipient, data) query for the list
+   * stage's finishing statement: its chunks when the roster fits one chunk, else its
+   * list-post job (expand.ts outJobsQuery). `parent`: the list job.
+   */
+  outJobsFor(listPk: number, post: ListPostDelivery, parent: bigint): Prisma.Sql;
 }
 
 const MESSAGE_CACHE = 8;
@@ -84,13 +90,9 @@ export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
       ctx.log.warn({ list: data.listId }, "list gone; post not delivered");
       return "complete";
     }
-    const verp = data.personalize !== "none" || config.publicUrl !== null;
-    const res = await expandListPost(db, job, data, list.id, {
-      verp,
-      chunkSize: verp ? config.smtp.personalizedChunkSize : config.smtp.maxRecipientsPerTransaction,
-      ownChunkMin: deps.ownChunkMin ?? Math.max(1, Math.floor(config.smtp.maxRecipientsPerTransaction / 10)),
-    });
-    if (res.expanded) ctx.log.info({ chunks: res.chunks, recipients: res.recipients, verp }, "post expanded");
+    const opts = expandOptionsFor(config.smtp, config.publicUrl, data.personalize, deps.ownChunkMin);
+    const res = await expandListPost(db, job, data, list.id, opts);
+    if (res.expanded) ctx.log.info({ chunks: res.chunks, recipients: res.recipients, verp: opts.verp }, "post expanded");
     // The fan-out statement completed the job with its children (or found the claim lost).
     return "settled";
   }
@@ -167,5 +169,7 @@ export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
       }
     },
     close: () => mailer.close(),
+    outJobsFor: (listPk, post, parent) =>
+      outJobsQuery(listPk, post, parent, expandOptionsFor(config.smtp, config.publicUrl, post.personalize, deps.ownChunkMin)),
   };
 }

@@ -5,7 +5,7 @@
 // the completion of the job, so a crash repeats a post's processing, never half of it.
 // Registered by workers.ts.
 import type { Database, Tx } from "../db/client.js";
-import type { MailingList, Message } from "../generated/prisma/client.js";
+import type { MailingList, Message, Prisma } from "../generated/prisma/client.js";
 import { bansFor } from "../db/bans.js";
 import { membersByKeys, type ResolvedMember } from "../db/member-lookup.js";
 import type { HeaderPattern } from "../domain/header-patterns.js";
@@ -14,7 +14,7 @@ import { newContext, type Decision, type MessageContext } from "../domain/messag
 import type { ListPostDelivery } from "../domain/out-job.js";
 import { RawMessage } from "../domain/raw-message.js";
 import type { Logger } from "../log.js";
-import { enqueue, type Job } from "../queue/jobs.js";
+import { enqueue, enqueueQuery, type Job } from "../queue/jobs.js";
 import { complete } from "../queue/transitions.js";
 import { PermanentFailure, type Handled, type JobHandler } from "../queue/runner.js";
 import { holdPost, rejectPost, type ListJobData } from "../services/moderation.js";
@@ -42,6 +42,12 @@ export interface ListQueueDeps {
   archives?: ArchiveSite;
   /** Posts processed at once in this process. */
   concurrency?: number;
+  /**
+   * Delivery's "out" jobs for an accepted post, as a (recipient, data) query (workers.ts
+   * passes delivery's outJobsFor): the chunk jobs themselves for a list whose roster
+   * fits one chunk, else the list-post job. Unset: always the list-post job.
+   */
+  outJobs?: (listPk: number, post: ListPostDelivery, parent: bigint) => Prisma.Sql;
 }
 
 const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
@@ -161,7 +167,12 @@ async function accept(
       kind: "list-post", listId: list.listId, exclude: ctx.exclude ?? [], personalize: list.personalize,
     };
     // Woken after the commit, in memory when this process runs delivery (no NOTIFY commit).
-    const wake = ctx.outgoing ? await enqueue(tx, [{ queue: "out", messageId: row, listId: list.listId, data }], "after-commit") : undefined;
+    let wake: (() => void) | undefined;
+    if (ctx.outgoing && deps.outJobs) {
+      ({ wake } = await enqueueQuery(tx, { queue: "out", messageId: row, listId: list.listId }, deps.outJobs(list.id, data, job.id), "after-commit"));
+    } else if (ctx.outgoing) {
+      wake = await enqueue(tx, [{ queue: "out", messageId: row, listId: list.listId, data }], "after-commit");
+    }
     if (ctx.archive && post.archiveCopy) {
       await archivePost(tx, {
         list, copy: post.archiveCopy, messageId: message.messageId, messageIdHash: message.messageIdHash,

@@ -6,7 +6,7 @@
 // transitions.ts moves a claimed job on and holds the job SQL of LMTP ingest.
 import { hostname } from "node:os";
 import type { Database, Tx } from "../db/client.js";
-import type { Job, QueueName } from "../generated/prisma/client.js";
+import { Prisma, type Job, type QueueName } from "../generated/prisma/client.js";
 
 export type { Job, QueueName };
 export const QUEUES: QueueName[] = ["list", "command", "bounces", "owner", "out", "archive"];
@@ -82,6 +82,31 @@ export async function enqueue(tx: Tx, jobs: NewJob[], mode: WakeMode = "notify")
     if (!local.includes(queue)) await tx.$executeRaw`SELECT pg_notify(${JOBS_CHANNEL}, ${queue})`;
   }
   return () => { for (const q of local) wakeLocal(q); };
+}
+
+/**
+ * Inserts one job of `queue` for each row of `rows`, a query giving (recipient text,
+ * data jsonb), all with the same message and list, in one statement inside the
+ * caller's transaction (the list stage's finish: a post's chunk jobs or its list-post
+ * job, delivery/expand.ts outJobsQuery). Woken as by enqueue with `mode`; resolves
+ * the number of jobs made and what to call once committed.
+ */
+export async function enqueueQuery(
+  tx: Tx, job: { queue: QueueName; messageId: bigint; listId: string }, rows: Prisma.Sql, mode: WakeMode = "notify",
+): Promise<{ jobs: number; wake: () => void }> {
+  const local = mode === "after-commit" && runsHere(job.queue);
+  const [row] = await tx.$queryRaw<{ jobs: bigint }[]>`
+    WITH ins AS (
+      INSERT INTO "Job" (queue, "messageId", "listId", recipient, data)
+      SELECT ${job.queue}::"QueueName", ${job.messageId}::bigint, ${job.listId}::text, r.recipient, r.data
+      FROM (${rows}) AS r
+      RETURNING 1
+    ), woken AS (
+      SELECT pg_notify(${JOBS_CHANNEL}, ${job.queue}::text) WHERE NOT ${local}::boolean AND EXISTS (SELECT 1 FROM ins)
+    )
+    SELECT (SELECT count(*) FROM ins) AS jobs, (SELECT count(*) FROM woken) AS woken`;
+  const jobs = Number(row?.jobs ?? 0);
+  return { jobs, wake: () => { if (local && jobs > 0) wakeLocal(job.queue); } };
 }
 
 /**
