@@ -57,24 +57,36 @@ export async function archivePost(tx: Tx, p: ArchivePostInput): Promise<void> {
   }
 }
 
-/** The built-in archive's row: the bytes, the index fields and the thread (parent found among this list's archived posts). */
-async function keep(tx: Tx, listPk: number, messageId: string, hash: string, copy: Buffer): Promise<void> {
+/** The built-in archive's row but its thread, and the hashes of its possible parents, nearest first (In-Reply-To, then References). */
+export function builtinArchiveRow(listPk: number, messageId: string, hash: string, copy: Buffer) {
   const msg = RawMessage.parse(copy);
   const candidates = parentCandidates(msg.getRaw("In-Reply-To"), msg.getRaw("References")).map((id) => messageIdHash(id)).filter((h) => h !== hash);
-  const known = candidates.length === 0 ? [] : await tx.archivedMessage.findMany({
-    where: { listId: listPk, messageIdHash: { in: candidates } }, select: { messageIdHash: true, threadHash: true },
-  });
-  const parent = candidates.map((h) => known.find((k) => k.messageIdHash === h)).find((k) => k !== undefined);
   const date = msg.get("Date") ? new Date(msg.get("Date")!) : null;
-  await tx.archivedMessage.createMany({
-    data: [{
+  return {
+    row: {
       listId: listPk, messageId, messageIdHash: hash, raw: new Uint8Array(copy),
       subject: textColumn(msg.get("Subject") ?? ""),
       sender: textColumn(msg.addresses("From")[0]?.address ?? "", 320),
       sentAt: date && !Number.isNaN(date.getTime()) ? date : null,
-      parentHash: parent?.messageIdHash ?? null,
-      threadHash: parent?.threadHash || hash,
-    }],
+    },
+    candidates,
+  };
+}
+
+/** Whether archivePost writes nothing but the built-in archive's row (pipeline/list-finisher.ts writes that row in its own statement). */
+export function builtinOnly(archivers: readonly ArchiverName[]): boolean {
+  return archivers.every((a) => a === "prototype");
+}
+
+/** The built-in archive's row: the bytes, the index fields and the thread (parent found among this list's archived posts). */
+async function keep(tx: Tx, listPk: number, messageId: string, hash: string, copy: Buffer): Promise<void> {
+  const { row, candidates } = builtinArchiveRow(listPk, messageId, hash, copy);
+  const known = candidates.length === 0 ? [] : await tx.archivedMessage.findMany({
+    where: { listId: listPk, messageIdHash: { in: candidates } }, select: { messageIdHash: true, threadHash: true },
+  });
+  const parent = candidates.map((h) => known.find((k) => k.messageIdHash === h)).find((k) => k !== undefined);
+  await tx.archivedMessage.createMany({
+    data: [{ ...row, parentHash: parent?.messageIdHash ?? null, threadHash: parent?.threadHash || hash }],
     // The same post archived again (a moderator accepted a copy of it): kept once.
     skipDuplicates: true,
   });

@@ -23,7 +23,8 @@ import { createNoticeService, type NoticeService } from "../services/notices.js"
 import { createTemplateLoader, DEFAULT_TEMPLATE_SETTINGS, type TemplateLoader } from "../services/template-loader.js";
 import { forwardFilteredPost } from "../services/filter-notice.js";
 import { runChain } from "./chain.js";
-import { archivePost } from "../archivers/archive-post.js";
+import { archivePost, builtinOnly } from "../archivers/archive-post.js";
+import { createListFinisher, type ListFinisher } from "./list-finisher.js";
 import { createArchiveSite, type ArchiveSite } from "../archivers/site.js";
 import type { DmarcResolver } from "./dmarc.js";
 import type { Post } from "./handlers/handler.js";
@@ -48,6 +49,8 @@ export interface ListQueueDeps {
    * fits one chunk, else the list-post job. Unset: always the list-post job.
    */
   outJobs?: (listPk: number, post: ListPostDelivery, parent: bigint) => Prisma.Sql;
+  /** Finishes accepted posts in batches per list (list-finisher.ts); made on first use. */
+  finisher?: ListFinisher;
 }
 
 const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
@@ -150,6 +153,14 @@ async function accept(
   // (seconds for 100,000 parts) must not hold the list's row lock or a connection.
   const stopped = await runPipeline(post, FILTERING_HANDLERS);
   if (stopped) mlog.info({ outcome: stopped.outcome, handler: stopped.handler, reason: stopped.reason }, "post stopped by a handler");
+  // The common case, in a batch: numbered, decorated and committed with the posts to the
+  // same list waiting with it. When the batch could not be written (a number taken by
+  // another process, a lost claim, an error), the post is finished alone below.
+  if (!stopped && builtinOnly(archive.archivers)) {
+    deps.finisher ??= createListFinisher(deps);
+    // post.msg: the filtering handlers may have replaced the post (mime-delete).
+    if (await deps.finisher.finish({ job, list, message, base: post.msg.toBuffer(), ctx, rosterRows, archive, decoration })) return "settled";
+  }
   return finish(deps.db, job, async (tx) => {
     // A filtering handler stops a post before editing it: msg is still the post as the chain left it.
     if (stopped) return settleStop(tx, templatingOf(deps).notices, stopped, list, message, msg.toBuffer(), ctx);

@@ -4,12 +4,14 @@
 // can never settle the work of the worker that has it now. A stage that must do its
 // own writes in the same round trip hands its SQL to transition() or fanOut() here.
 // Callers: runner.ts (complete, retry, shunt, heartbeat), pipeline/list-queue.ts
-// (complete inside its transaction), delivery/expand.ts (fanOut), delivery/settle.ts
+// (complete inside its transaction), pipeline/list-finisher.ts (completeTogether), delivery/expand.ts (fanOut), delivery/settle.ts
 // (transition with bounce events), and services/incoming.ts, whose LMTP ingest
 // statement takes its job rows from enqueueWithMessagesSql.
 import type { Tx } from "../db/client.js";
 import { Prisma, type Job, type QueueName } from "../generated/prisma/client.js";
 import { JOBS_CHANNEL, runsHere, wakeLocal, WORKER_ID, type WakeMode } from "./jobs.js";
+
+export { runsHere, wakeLocal };
 
 /**
  * The claim a worker holds: a job's id and its attempt number at claim time. Every
@@ -139,6 +141,38 @@ export async function fanOut(
 }
 
 /**
+ * Completes every one of `claims` together with the caller's writes, in ONE statement,
+ * only if every claim still holds AND the caller's `gate` wrote its row: otherwise
+ * nothing at all is written and it resolves false. The list stage finishes a batch of
+ * posts this way (pipeline/list-finisher.ts): one round trip and one commit for all.
+ *   - The claimed jobs are locked first (FOR UPDATE); the CTE `held` is one row whose
+ *     `ok` says every claim holds. `gate` is a data-modifying statement that must read
+ *     it (`… AND (SELECT ok FROM held) RETURNING …`): the one write the rest depends
+ *     on (the list's post number), taken after the job rows.
+ *   - `alongside` is text of further CTEs ("name AS (…), …"), each gated by reading
+ *     the CTE `settled` (the completed jobs' ids; empty when anything failed).
+ *   - `reads`: an expression the final SELECT computes, for the CTEs of `alongside`
+ *     that write nothing (a NOTIFY): PostgreSQL runs those only when read.
+ */
+export async function completeTogether(
+  tx: Tx, claims: readonly Claim[], gate: Prisma.Sql, alongside: Prisma.Sql, reads: Prisma.Sql = Prisma.sql`NULL`,
+): Promise<boolean> {
+  if (claims.length === 0) return false;
+  const [row] = await tx.$queryRaw<{ settled: bigint }[]>`
+    WITH owned AS MATERIALIZED (
+      SELECT id FROM "Job" WHERE ${Prisma.join(claims.map((c) => Prisma.sql`(${owned(c)})`), " OR ")} FOR UPDATE
+    ), held AS MATERIALIZED (
+      SELECT count(*) = ${claims.length}::int AS ok FROM owned
+    ), gate AS (${gate}), settled AS (
+      UPDATE "Job" SET ${setClause({ state: "done" })}
+      WHERE id IN (SELECT id FROM owned) AND (SELECT ok FROM held) AND EXISTS (SELECT 1 FROM gate)
+      RETURNING id
+    ), ${alongside}
+    SELECT (SELECT count(*) FROM settled) AS settled, ${reads} AS reads`;
+  return Number(row?.settled ?? 0) === claims.length;
+}
+
+/**
  * SQL text for a statement that stores messages and their jobs together (LMTP
  * ingest: one round trip for a whole batch). The jobs are the rows enqueue() writes;
  * `jobs` is the parameter holding a jsonb array of {i, queue, listId, recipient,
@@ -155,5 +189,23 @@ export function enqueueWithMessagesSql(jobs: string, ids: string, channel: strin
       RETURNING queue
     ), woken AS (
       SELECT count(*) AS n FROM (SELECT pg_notify(${channel}, q::text) FROM (SELECT DISTINCT queue AS q FROM queued) AS qs) AS w
+    )`;
+}
+
+/**
+ * CTEs for a statement that inserts jobs of `queue` from `rows`, a query giving
+ * (message_id bigint, recipient text, data jsonb), all of list `listId`: the CTE
+ * `enqueued` (one row per job) and `enqueue_woken` (the caller's final SELECT must
+ * read it, or PostgreSQL skips it), a NOTIFY at commit unless `local`
+ * (this process runs the queue and wakes its workers itself after the commit: jobs.ts).
+ * The list stage's batch finish uses it (pipeline/list-finisher.ts).
+ */
+export function enqueueRowsSql(queue: QueueName, listId: string, rows: Prisma.Sql, local: boolean): Prisma.Sql {
+  return Prisma.sql`enqueued AS (
+      INSERT INTO "Job" (queue, "messageId", "listId", recipient, data)
+      SELECT ${queue}::"QueueName", r.message_id, ${listId}::text, r.recipient, r.data FROM (${rows}) AS r
+      RETURNING 1
+    ), enqueue_woken AS (
+      SELECT pg_notify(${JOBS_CHANNEL}, ${queue}::text) WHERE NOT ${local}::boolean AND EXISTS (SELECT 1 FROM enqueued)
     )`;
 }

@@ -1,0 +1,192 @@
+// The list stage's finish for accepted posts, in batches per list: ONE statement
+// completes the list jobs of every post waiting for that list, numbers them, stores
+// their decorated copies, writes their "out" jobs and built-in archive rows
+// (queue/transitions.ts completeTogether). It replaces, per post, an interactive
+// transaction of 7-8 round trips that held the list's row lock from its post-number
+// read to its commit, so that posts to one list went one at a time at the pace of
+// those round trips.
+//
+// The post number: each batch is numbered from this process's idea of the list's
+// next number (read from the row once, then carried on), and the statement moves the
+// row's number on only if it still is that one, after the job rows are locked, so the
+// row lock is held only for the rest of that statement and its commit. A batch finds
+// a number taken (another process, an edit of the list) or a claim lost: nothing was
+// written, and each of its posts is finished alone by list-queue.ts's locking path.
+// A crash before the commit leaves every job of the batch to run again; after it, none.
+//
+// Only the common case comes here: an accepted post whose archivers are at most the
+// built-in archive. Posts to HyperKitty or mail-archive take the locking path.
+import type { Database } from "../db/client.js";
+import { Prisma, type Job, type MailingList, type Message } from "../generated/prisma/client.js";
+import type { ResolvedMember } from "../db/member-lookup.js";
+import type { PostArchiving } from "../domain/archivers.js";
+import { bouncesAddress } from "../domain/list-address.js";
+import type { MessageContext } from "../domain/message-context.js";
+import type { ListPostDelivery } from "../domain/out-job.js";
+import { RawMessage } from "../domain/raw-message.js";
+import type { Logger } from "../log.js";
+import { builtinArchiveRow } from "../archivers/archive-post.js";
+import { completeTogether, enqueueRowsSql, runsHere, wakeLocal } from "../queue/transitions.js";
+import type { Post } from "./handlers/handler.js";
+import { DECORATING_HANDLERS, runPipeline } from "./pipeline.js";
+
+/** An accepted post ready to be numbered, decorated and finished. */
+export interface AcceptedPost {
+  job: Job;
+  list: MailingList;
+  message: Message;
+  /** The post as the rules and the filtering handlers left it (undecorated, unnumbered). */
+  base: Buffer;
+  ctx: MessageContext;
+  rosterRows: ResolvedMember[];
+  archive: PostArchiving;
+  decoration: { header: string; footer: string };
+}
+
+export interface ListFinisher {
+  /** Resolves true once the post is committed with its batch; false when nothing of it was written (finish it alone). */
+  finish(p: AcceptedPost): Promise<boolean>;
+}
+
+/** Posts per statement: bounds its size (each carries its copy's and its archive row's bytes). */
+const MAX_BATCH = 32;
+const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+
+interface Waiting { p: AcceptedPost; resolve(ok: boolean): void }
+interface ListState { waiting: Waiting[]; busy: boolean; next: number | null }
+
+export function createListFinisher(opts: {
+  db: Database;
+  log: Logger;
+  /** Delivery's out jobs for a post (list-queue.ts ListQueueDeps.outJobs); unset: its list-post job. */
+  outJobs?: (listPk: number, post: ListPostDelivery, parent: bigint) => Prisma.Sql;
+}): ListFinisher {
+  const lists = new Map<number, ListState>();
+
+  async function flush(listPk: number, st: ListState): Promise<void> {
+    st.busy = true;
+    try {
+      while (st.waiting.length) {
+        const batch = takeBatch(st.waiting);
+        let ok = false;
+        try {
+          const first = st.next ?? await readPostId(listPk);
+          ok = await write(batch.map((w) => w.p), first);
+          st.next = ok ? first + batch.length : null;
+        } catch (err) {
+          // One post the statement cannot take must not fail the others: each goes alone.
+          opts.log.warn({ list: batch[0]!.p.list.listId, posts: batch.length, err: (err as Error).message }, "batch finish failed; posts finished one by one");
+          st.next = null;
+        }
+        for (const w of batch) w.resolve(ok);
+      }
+    } finally {
+      st.busy = false;
+      if (st.waiting.length === 0) lists.delete(listPk);
+    }
+  }
+
+  async function readPostId(listPk: number): Promise<number> {
+    const row = await opts.db.prisma.mailingList.findUnique({ where: { id: listPk }, select: { postId: true } });
+    if (!row) throw new Error("list gone");
+    return row.postId;
+  }
+
+  async function write(posts: AcceptedPost[], first: number): Promise<boolean> {
+    const list = posts[0]!.list;
+    const made = await Promise.all(posts.map((p, i) => decorate(p, first + i)));
+    const inputs = made.map((m, i) => Prisma.sql`(${i}::int, ${m.p.message.messageId}::text, ${m.p.message.messageIdHash}::text,
+      ${m.p.message.rcptTo}::text[], ${m.out.length}::int, ${m.out}::bytea)`);
+    const outRows = made.flatMap((m, i) => !m.ctx.outgoing ? [] : [Prisma.sql`
+      SELECT ${i}::int AS ord, o.recipient, o.data FROM (${outJobsFor(m.p, m.ctx)}) AS o`]);
+    const archived = made.flatMap((m, i) => {
+      if (!m.ctx.archive || !m.archiveCopy || !m.p.archive.archivers.includes("prototype")) return [];
+      const { row, candidates } = builtinArchiveRow(list.id, m.p.message.messageId, m.p.message.messageIdHash, m.archiveCopy);
+      return [Prisma.sql`(${i}::int, ${row.messageId}::text, ${row.messageIdHash}::text, ${Buffer.from(row.raw)}::bytea, ${row.subject}::text,
+        ${row.sender}::text, ${row.sentAt}::timestamptz, ${candidates}::text[])`];
+    });
+    const local = runsHere("out");
+    const alongside = Prisma.sql`input (ord, "messageId", "messageIdHash", "rcptTo", size, raw) AS (
+        VALUES ${Prisma.join(inputs)}
+      ), ids AS MATERIALIZED (
+        SELECT ord, nextval('"Message_id_seq"'::regclass) AS id FROM input WHERE EXISTS (SELECT 1 FROM settled)
+      ), copies AS (
+        INSERT INTO "Message" (id, "messageId", "messageIdHash", "mailFrom", "rcptTo", size, raw)
+        SELECT ids.id, i."messageId", i."messageIdHash", ${bouncesAddress(list.listName, list.mailHost)}::text, i."rcptTo", i.size, i.raw
+        FROM input i JOIN ids USING (ord)
+        RETURNING id
+      ), ${enqueueRowsSql("out", list.listId, Prisma.sql`
+        SELECT ids.id AS message_id, o.recipient, o.data FROM ids JOIN (
+          ${outRows.length ? Prisma.join(outRows, " UNION ALL ") : Prisma.sql`SELECT NULL::int AS ord, NULL::text AS recipient, NULL::jsonb AS data WHERE false`}
+        ) AS o USING (ord)`, local)}, archived AS (
+        INSERT INTO "ArchivedMessage" ("listId", "messageId", "messageIdHash", raw, subject, sender, "sentAt", "parentHash", "threadHash")
+        SELECT ${list.id}::int, a.mid, a.hash, a.raw, a.subject, a.sender, a.sent, p."messageIdHash", coalesce(nullif(p."threadHash", ''), a.hash)
+        FROM (${archived.length ? Prisma.sql`VALUES ${Prisma.join(archived)}` : Prisma.sql`SELECT NULL::int, NULL::text, NULL::text, NULL::bytea, NULL::text, NULL::text, NULL::timestamptz, NULL::text[] WHERE false`})
+          AS a (ord, mid, hash, raw, subject, sender, sent, candidates)
+        LEFT JOIN LATERAL (
+          SELECT k."messageIdHash", k."threadHash" FROM unnest(a.candidates) WITH ORDINALITY AS c (h, n)
+          JOIN "ArchivedMessage" k ON k."listId" = ${list.id}::int AND k."messageIdHash" = c.h
+          ORDER BY c.n LIMIT 1) AS p ON true
+        WHERE EXISTS (SELECT 1 FROM settled)
+        -- The same post archived again (a moderator accepted a copy of it): kept once.
+        ON CONFLICT ("listId", "messageIdHash") DO NOTHING
+        RETURNING 1
+      )`;
+    // The list row last: its lock is held for the rest of this statement and its commit.
+    const gate = Prisma.sql`UPDATE "MailingList" SET "postId" = "postId" + ${posts.length}::int
+      WHERE id = ${list.id}::int AND "postId" = ${first}::int AND (SELECT ok FROM held) RETURNING id`;
+    const ok = await completeTogether(opts.db.prisma, posts.map((p) => p.job), gate, alongside,
+      Prisma.sql`(SELECT count(*) FROM enqueue_woken)`);
+    if (ok && local && outRows.length) wakeLocal("out");
+    return ok;
+  }
+
+  function outJobsFor(p: AcceptedPost, ctx: MessageContext): Prisma.Sql {
+    const data: ListPostDelivery = { kind: "list-post", listId: p.list.listId, exclude: ctx.exclude ?? [], personalize: p.list.personalize };
+    return opts.outJobs ? opts.outJobs(p.list.id, data, p.job.id) : Prisma.sql`SELECT NULL::text AS recipient, ${JSON.stringify(data)}::jsonb AS data`;
+  }
+
+  return {
+    finish(p) {
+      return new Promise<boolean>((resolve) => {
+        let st = lists.get(p.list.id);
+        if (!st) lists.set(p.list.id, (st = { waiting: [], busy: false, next: null }));
+        st.waiting.push({ p, resolve });
+        if (!st.busy) void flush(p.list.id, st);
+      });
+    },
+  };
+}
+
+/** Numbers and decorates a copy of the post: the handlers edit the post and its context, and a batch that fails is done again from `base`. */
+async function decorate(p: AcceptedPost, postId: number) {
+  const ctx: MessageContext = { ...structuredClone(p.ctx), postId };
+  const post: Post = { msg: RawMessage.parse(p.base), list: p.list, ctx, rosterRows: p.rosterRows, archive: p.archive, decoration: p.decoration };
+  await runPipeline(post, DECORATING_HANDLERS);
+  return { p, ctx, out: post.msg.toBuffer(), archiveCopy: post.archiveCopy };
+}
+
+/**
+ * The next posts to finish together. A post that answers another one in the batch
+ * starts the next batch: its archive thread is looked up among the posts already
+ * archived, which the one it answers is only once its batch committed. Exported for tests.
+ */
+export function takeBatch<W extends { p: Pick<AcceptedPost, "base" | "message"> }>(waiting: W[]): W[] {
+  const hashes = new Set<string>();
+  let bytes = 0;
+  let n = 0;
+  for (; n < waiting.length && n < MAX_BATCH; n++) {
+    const p = waiting[n]!.p;
+    if (n > 0 && (bytes + p.base.length > MAX_BATCH_BYTES || answersOneOf(p.base, hashes))) break;
+    bytes += p.base.length;
+    hashes.add(p.message.messageIdHash);
+  }
+  return waiting.splice(0, Math.max(1, n));
+}
+
+/** Whether the post's In-Reply-To or References name a post of `hashes` (a cheap over-estimate: any mention cuts the batch). */
+function answersOneOf(raw: Buffer, hashes: Set<string>): boolean {
+  if (hashes.size === 0) return false;
+  const { candidates } = builtinArchiveRow(0, "", "", raw);
+  return candidates.some((h) => hashes.has(h));
+}

@@ -1,0 +1,85 @@
+// The list stage's batched finish (src/pipeline/list-finisher.ts) against a real
+// database: posts to one list finished together get consecutive numbers in one
+// statement; a lost claim or a number taken elsewhere writes nothing of the batch,
+// and its posts are then finished one by one.
+import { after, before, beforeEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { addMember, createList, insertPost, outJobs, quietLog } from "./db-helpers.js";
+import { fakeDmarc, message } from "./helpers.js";
+import { claim } from "../../src/queue/jobs.js";
+import { processPost, type ListQueueDeps } from "../../src/pipeline/list-queue.js";
+import { takeBatch } from "../../src/pipeline/list-finisher.js";
+import { messageIdHash } from "../../src/domain/message-id.js";
+
+let t: TestDatabase;
+before(async () => { t = await createTestDatabase(); });
+after(async () => { await t.close(); });
+beforeEach(async () => { await t.reset(); });
+
+const post = (i: number, extra: string[] = []) => message(["From: anne@example.com", `Message-ID: <p${i}@example.com>`, `Subject: post ${i}`, ...extra]);
+
+/** Claims every list job and runs them at once through one handler's deps (one finisher). */
+async function runAll(deps: ListQueueDeps, before?: (jobs: Awaited<ReturnType<typeof claim>>) => Promise<void>) {
+  const jobs = await claim(t.db, "list", 50, 60);
+  await before?.(jobs);
+  await Promise.all(jobs.map((job) => processPost(deps, job, quietLog)));
+  return jobs;
+}
+
+describe("list finisher", () => {
+  it("posts to one list processed at once: consecutive numbers, fewer commits than posts", async () => {
+    const list = await createList(t.db, { subjectPrefix: "[Test %d] ", personalize: "none" });
+    await addMember(t.db, list, "anne@example.com");
+    for (let i = 1; i <= 8; i++) await insertPost(t.db, post(i));
+    await runAll({ db: t.db, log: quietLog, dmarc: fakeDmarc({}) });
+    const subjects = (await outJobs(t.db)).map((o) => o.msg.get("Subject")!);
+    assert.deepEqual(subjects.map((s) => Number(/\[Test (\d+)\]/.exec(s)![1])).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.equal((await t.db.prisma.mailingList.findUniqueOrThrow({ where: { id: list.id } })).postId, 9);
+    assert.equal(await t.db.prisma.archivedMessage.count(), 8);
+    const done = await t.db.prisma.job.findMany({ where: { queue: "list" } });
+    assert.ok(done.every((j) => j.state === "done"));
+    // A statement's now() is its transaction's start: jobs finished together share it.
+    const commits = new Set(done.map((j) => j.finishedAt!.getTime())).size;
+    assert.ok(commits < 8, `${commits} commits for 8 posts`);
+  });
+
+  it("a lost claim in a batch: that post writes nothing, the others are finished one by one", async () => {
+    const list = await createList(t.db, { subjectPrefix: "[Test %d] ", personalize: "none" });
+    await addMember(t.db, list, "anne@example.com");
+    for (let i = 1; i <= 4; i++) await insertPost(t.db, post(i));
+    const jobs = await runAll({ db: t.db, log: quietLog, dmarc: fakeDmarc({}) }, async (jobs) => {
+      await t.db.prisma.job.update({ where: { id: jobs[1]!.id }, data: { lockedBy: "elsewhere:1" } });
+    });
+    const lost = await t.db.prisma.job.findUniqueOrThrow({ where: { id: jobs[1]!.id } });
+    assert.equal(lost.state, "running");
+    assert.equal((await outJobs(t.db)).length, 3);
+    assert.equal((await t.db.prisma.mailingList.findUniqueOrThrow({ where: { id: list.id } })).postId, 4);
+    const subjects = (await outJobs(t.db)).map((o) => o.msg.get("Subject")!).sort();
+    assert.equal(new Set(subjects.map((s) => /\[Test (\d+)\]/.exec(s)![1])).size, 3, "distinct numbers");
+  });
+
+  it("a number taken elsewhere since it was read: the batch is redone from the list's number", async () => {
+    const list = await createList(t.db, { subjectPrefix: "[Test %d] ", personalize: "none" });
+    await addMember(t.db, list, "anne@example.com");
+    const deps: ListQueueDeps = { db: t.db, log: quietLog, dmarc: fakeDmarc({}) };
+    await insertPost(t.db, post(1));
+    await runAll(deps);
+    // Another process numbered posts 2-10 meanwhile: this one's next number (2) is stale.
+    await t.db.prisma.mailingList.update({ where: { id: list.id }, data: { postId: 11 } });
+    await insertPost(t.db, post(2));
+    await insertPost(t.db, post(3));
+    await runAll(deps);
+    const numbers = (await outJobs(t.db)).map((o) => Number(/\[Test (\d+)\]/.exec(o.msg.get("Subject")!)![1])).sort((a, b) => a - b);
+    assert.deepEqual(numbers, [1, 11, 12]);
+    assert.equal((await t.db.prisma.mailingList.findUniqueOrThrow({ where: { id: list.id } })).postId, 13);
+  });
+
+  it("a reply waiting with the post it answers starts the next batch, so its archive thread finds that post", () => {
+    const w = (i: number, extra: string[] = []) => ({ p: { base: post(i, extra), message: { messageIdHash: messageIdHash(`<p${i}@example.com>`) } } });
+    const waiting = [w(1), w(2), w(3, ["In-Reply-To: <p1@example.com>"]), w(4)];
+    assert.deepEqual(takeBatch(waiting as never[]).length, 2);
+    assert.deepEqual(takeBatch(waiting as never[]).length, 2);
+    assert.equal(waiting.length, 0);
+  });
+});
