@@ -81,8 +81,8 @@ export function createListFinisher(opts: {
         for (const w of batch) w.resolve(ok);
       }
     } finally {
+      // The state (and its next number) is kept: a list's next burst needs no read.
       st.busy = false;
-      if (st.waiting.length === 0) lists.delete(listPk);
     }
   }
 

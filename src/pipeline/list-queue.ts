@@ -3,6 +3,9 @@
 // reject with a notice, hold for the moderators, or run the pipeline handlers and
 // hand the post to delivery. Every outcome commits in one transaction together with
 // the completion of the job, so a crash repeats a post's processing, never half of it.
+// An accepted post is finished with the other posts to its list waiting at the same
+// moment, in one statement (list-finisher.ts); the rest, and any post a batch could
+// not take, in a transaction of its own under the list's row lock (finish below).
 // Registered by workers.ts.
 import type { Database, Tx } from "../db/client.js";
 import type { MailingList, Message, Prisma } from "../generated/prisma/client.js";
@@ -14,7 +17,7 @@ import { newContext, type Decision, type MessageContext } from "../domain/messag
 import type { ListPostDelivery } from "../domain/out-job.js";
 import { RawMessage } from "../domain/raw-message.js";
 import type { Logger } from "../log.js";
-import { enqueue, enqueueQuery, type Job } from "../queue/jobs.js";
+import { enqueue, enqueueQuery, type ClaimedJob, type Job } from "../queue/jobs.js";
 import { complete } from "../queue/transitions.js";
 import { PermanentFailure, type Handled, type JobHandler } from "../queue/runner.js";
 import { holdPost, rejectPost, type ListJobData } from "../services/moderation.js";
@@ -59,8 +62,11 @@ const BUILTIN_ONLY = createArchiveSite();
 export function createListQueueHandler(deps: ListQueueDeps): JobHandler {
   return {
     queue: "list",
-    concurrency: deps.concurrency ?? 4,
+    // Posts in flight: those waiting for their list's batch are finished together (list-finisher.ts).
+    concurrency: deps.concurrency ?? 16,
     maxAttempts: 5,
+    // Every post's bytes are read first: by the claim (one round trip less).
+    messageBytes: 2 ** 31 - 1,
     handle: (job, ctx) => processPost(deps, job, ctx.log),
   };
 }
@@ -81,11 +87,12 @@ function templatingOf(deps: ListQueueDeps): { notices: NoticeService; templates:
 }
 
 /** "settled" when the finishing transaction completed the job; "complete" when nothing was written (the runner completes it). */
-export async function processPost(deps: ListQueueDeps, job: Job, log: Logger): Promise<Handled> {
+export async function processPost(deps: ListQueueDeps, job: ClaimedJob, log: Logger): Promise<Handled> {
   const { db } = deps;
   if (job.messageId === null || !job.listId) throw new PermanentFailure("list job without a message or a list");
+  const messageId = job.messageId;
   const [message, list] = await Promise.all([
-    db.prisma.message.findUnique({ where: { id: job.messageId } }),
+    job.message ?? db.prisma.message.findUnique({ where: { id: messageId } }),
     db.prisma.mailingList.findUnique({ where: { listId: job.listId } }),
   ]);
   if (!message) throw new PermanentFailure(`message ${job.messageId} is gone`);

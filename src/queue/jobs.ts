@@ -6,9 +6,11 @@
 // transitions.ts moves a claimed job on and holds the job SQL of LMTP ingest.
 import { hostname } from "node:os";
 import type { Database, Tx } from "../db/client.js";
-import { Prisma, type Job, type QueueName } from "../generated/prisma/client.js";
+import { Prisma, type Job, type Message, type QueueName } from "../generated/prisma/client.js";
 
 export type { Job, QueueName };
+/** A claimed job; with claim's `messageBytes`, its Message row read by the claim itself (null or absent: not read; read it). */
+export type ClaimedJob = Job & { message?: Message | null };
 export const QUEUES: QueueName[] = ["list", "command", "bounces", "owner", "out", "archive"];
 /** NOTIFY channel: payload is the queue name that got work. */
 export const JOBS_CHANNEL = "mailroom_jobs";
@@ -121,9 +123,9 @@ export async function enqueueQuery(
  * last vacuum.
  */
 export async function claim(
-  db: Database, queue: QueueName, limit: number, leaseSeconds: number, running: readonly bigint[] = [],
-): Promise<Job[]> {
-  return db.prisma.$queryRaw<Job[]>`
+  db: Database, queue: QueueName, limit: number, leaseSeconds: number, running: readonly bigint[] = [], messageBytes = 0,
+): Promise<ClaimedJob[]> {
+  const claimed = Prisma.sql`
     UPDATE "Job" SET state = 'running', "lockedAt" = now(), "lockedBy" = ${WORKER_ID}, attempts = attempts + 1
     WHERE id IN (
       SELECT id FROM "Job"
@@ -135,6 +137,23 @@ export async function claim(
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED)
     RETURNING *`;
+  if (messageBytes <= 0) return db.prisma.$queryRaw<Job[]>(claimed);
+  // The handler's first read done by the claim (list and out handlers read the message
+  // first): one round trip less per job. Only messages up to `messageBytes`: the chunks
+  // of a big list share one message, which the out handler keeps in memory.
+  const rows = await db.prisma.$queryRaw<(Job & { m_id: bigint | null; m_messageId: string; m_messageIdHash: string; m_mailFrom: string;
+    m_rcptTo: string[]; m_size: number; m_raw: Uint8Array; m_receivedAt: Date })[]>`
+    WITH c AS (${claimed})
+    SELECT c.*, m.id AS m_id, m."messageId" AS "m_messageId", m."messageIdHash" AS "m_messageIdHash", m."mailFrom" AS "m_mailFrom",
+           m."rcptTo" AS "m_rcptTo", m.size AS m_size, m.raw AS m_raw, m."receivedAt" AS "m_receivedAt"
+    FROM c LEFT JOIN "Message" m ON m.id = c."messageId" AND m.size <= ${messageBytes}::int`;
+  return rows.map(({ m_id, m_messageId, m_messageIdHash, m_mailFrom, m_rcptTo, m_size, m_raw, m_receivedAt, ...job }) => ({
+    ...job,
+    message: m_id === null ? null : {
+      id: m_id, messageId: m_messageId, messageIdHash: m_messageIdHash, mailFrom: m_mailFrom, rcptTo: m_rcptTo,
+      size: m_size, raw: m_raw as Uint8Array<ArrayBuffer>, receivedAt: m_receivedAt,
+    },
+  }));
 }
 
 /** Backoff for the n-th attempt: 1 s, 4 s, 16 s … capped at `capSeconds`. */

@@ -4,7 +4,7 @@
 // `maxAttempts` (Mailman core/runner.py moves failures to shunt, never drops them).
 import type { Database } from "../db/client.js";
 import type { Logger } from "../log.js";
-import { backoffSeconds, claim, JOBS_CHANNEL, registerLocalWorker, type Job, type QueueName } from "./jobs.js";
+import { backoffSeconds, claim, JOBS_CHANNEL, registerLocalWorker, type ClaimedJob, type Job, type QueueName } from "./jobs.js";
 import { complete, heartbeat, retryLater, shunt } from "./transitions.js";
 
 export interface JobContext {
@@ -19,8 +19,10 @@ export interface JobHandler {
   concurrency: number;
   /** Attempts (claims) before the job is shunted. */
   maxAttempts: number;
+  /** The claim reads each job's Message row too (job.message) when it is at most this many bytes: for handlers that read it first. */
+  messageBytes?: number;
   /** Resolve: the job is done. What the runner still has to write is the value (Handled). */
-  handle(job: Job, ctx: JobContext): Promise<Handled | void>;
+  handle(job: ClaimedJob, ctx: JobContext): Promise<Handled | void>;
 }
 
 /**
@@ -79,7 +81,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
       if (room > 0) {
         pending = false;
         try {
-          claimed = await claim(db, h.queue, room, opts.leaseSeconds, [...inflightIds]);
+          claimed = await claim(db, h.queue, room, opts.leaseSeconds, [...inflightIds], h.messageBytes);
         } catch (err) {
           log.warn({ queue: h.queue, err: (err as Error).message }, "claim failed; will retry");
         }
