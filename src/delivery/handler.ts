@@ -15,6 +15,7 @@ import { memberCopy, type DecorateMember } from "./personalize.js";
 import { sendChunk, type BulkSend, type VerpSend } from "./send-chunk.js";
 import { settleChunk } from "./settle.js";
 import { createMailer, type Mailer } from "./smtp-transport.js";
+import { createGroupTransition } from "../queue/group-transition.js";
 import type { TemplateLoader } from "../services/template-loader.js";
 
 /** The list row handed to per-member decoration. */
@@ -56,6 +57,8 @@ export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
   const mailer = deps.mailer ?? createMailer({ host: config.smtp.host, port: config.smtp.port, maxConnections: config.smtp.maxConnections });
   // The few messages being delivered right now: a 100,000-member post is ~200 chunks of one message.
   const messages = new Map<bigint, Promise<{ raw: Buffer; messageId: string } | null>>();
+  // Chunks finishing at the same moment settle in one statement (one commit).
+  const group = createGroupTransition(db);
   const getSecret = () => (typeof deps.secret === "string" ? Promise.resolve(deps.secret) : deps.secret());
 
   function loadMessage(id: bigint) {
@@ -136,7 +139,7 @@ export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
     const res = await settleChunk(db, {
       job, data, rcpt: data.rcpt, outcome, postedAt: new Date(data.postedAt),
       deadlineSeconds: config.smtp.retryDeadlineSeconds, retryWaitSeconds: config.smtp.retryWaitSeconds,
-      bounce: { listPk: list.id, messageId: msg.messageId },
+      bounce: { listPk: list.id, messageId: msg.messageId }, group,
     });
     ctx.log.debug(res, "chunk sent");
     if (res.deferred) ctx.log.info({ deferred: res.deferred, delay: res.delay }, "recipients deferred");
@@ -153,7 +156,7 @@ export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
       { mode: "bulk", from: data.envelopeFrom, raw: msg.raw, maxRecipients: config.smtp.maxRecipientsPerTransaction }, ctx.signal);
     const res = await settleChunk(db, {
       job, data, rcpt: data.recipients, outcome, postedAt: job.createdAt,
-      deadlineSeconds: config.smtp.retryDeadlineSeconds, retryWaitSeconds: config.smtp.retryWaitSeconds, bounce: null,
+      deadlineSeconds: config.smtp.retryDeadlineSeconds, retryWaitSeconds: config.smtp.retryWaitSeconds, bounce: null, group,
     });
     if (res.failed || res.expired) ctx.log.warn(res, "notice not delivered to every recipient");
     return "settled";

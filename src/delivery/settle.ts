@@ -2,10 +2,13 @@
 // state (queue/transitions.ts transition(), fenced by the claim): permanent refusals are kept with their reply and become BounceEvent rows
 // (kind permanent) for the bounce processor; temporary ones stay pending and the job
 // goes back to the queue with a growing wait, until the retry deadline (counted from
-// the post) passes and they are given up. Called by handler.ts after send-chunk.ts.
+// the post) passes and they are given up. Without bounce events, that statement is
+// shared with the other chunks settling at the same moment (queue/group-transition.ts).
+// Called by handler.ts after send-chunk.ts.
 import type { Database } from "../db/client.js";
 import { Prisma } from "../generated/prisma/client.js";
 import { transition, type Claim } from "../queue/transitions.js";
+import type { GroupTransition } from "../queue/group-transition.js";
 import { classifyReply } from "./classify.js";
 import type { Outcome } from "./send-chunk.js";
 
@@ -29,6 +32,8 @@ export interface SettleInput<D extends RecipientState> {
   retryWaitSeconds: number;
   /** Set for list posts: refusals become bounce events of this list. */
   bounce: { listPk: number; messageId: string } | null;
+  /** The handler's group commit: a settle without bounce events shares its statement with the others of the moment. */
+  group?: GroupTransition;
 }
 
 export interface Settled {
@@ -83,9 +88,11 @@ export async function settleChunk<D extends RecipientState>(db: Database, s: Set
     INSERT INTO "BounceEvent" ("listId", address, "addressKey", "messageId", kind, reason)
     SELECT ${s.bounce!.listPk}::int, x.address, lower(x.address), ${s.bounce!.messageId}::text, 'permanent', x.reason
     FROM settled, jsonb_to_recordset(${JSON.stringify(bounces)}::jsonb) AS x(address text, reason text)`;
-  await transition(db.prisma, s.job, done
-    ? { state: "done", data }
-    : { state: "ready", delaySeconds: delay, error: lastError, data, deferred: true }, events);
+  const next = done
+    ? { state: "done" as const, data }
+    : { state: "ready" as const, delaySeconds: delay, error: lastError, data, deferred: true };
+  if (s.group && !events) await s.group.transition(s.job, next);
+  else await transition(db.prisma, s.job, next, events);
   return {
     done, sent: s.outcome.sent.length, failed: newlyFailed.length, deferred: done ? 0 : temporary.length,
     expired: pastDeadline ? temporary.length : 0, delay,

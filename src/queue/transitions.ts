@@ -79,6 +79,28 @@ export async function transition(tx: Tx, c: Claim, next: Next, alongside?: Prism
   return Number(row?.settled ?? 0) > 0;
 }
 
+/**
+ * Moves several claimed jobs on in ONE statement (one round trip, one commit), each to
+ * its own `next` and each only if its own claim still holds: the same UPDATE as
+ * transition(), once per job, in CTEs of one statement. Resolves, per job in order,
+ * whether its claim held. Used by the group commit of group-transition.ts.
+ */
+export async function transitionMany(tx: Tx, items: readonly { claim: Claim; next: Next }[]): Promise<boolean[]> {
+  if (items.length === 0) return [];
+  const updates = items.map((it, i) => Prisma.sql`${Prisma.raw(`s${i}`)} AS (
+      UPDATE "Job" SET ${setClause(it.next)} WHERE ${owned(it.claim)}
+      RETURNING id, queue, state, "runAt"
+    )`);
+  const union = Prisma.join(items.map((_, i) => Prisma.raw(`SELECT * FROM s${i}`)), " UNION ALL ");
+  const rows = await tx.$queryRaw<{ id: bigint | null; woken: bigint }[]>`
+    WITH ${Prisma.join(updates)}, settled AS (${union}), woken AS (
+      SELECT pg_notify(${JOBS_CHANNEL}, queue::text) FROM settled WHERE state = 'ready' AND "runAt" <= now()
+    )
+    SELECT id, (SELECT count(*) FROM woken) AS woken FROM settled`;
+  const held = new Set(rows.map((r) => String(r.id)));
+  return items.map((it) => held.has(String(it.claim.id)));
+}
+
 /** Marks a running job done. Idempotent: a handler may complete it inside its own transaction first. */
 export function complete(tx: Tx, c: Claim): Promise<boolean> {
   return transition(tx, c, { state: "done" });
