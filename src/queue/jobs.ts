@@ -2,7 +2,8 @@
 // "command", "bounces" or "owner" → "out" for delivery; "list" → "archive" for HyperKitty). A job is ready, running (claimed with FOR UPDATE SKIP LOCKED, so
 // several processes can share one database), done, or shunt (failed for good, with
 // the error kept). A claimed job whose worker died is reclaimed after its lease.
-// This file makes and claims jobs (enqueue, claim, releaseDeadWorkers, queue depths);
+// This file makes and claims jobs (enqueue, claim, releaseDeadWorkers, queue depths)
+// and wakes this process's own workers in memory (registerLocalWorker, wakeLocal);
 // transitions.ts moves a claimed job on and holds the job SQL of LMTP ingest.
 import { hostname } from "node:os";
 import type { Database, Tx } from "../db/client.js";

@@ -4,7 +4,8 @@
 // can never settle the work of the worker that has it now. A stage that must do its
 // own writes in the same round trip hands its SQL to transition() or fanOut() here.
 // Callers: runner.ts (complete, retry, shunt, heartbeat), pipeline/list-queue.ts
-// (complete inside its transaction), pipeline/list-finisher.ts (completeTogether), delivery/expand.ts (fanOut), delivery/settle.ts
+// (complete inside its transaction), pipeline/list-finisher.ts (completeTogether),
+// group-transition.ts (transitionMany, for delivery/settle.ts), delivery/expand.ts (fanOut), delivery/settle.ts
 // (transition with bounce events), and services/incoming.ts, whose LMTP ingest
 // statement takes its job rows from enqueueWithMessagesSql.
 import type { Tx } from "../db/client.js";
