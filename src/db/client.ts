@@ -87,13 +87,19 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   return openEmbedded(opts.dataDir, opts);
 }
 
+/** Embedded data directories open in this process. */
+const openHere = new Set<string>();
+
 /** Starts the cluster under dataDir, opens it as a server, and stops it on close(). */
 async function openEmbedded(dataDir: string, opts: OpenOptions): Promise<Database> {
   const varDir = dirname(dataDir);
   mkdirSync(varDir, { recursive: true });
   // One mailroom per directory: a second would take the first one's server for an
-  // orphan and stop it.
+  // orphan and stop it. The lock file holds the pid, so this process checks itself.
+  if (openHere.has(dataDir)) throw new Error(`the embedded database ${dataDir} is already open in this process`);
   const lock = acquireDirLock(join(varDir, "db.lock"));
+  openHere.add(dataDir);
+  const release = () => { openHere.delete(dataDir); lock.release(); };
   const poolSize = opts.poolSize ?? EMBEDDED_POOL_SIZE;
   let cluster: Cluster;
   try {
@@ -102,7 +108,7 @@ async function openEmbedded(dataDir: string, opts: OpenOptions): Promise<Databas
       maxConnections: poolSize + EMBEDDED_HOT_POOL_SIZE + EMBEDDED_SPARE_CONNECTIONS,
     });
   } catch (err) {
-    lock.release();
+    release();
     throw err;
   }
   let closing = false;
@@ -118,7 +124,7 @@ async function openEmbedded(dataDir: string, opts: OpenOptions): Promise<Databas
   } catch (err) {
     closing = true;
     await cluster.stop();
-    lock.release();
+    release();
     throw err;
   }
   return {
@@ -128,7 +134,7 @@ async function openEmbedded(dataDir: string, opts: OpenOptions): Promise<Databas
       // The server stops after mailroom's last connection closed: nothing in flight is cut.
       try { await db.close(); } finally {
         await cluster.stop();
-        lock.release();
+        release();
       }
     },
   };

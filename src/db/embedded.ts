@@ -204,7 +204,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     await ready(o.dataDir, child, exited);
   } catch (err) {
     if (child.exitCode === null) child.kill("SIGQUIT");
-    await Promise.race([exited, sleep(5000)]);
+    await Promise.race([exited, deadline(5000)]);
     const fatal = lastLines.find((l) => /^(FATAL|PANIC):/.test(l)) ?? lastLines.at(-1) ?? (err as Error).message;
     if (/database files are incompatible with server/.test(lastLines.join("\n"))) throw pgliteError(o.dataDir);
     throw new EmbeddedDatabaseError(`the embedded PostgreSQL in ${o.dataDir} did not start: ${fatal}`);
@@ -222,7 +222,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;
         child.kill("SIGINT"); // fast shutdown
-        const done = await Promise.race([exited.then(() => true), sleep(60_000).then(() => false)]);
+        const done = await Promise.race([exited.then(() => true), deadline(60_000).then(() => false)]);
         if (!done) {
           o.log?.warn("embedded PostgreSQL did not stop within 60 s: immediate shutdown");
           child.kill("SIGQUIT");
@@ -350,3 +350,5 @@ function run(cmd: string, cwd: string, args: string[], user: { uid: number; gid:
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A timer that does not keep the process alive once what it races has ended. */
+const deadline = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
