@@ -131,7 +131,7 @@ async function openEmbedded(dataDir: string, opts: OpenOptions): Promise<Databas
     ...db,
     async close() {
       closing = true;
-      // The server stops after mailroom's last connection closed: nothing in flight is cut.
+      // The server stops after mailroom's pools are closed: no work of mailroom's is in flight then.
       try { await db.close(); } finally {
         await cluster.stop();
         release();
@@ -142,6 +142,7 @@ async function openEmbedded(dataDir: string, opts: OpenOptions): Promise<Databas
 
 async function openPostgres(url: string, opts: OpenOptions, hotPoolSize: number): Promise<Database> {
   const poolSize = opts.poolSize ?? 20;
+  let closed = false;
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
   // query()'s hot path (LMTP RCPT lookups and ingest, one batch of each in flight,
   // and socketmap lookups) has connections of its own: mail never queues behind
@@ -149,13 +150,13 @@ async function openPostgres(url: string, opts: OpenOptions, hotPoolSize: number)
   // the Postfix maps can hold all of it for seconds).
   const hot = new pg.Pool({ ...withGenericPlans(url, opts.pgOptions ?? null), max: hotPoolSize, connectionTimeoutMillis: 5000 });
   // An idle client losing its server (restart) must not crash the process.
-  for (const p of [pool, hot]) p.on("error", (err) => opts.log?.warn({ err: err.message }, "database connection lost"));
+  // (After close(), a connection still ending is no news.)
+  for (const p of [pool, hot]) p.on("error", (err) => { if (!closed) opts.log?.warn({ err: err.message }, "database connection lost"); });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const listeners = new Map<string, Set<(payload: string) => void>>();
   let listenClient: pg.Client | null = null;
   /** The connect under way, so that listen() calls racing it share one connection. */
   let connecting: Promise<void> | null = null;
-  let closed = false;
   let reconnectTimer: NodeJS.Timeout | null = null;
 
   async function connectListener(): Promise<void> {

@@ -195,7 +195,8 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     ...(user ?? {}),
   });
   const lastLines: string[] = [];
-  forwardLog(child, o.log, lastLines);
+  const logState = { stopping: false };
+  forwardLog(child, o.log, lastLines, logState);
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   exited.then(() => {}, () => {});
   child.on("error", () => {}); // spawn failures show as the exit below
@@ -221,6 +222,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     stop() {
       stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;
+        logState.stopping = true;
         child.kill("SIGINT"); // fast shutdown
         const done = await Promise.race([exited.then(() => true), deadline(60_000).then(() => false)]);
         if (!done) {
@@ -324,9 +326,10 @@ async function ready(dataDir: string, child: ChildProcess, exited: Promise<unkno
 /**
  * The server's log lines into mailroom's log (component db): FATAL and PANIC as
  * errors, WARNING as warnings, the rest (start, stop, a statement's ERROR, which
- * mailroom reports itself) at debug. DETAIL/HINT lines follow their line's level.
+ * mailroom reports itself) at debug, and everything once mailroom stops it (a
+ * connection it ends is a FATAL). DETAIL/HINT lines follow their line's level.
  */
-function forwardLog(child: ChildProcess, log: Logger | undefined, lastLines: string[]): void {
+function forwardLog(child: ChildProcess, log: Logger | undefined, lastLines: string[], state: { stopping: boolean }): void {
   let level: "error" | "warn" | "debug" = "debug";
   createInterface({ input: child.stderr! }).on("line", (line) => {
     lastLines.push(line);
@@ -335,7 +338,7 @@ function forwardLog(child: ChildProcess, log: Logger | undefined, lastLines: str
     if (m && !["DETAIL", "HINT", "CONTEXT", "STATEMENT", "QUERY", "LOCATION"].includes(m[1]!)) {
       level = m[1] === "FATAL" || m[1] === "PANIC" ? "error" : m[1] === "WARNING" ? "warn" : "debug";
     }
-    log?.[level]({ postgres: line }, "embedded PostgreSQL");
+    log?.[state.stopping ? "debug" : level]({ postgres: line }, "embedded PostgreSQL");
   });
 }
 
