@@ -72,11 +72,18 @@ export interface OpenOptions {
 }
 
 /**
- * The embedded cluster serves one mailroom process: pools of 10 + 2 connections
- * rather than 20 + 3 (each backend is 5–10 MB; docs/embedded-database.md measures
- * the set-up's memory), still 6 for list and domain changes waiting on the maps.
+ * The embedded cluster serves one mailroom process: pools of 6 + 2 connections
+ * rather than 20 + 3 (a backend is 4–10 MB; with 10 + 2 the set-up's peak PSS was
+ * 20 MB higher for no rate the benchmark could tell apart: docs/embedded-database.md).
+ * embeddedPoolSize() grows it with the delivery chunks sent at once, each of which
+ * holds a connection while it sends.
  */
-const EMBEDDED_POOL_SIZE = 10;
+const EMBEDDED_POOL_SIZE = 6;
+
+/** Prisma's pool for the embedded cluster: 6, or the delivery chunks in flight plus 2 for everything else. */
+export function embeddedPoolSize(deliveryConcurrency: number): number {
+  return Math.max(EMBEDDED_POOL_SIZE, deliveryConcurrency + 2);
+}
 const EMBEDDED_HOT_POOL_SIZE = 2;
 /** Over the pools: the LISTEN connection, the maps writer's, and a few for an operator's psql. */
 const EMBEDDED_SPARE_CONNECTIONS = 5;

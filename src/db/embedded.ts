@@ -177,12 +177,11 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     throw new EmbeddedDatabaseError(`${o.socketDir} is too long a path for the embedded database's unix socket: choose a shorter MAILROOM_VAR_DIR, or set DATABASE_URL`);
   }
   if (/["\\,]/.test(o.socketDir)) throw new EmbeddedDatabaseError(`the embedded database's socket directory cannot contain " \\ or , (${o.socketDir}): choose another MAILROOM_VAR_DIR, or set DATABASE_URL`);
-  if (user && existsSync(o.dataDir) && statSync(o.dataDir).uid !== user.uid && existsSync(join(o.dataDir, "PG_VERSION"))) {
-    // Not made by initdb as postgres: an embedded PGlite database of a mailroom run as root.
-    checkDataDir(o.dataDir, bin.major);
-    throw pgliteError(o.dataDir);
+  const state = checkDataDir(o.dataDir, bin.major);
+  if (state === "empty") await initCluster(o.dataDir, o.log);
+  else if (user && statSync(o.dataDir).uid !== user.uid) {
+    throw new EmbeddedDatabaseError(`${o.dataDir} is not owned by user postgres, which runs the embedded database: give it to postgres (chown -R postgres:postgres), or set DATABASE_URL`);
   }
-  if (checkDataDir(o.dataDir, bin.major) === "empty") await initCluster(o.dataDir, o.log);
   ownDir(o.socketDir, user);
   await stopOrphan(o.dataDir, o.log);
 
