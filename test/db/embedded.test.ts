@@ -1,9 +1,10 @@
 // The embedded database (DATABASE_URL unset; src/db/embedded.ts): a real PostgreSQL
 // cluster in $MAILROOM_VAR_DIR/db on a unix socket only, run as user postgres when
 // mailroom runs as root; its data outlives a restart; a kill -9 of mailroom leaves
-// the server running, and the next start stops it and starts again; a directory it
-// cannot open (an earlier mailroom's PGlite, another major version) is refused with
-// a one-line reason. Runs whatever DATABASE_URL says: the embedded database is the
+// the server running, and the next start stops it and starts again; the server
+// killed under mailroom stops mailroom (exit 1) and the next start recovers; a
+// directory it cannot open (an earlier mailroom's PGlite, another major version),
+// or root without a user postgres, is refused with a one-line reason. Runs whatever DATABASE_URL says: the embedded database is the
 // subject here.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -37,8 +38,8 @@ function alive(pid: number): boolean {
   }
 }
 
-function migrateCli(dir: string) {
-  const env: NodeJS.ProcessEnv = { ...process.env, MAILROOM_VAR_DIR: dir };
+function migrateCli(dir: string, extra: NodeJS.ProcessEnv = {}) {
+  const env: NodeJS.ProcessEnv = { ...process.env, MAILROOM_VAR_DIR: dir, ...extra };
   delete env.DATABASE_URL;
   return spawnSync(process.execPath, ["bin/mailroom.js", "migrate"], { cwd: ROOT, env, encoding: "utf8" });
 }
@@ -133,4 +134,35 @@ test("a data directory of another PostgreSQL major version is refused with a one
   assert.equal(r.status, 1);
   assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
   assert.match(r.stderr, /holds a PostgreSQL 16 database and the embedded PostgreSQL is 18: upgrade it .*pg_upgrade.*DATABASE_URL/);
+});
+
+test("the server killed under mailroom serve: mailroom stops with exit code 1, and the next start recovers", async (t) => {
+  const dir = varDir(t);
+  const env = { DATABASE_URL: undefined, MAILROOM_WORKERS: "0" };
+  const first = await startServer({ varDir: dir, env });
+  assert.equal((await adminRequest(first.httpPort, "POST", "/domains", { mailHost: "kept.example" })).status, 201);
+  process.kill(postmasterPid(dir)!, "SIGKILL");
+  const code = await new Promise<number | null>((resolve) => first.child.once("exit", resolve));
+  assert.equal(code, 1);
+  assert.ok(first.logs.some((l) => l.msg === "embedded PostgreSQL exited" && l.signal === "SIGKILL"));
+  const second = await startServer({ varDir: dir, env });
+  try {
+    const r = await adminRequest(second.httpPort, "GET", "/domains");
+    assert.ok(JSON.stringify(r.body).includes("kept.example"));
+  } finally {
+    await second.stop();
+  }
+});
+
+test("as root without a user postgres: a one-line reason naming DATABASE_URL, no user created", { skip: userInfo().uid !== 0 && "only root runs the server as user postgres" }, async (t) => {
+  const dir = varDir(t);
+  // An `id` that knows no postgres, first on PATH.
+  const bin = mkdtempSync(join(tmpdir(), "mailroom-fake-id-"));
+  t.after(() => rmSync(bin, { recursive: true, force: true }));
+  writeFileSync(join(bin, "id"), "#!/bin/sh\necho \"id: 'postgres': no such user\" >&2\nexit 1\n", { mode: 0o755 });
+  const r = migrateCli(dir, { PATH: `${bin}:${process.env.PATH}` });
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  assert.match(r.stderr, /^mailroom: PostgreSQL does not run as root and there is no user postgres .*DATABASE_URL/);
+  assert.ok(!existsSync(join(dir, "db", "PG_VERSION")), "no initdb");
 });
