@@ -211,7 +211,13 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   }
 
   const adminUrl = socketUrl(o.socketDir, "postgres");
-  await ensureDatabase(adminUrl, "mailroom");
+  try {
+    await ensureDatabase(adminUrl, "mailroom");
+  } catch (err) {
+    child.kill("SIGINT");
+    await exited;
+    throw new EmbeddedDatabaseError(`the embedded PostgreSQL in ${o.dataDir} started, but its database could not be created: ${(err as Error).message}`);
+  }
   let stopping: Promise<void> | null = null;
   return {
     url: socketUrl(o.socketDir, "mailroom"),
