@@ -4,10 +4,11 @@
 // server after DATA; a rejected promise means nothing of that message was stored
 // (the caller answers 451).
 //
-// Group commit: messages that arrive while a transaction is committing are stored
-// together in the next one (one statement for the whole batch, one commit for all).
-// A lone message goes at once; under load the commit cost is shared, which is what
-// lets ten connections go well past one fsync per message.
+// Group commit: messages that arrive while a transaction is committing, or in the
+// same turn of the event loop, are stored together in the next one (one statement
+// for the whole batch, one commit for all). A lone message goes at the end of the
+// turn's I/O callbacks; under load the commit cost is shared, which is what lets
+// ten connections go well past one fsync per message.
 import type { Database } from "../db/client.js";
 import { JOBS_CHANNEL } from "../queue/jobs.js";
 import { enqueueWithMessagesSql } from "../queue/transitions.js";
@@ -58,6 +59,10 @@ export function createIncomingStore(db: Database): IncomingStore {
   async function flush(): Promise<void> {
     inFlight++;
     while (queue.length) {
+      // The batch leaves at the end of the event loop's I/O callbacks: messages
+      // whose DATA ended in the same poll share the commit (as the RCPT lookups do,
+      // db/list-lookup.ts).
+      await new Promise((resolve) => setImmediate(resolve));
       const batch = takeBatch();
       try {
         const ids = await insertBatch(db, batch.map((p) => p.msg));

@@ -3,6 +3,7 @@
 // (the statement text is made once per size and reused).
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import type { Database } from "../../src/db/client.js";
 import { createIncomingStore, type IncomingMessage } from "../../src/services/incoming.js";
 import { build } from "../helpers/app.js";
 
@@ -12,7 +13,9 @@ test("concurrent messages in batches of several sizes: each its own row, bytes a
   await services.lists.create({ address: "mylist@example.com" });
   const decision = await services.recipients.resolve("mylist-owner@example.com");
   assert.ok(decision);
-  const store = createIncomingStore(testDb.db);
+  let statements = 0;
+  const counting: Database = { ...testDb.db, query: (name, sql, params) => { statements++; return testDb.db.query(name, sql, params); } };
+  const store = createIncomingStore(counting);
   const message = (n: number): IncomingMessage => ({
     raw: Buffer.from(`Message-ID: <m${n}@example.org>\r\n\r\nbody ${n} \x00\xff`, "latin1"),
     mailFrom: n % 2 ? "" : `anne${n}@example.org`,
@@ -20,8 +23,8 @@ test("concurrent messages in batches of several sizes: each its own row, bytes a
     messageId: `<m${n}@example.org>`,
     messageIdHash: `HASH${n}`,
   });
-  // Waves of 1, 3, 5, 3, 1 at once: while the first of a wave commits the others
-  // queue up, so batch sizes repeat (the same prepared statement again).
+  // Waves of 1, 3, 5, 3, 1, 5 messages at once: batch sizes repeat (the same
+  // prepared statement again).
   const ids = new Map<number, bigint>();
   let n = 0;
   for (const wave of [1, 3, 5, 3, 1, 5]) {
@@ -30,6 +33,8 @@ test("concurrent messages in batches of several sizes: each its own row, bytes a
     sent.forEach((i, k) => ids.set(i, got[k]!));
   }
   assert.equal(new Set(ids.values()).size, n, "every message has an id of its own");
+  // Each wave is stored in the same turn of the event loop, so it is one statement.
+  assert.equal(statements, 6, "one statement (one commit) per wave");
   const rows = await testDb.db.prisma.message.findMany({ include: { jobs: true } });
   assert.equal(rows.length, n);
   for (const [i, id] of ids) {
