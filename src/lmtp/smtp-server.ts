@@ -1,10 +1,11 @@
 // smtp-server's SMTPServer with the things mailroom needs that it lacks: the
-// greeting at once (no early-talker wait), a reply text that already starts with
+// connection made in the turn it is accepted (no wait, no random bytes per session
+// id) and its greeting at once (no early-talker wait), a reply text that already starts with
 // an RFC 3463 code keeps that code (the library would otherwise derive one from
 // the basic code: 550 is always 5.1.1, while "not a message" is 5.6.0), replies of
 // one event-loop turn sent in one write, and closing chosen sessions during
-// shutdown. Each of these is a method of one connection class, made once, so a
-// connection costs no more than smtp-server's own.
+// shutdown. Each of these is a method of one connection or server class, made
+// once, so a connection costs no more than smtp-server's own.
 import { randomBytes } from "node:crypto";
 import type net from "node:net";
 import type tls from "node:tls";
