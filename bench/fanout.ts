@@ -1,7 +1,8 @@
 // Fan-out benchmark: time to the last recipient accepted by an SMTP sink running in a
 // separate process, for lists of 1,000 / 10,000 / 100,000 members, bulk and
-// personalised, on embedded PGlite and on PostgreSQL (when DATABASE_URL is set), with
-// the peak RSS of the measured process. The measured process is `mailroom serve`
+// personalised, on the embedded database and on PostgreSQL (when DATABASE_URL is set),
+// with the peak RSS of the measured process (mailroom's; the embedded cluster's own
+// processes are not counted: bench/traffic.ts measures the whole set-up). The measured process is `mailroom serve`
 // started with package.json's own `start` command (compiled JavaScript in dist/, the
 // same node flags and environment prefix), a fresh one per row, so what is measured is
 // what an operator runs. Two starting points (--from):
@@ -10,7 +11,7 @@
 //   enqueue  this process stores the post and enqueues its list-post "out" job, as the
 //            pipeline's hand-off does; the clock starts at that commit (delivery alone).
 //            PostgreSQL only: an embedded database belongs to the server process.
-//   npx tsx bench/fanout.ts [--sizes 1000,10000,100000] [--modes bulk,personalised] [--db pglite,postgres] [--from lmtp,enqueue] [--no-build]
+//   npx tsx bench/fanout.ts [--sizes 1000,10000,100000] [--modes bulk,personalised] [--db embedded,postgres] [--from lmtp,enqueue] [--no-build]
 //     [--start "NAME=value node --flag dist/main.js serve"]   (compare other flags; default: package.json's start)
 // Memory figures come from /proc/PID/status of the server: VmRSS when ready (after a
 // warm-up post), VmHWM (the kernel's peak RSS) at start-up and during the post. The
@@ -122,12 +123,12 @@ function chunkCount(db: Database, listId: string): Promise<number> {
   return db.prisma.job.count({ where: { listId, data: { path: ["kind"], equals: "chunk" } } });
 }
 
-interface Target { kind: "postgres" | "pglite"; url: string | null; varDir: string }
+interface Target { kind: "postgres" | "embedded"; url: string | null; varDir: string }
 
 interface Row { from: From; mode: Mode; members: number; ms: number; startHwm: number; ready: number; postHwm: number; chunks: number }
 
 async function runOne(target: Target, parentDb: Database | null, sink: SinkHandle, from: From, mode: Mode, n: number): Promise<Row> {
-  // Seed: PostgreSQL through the parent's connection; PGlite before the server opens it (one process at a time).
+  // Seed: PostgreSQL through the parent's connection; the embedded database before the server opens it (one process at a time).
   let db = parentDb ?? await openDatabase({ url: null, dataDir: join(target.varDir, "db") });
   if (!parentDb) await migrate(db);
   const { listId } = await seed(db, mode, n);
@@ -171,7 +172,7 @@ async function runOne(target: Target, parentDb: Database | null, sink: SinkHandl
 async function main(): Promise<void> {
   const sizes = arg("sizes", "1000,10000,100000").split(",").map(Number);
   const modes = arg("modes", "bulk,personalised").split(",") as Mode[];
-  const kinds = arg("db", process.env.DATABASE_URL ? "pglite,postgres" : "pglite").split(",");
+  const kinds = arg("db", process.env.DATABASE_URL ? "embedded,postgres" : "embedded").split(",");
   const froms = arg("from", "lmtp,enqueue").split(",") as From[];
   for (const f of froms) if (f !== "lmtp" && f !== "enqueue") throw new Error(`--from: lmtp or enqueue, not ${f}`);
   if (!process.argv.includes("--no-build")) {
@@ -193,12 +194,12 @@ async function main(): Promise<void> {
         parentDb = t.db;
         close = () => t.close().catch(() => {});
       } else {
-        target = { kind: "pglite", url: null, varDir };
+        target = { kind: "embedded", url: null, varDir };
         close = async () => {};
       }
       try {
         for (const from of froms) for (const mode of modes) {
-          if (from === "enqueue" && kind === "pglite") continue;
+          if (from === "enqueue" && kind === "embedded") continue;
           for (const n of sizes) {
             const r = await runOne(target, parentDb, sink, from, mode, n);
             const peak = Math.max(r.startHwm, r.postHwm);

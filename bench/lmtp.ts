@@ -51,7 +51,7 @@ async function withDatabase(kind: "embedded" | "postgres", fn: (db: Database) =>
   await admin(`CREATE DATABASE ${name}`);
   const u = new URL(SERVER_URL);
   u.pathname = `/${name}`;
-  const db = await openDatabase({ url: u.toString(), dataDir: null, poolSize: 20 });
+  const db = await openDatabase({ url: u.toString(), poolSize: 20 });
   try { await migrate(db); await fn(db); } finally { await db.close(); await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); }
 }
 
@@ -76,11 +76,10 @@ async function committed(db: Database): Promise<number> {
 
 /**
  * CPU used so far by each PostgreSQL backend serving this database, in ms by pid
- * (Linux /proc; null elsewhere or for the embedded database): the server's share
+ * (Linux /proc; null elsewhere): the server's share
  * of the work per message, which this shared 2-core machine must fit beside ours.
  */
 async function backendCpuMs(db: Database): Promise<Map<number, number> | null> {
-  if (db.kind !== "postgres") return null;
   const rows = await db.query<{ pid: number }>("bench_backends", "SELECT pid FROM pg_stat_activity WHERE datname = current_database()", []);
   const byPid = new Map<number, number>();
   for (const { pid } of rows) {
@@ -138,8 +137,7 @@ async function throughput(kind: "embedded" | "postgres"): Promise<void> {
     try {
       for (const generator of [...(SMTP_SOURCE ? ["smtp-source"] : []), "node"] as const) {
         for (const connections of [1, 10]) {
-          // Embedded PGlite commits one transaction at a time: fewer messages keep the run short.
-          const total = kind === "embedded" ? Math.min(MESSAGES, 1000) : MESSAGES;
+          const total = MESSAGES;
           const before = await committed(db);
           const pg0 = await backendCpuMs(db);
           const cpu0 = process.cpuUsage();

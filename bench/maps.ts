@@ -8,7 +8,8 @@
 //    existing: creations/s, postmap runs, p50/p99 time for a call to return. On
 //    PostgreSQL concurrent calls share one map write (group commit); the pool
 //    (--pool, serve's default 20) less 4 caps the transactions open at once.
-// Embedded PGlite by default; with DATABASE_URL a database of its own on that server.
+// The embedded database by default (a cluster in a temporary var dir); with
+// DATABASE_URL a database of its own on that server.
 //   npx tsx bench/maps.ts [--sizes 10000,100000] [--rounds 5] [--burst 1000] [--inflight 1,10,50] [--burst-lists 10000] [--pool 20]
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -48,12 +49,14 @@ async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
     u.pathname = `/${name}`;
     url = u.toString();
   }
-  const db = await openDatabase({ url, dataDir: null, poolSize: POOL });
+  const embedded = url ? null : mkdtempSync(join(tmpdir(), "mailroom-bench-db-"));
+  const db = await openDatabase({ url, dataDir: embedded && join(embedded, "db"), poolSize: POOL });
   try {
     await migrate(db);
     return await fn(db);
   } finally {
     await db.close();
+    if (embedded) rmSync(embedded, { recursive: true, force: true });
     if (server) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
 }
@@ -143,7 +146,7 @@ await withDatabase(async (db) => {
   const pfConf = mkdtempSync(join(tmpdir(), "mailroom-bench-pfconf-"));
   writeFileSync(join(pfConf, "main.cf"), "compatibility_level = 3.6\n");
   const config = loadConfig({ MAILROOM_VAR_DIR: varDir, MAILROOM_POSTMAP: "postmap", MAILROOM_POSTFIX_CONFIG_DIR: pfConf, MAILROOM_POSTFIX_RELOAD: "off" });
-  console.log(`database: ${db.kind} (pool ${POOL}); postmap: real; reload: off`);
+  console.log(`database: ${process.env.DATABASE_URL ? "PostgreSQL" : "embedded"} (pool ${POOL}); postmap: real; reload: off`);
   try {
     if (BURST > 0 && INFLIGHT.length) await bursts(db, config);
     if (SIZES.length) await timeToCurrent(db, config);

@@ -3,6 +3,9 @@
 // cost of per-member decoration (what delivery pays per copy in personalised mode).
 // Run: npx tsx bench/pipeline.ts [posts=500]
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { openDatabase } from "../src/db/client.js";
 import { migrate } from "../src/db/migrate.js";
@@ -27,7 +30,8 @@ if (serverUrl) {
   u.pathname = `/${dbName}`;
   url = u.toString();
 }
-const db = await openDatabase({ url, dataDir: null });
+const embedded = url ? null : mkdtempSync(join(tmpdir(), "mailroom-bench-db-"));
+const db = await openDatabase({ url, dataDir: embedded && join(embedded, "db") });
 await migrate(db);
 const log = createLogger("silent");
 const list = await createList(db, { msgFooter: "-- \n$display_name -- $listname\nUnsubscribe: ${short_listname}-leave@${domain}" });
@@ -52,7 +56,7 @@ for (;;) {
 }
 const ms = performance.now() - t0;
 const outs = await db.prisma.job.count({ where: { queue: "out" } });
-console.log(`database: ${url ? "postgresql" : "pglite (in memory)"}`);
+console.log(`database: ${url ? "postgresql" : "embedded"}`);
 console.log(`pipeline: ${done} posts in ${ms.toFixed(0)} ms = ${(done / (ms / 1000)).toFixed(0)} posts/s (${outs} out jobs)`);
 
 const settings = { ...list, msgFooter: "-- \nSent to $user_address ($user_name) by $display_name" };
@@ -66,6 +70,7 @@ for (const [i, body] of bodies.entries()) {
 }
 console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 await db.close();
+if (embedded) rmSync(embedded, { recursive: true, force: true });
 if (serverUrl) {
   const c = new pg.Client({ connectionString: serverUrl });
   await c.connect();

@@ -1,7 +1,7 @@
 // REST benchmark: starts a real `mailroom serve` (its own var dir, ports 0) and drives
 // it over keep-alive HTTP from this process, printing requests/second and latency
 // percentiles for GET /lists/{list} (cached, and a miss that always reads the
-// database), POST /lists/{list}/members and a 10,000-member bulk add. Embedded PGlite
+// database), POST /lists/{list}/members and a 10,000-member bulk add. The embedded database
 // by default; with DATABASE_URL it creates (and drops) a database of its own there.
 // The Mailman face: GET /3.1/lists/{id}, and a roster page (count=50) at page 1 and
 // page 1,000 of a 100,000-member list. With --mailman URL (GNU Mailman's REST root,
@@ -129,7 +129,7 @@ const fmt = (r: Result) =>
   `${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  (${r.requests} requests, ${r.errors} errors)`;
 
 async function main(): Promise<void> {
-  const kind = process.env.DATABASE_URL ? "PostgreSQL" : "embedded PGlite";
+  const kind = process.env.DATABASE_URL ? "PostgreSQL" : "embedded PostgreSQL";
   await withBenchDatabase(async (url) => {
     const server = await startServer(url);
     const { port } = server;

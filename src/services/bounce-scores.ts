@@ -245,8 +245,8 @@ export function createBounceService({ db, log, config }: ServiceDeps, notices: N
 
     /** The periodic pass: score pending events, send due warnings, remove after the last one. */
     async sweep(): Promise<void> {
-      // One transaction per batch: a long backlog never holds one transaction (or, on
-      // embedded PGlite, the whole database) for the length of the drain.
+      // One transaction per batch: a long backlog never holds one transaction for
+      // the length of the drain.
       while ((await inTransaction(db, (tx) => processEvents(tx))) === 500) { /* drain */ }
       await warnings();
     },

@@ -37,6 +37,7 @@ export function databaseFailure(error: unknown): DatabaseFailure | null {
       return null;
   }
   if (typeof err.code === "string" && CONNECTION_CODES.has(err.code)) return "unavailable";
-  if (message === "PGlite is closed") return "unavailable";
+  // A unix socket that is not there (the embedded server stopped): a connect's ENOENT.
+  if (err.code === "ENOENT" && (error as { syscall?: unknown }).syscall === "connect") return "unavailable";
   return null;
 }

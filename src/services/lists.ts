@@ -187,8 +187,8 @@ export function createListService(deps: ServiceDeps) {
     /**
      * The primary key and list id for a `{list}` reference, from the cache when it can:
      * for callers that only need to know which list (members). 404 if there is none.
-     * Not inside a transaction (it reads outside it; on PGlite that waits for the
-     * transaction to end): use requireList(ref, tx) there.
+     * Not inside a transaction (it reads outside it, on another connection, and
+     * would not see the transaction's own changes): use requireList(ref, tx) there.
      */
     async lookup(ref: string): Promise<{ id: number; listId: string }> {
       const listId = listIdFromRef(ref);

@@ -5,8 +5,8 @@ import type { Database, Tx } from "../db/client.js";
 import type { Logger } from "../log.js";
 import type { MapsChange, MapsUpdater, MapsWrite } from "../mta/updater.js";
 
-// Embedded PGlite runs transactions one at a time, so a caller may wait for others
-// (maxWait) and a 10,000-member bulk add may take a while (timeout).
+// A caller may wait for a pool connection behind others (maxWait), and a
+// 10,000-member bulk add may take a while (timeout).
 const TX_OPTIONS = { maxWait: 30_000, timeout: 120_000 };
 
 export function inTransaction<T>(db: Database, fn: (tx: Tx) => Promise<T>): Promise<T> {

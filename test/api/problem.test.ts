@@ -1,5 +1,5 @@
 // toProblem: the one mapping of errors to RFC 9457 documents, table-driven over the
-// error shapes Prisma, pg, PGlite and Fastify actually raise.
+// error shapes Prisma, pg and Fastify actually raise.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MailroomError } from "../../src/domain/errors.js";
@@ -17,7 +17,8 @@ const cases: [string, unknown, number, string][] = [
   ["server starting up, wrapped by Prisma (P2039)", Object.assign(new Error("Database error. Code: `57P03`"), { code: "P2039", meta: { driverAdapterError: { cause: { originalCode: "57P03" } } } }), 503, "database-unavailable"],
   ["server starting up, in a raw query (P2010)", Object.assign(new Error("Raw query failed. Code: `57P03`"), { code: "P2010", meta: { driverAdapterError: { cause: { originalCode: "57P03" } } } }), 503, "database-unavailable"],
   ["server starting up, wrapped once more", new Error("listing failed", { cause: Object.assign(new Error("x"), { code: "P2039", meta: { driverAdapterError: { cause: { originalCode: "57P03" } } } }) }), 503, "database-unavailable"],
-  ["embedded database closed", new Error("PGlite is closed"), 503, "database-unavailable"],
+  ["embedded server stopped (its unix socket gone)", Object.assign(new Error("connect ENOENT /var/lib/mailroom/run/.s.PGSQL.5432"), { code: "ENOENT", syscall: "connect" }), 503, "database-unavailable"],
+  ["a missing file is no database failure", Object.assign(new Error("ENOENT: no such file or directory, open 'x'"), { code: "ENOENT", syscall: "open" }), 500, "internal"],
   ["Fastify 4xx keeps its status", Object.assign(new Error("Request body is too large"), { statusCode: 413, code: "FST_ERR_CTP_BODY_TOO_LARGE" }), 413, "too-large"],
   ["malformed JSON", new SyntaxError("Unexpected end of JSON input"), 400, "invalid-input"],
   ["a bug", new TypeError("cannot read properties of undefined (reading 'secret')"), 500, "internal"],

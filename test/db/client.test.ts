@@ -4,12 +4,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { openDatabase } from "../../src/db/client.js";
-import { SERVER_URL } from "../helpers/db.js";
+import { adminUrl, SERVER_URL } from "../helpers/db.js";
 
 const SOCKET_DIR = "/var/run/postgresql";
 
 async function settings(url: string): Promise<{ hot: Record<string, string>; main: Record<string, string> }> {
-  const db = await openDatabase({ url, dataDir: null });
+  const db = await openDatabase({ url });
   try {
     const sql = "SELECT current_setting('plan_cache_mode') AS plans, current_setting('statement_timeout') AS timeout";
     const [hot] = await db.query<Record<string, string>>("test_settings", sql, []);
@@ -20,14 +20,14 @@ async function settings(url: string): Promise<{ hot: Record<string, string>; mai
   }
 }
 
-test("hot-path connections use generic plans; Prisma's keep PostgreSQL's choice", { skip: !SERVER_URL && "needs PostgreSQL" }, async () => {
-  const { hot, main } = await settings(SERVER_URL!);
+test("hot-path connections use generic plans; Prisma's keep PostgreSQL's choice", async () => {
+  const { hot, main } = await settings(await adminUrl());
   assert.equal(hot.plans, "force_generic_plan");
   assert.equal(main.plans, "auto");
 });
 
-test("options already in DATABASE_URL are kept beside the generic plans", { skip: !SERVER_URL && "needs PostgreSQL" }, async () => {
-  const u = new URL(SERVER_URL!);
+test("options already in DATABASE_URL are kept beside the generic plans", async () => {
+  const u = new URL(await adminUrl());
   u.searchParams.set("options", "-c statement_timeout=12345");
   const { hot, main } = await settings(u.toString());
   assert.equal(hot.plans, "force_generic_plan");

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, mkdirSync, writeFileSync, cpSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTestDatabase, createEmptyServerDatabase, SERVER_URL } from "../helpers/db.js";
+import { createTestDatabase, createEmptyServerDatabase } from "../helpers/db.js";
 import { openDatabase } from "../../src/db/client.js";
 import { migrate, MIGRATIONS_DIR } from "../../src/db/migrate.js";
 
@@ -38,7 +38,7 @@ test("migrations are applied once, recorded the way Prisma records them, and a f
   assert.equal(Number(recorded[0]!.n), 0);
 });
 
-test("two processes migrating one empty PostgreSQL database at once apply each migration exactly once", { skip: !SERVER_URL && "the embedded database is single-process by design" }, async (t) => {
+test("two processes migrating one empty PostgreSQL database at once apply each migration exactly once", async (t) => {
   const empty = await createEmptyServerDatabase();
   t.after(() => empty.drop());
   const a = await openDatabase({ url: empty.url });
@@ -53,9 +53,9 @@ test("two processes migrating one empty PostgreSQL database at once apply each m
 });
 
 test("the templates migration moves a stored preferred_language to the column only when it is a language code", async (t) => {
-  const empty = SERVER_URL ? await createEmptyServerDatabase() : { url: null, drop: async () => {} };
+  const empty = await createEmptyServerDatabase();
   t.after(() => empty.drop());
-  const db = await openDatabase({ url: empty.url, dataDir: null });
+  const db = await openDatabase({ url: empty.url });
   t.after(() => db.close());
   // Every migration before it, then a list per stored value, then the rest.
   const dir = mkdtempSync(join(tmpdir(), "mig-"));

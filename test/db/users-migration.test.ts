@@ -8,16 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "../../src/db/client.js";
 import { migrate, MIGRATIONS_DIR } from "../../src/db/migrate.js";
-import { createEmptyServerDatabase, SERVER_URL } from "../helpers/db.js";
+import { createEmptyServerDatabase } from "../helpers/db.js";
 
 test("members of the first schema become addresses, users and members", async (t) => {
-  let url: string | null = null;
-  if (SERVER_URL) {
-    const empty = await createEmptyServerDatabase();
-    t.after(() => empty.drop());
-    url = empty.url;
-  }
-  const db = await openDatabase({ url, dataDir: null });
+  const empty = await createEmptyServerDatabase();
+  t.after(() => empty.drop());
+  const db = await openDatabase({ url: empty.url });
   t.after(() => db.close());
   // The first schema alone: a copy of the migrations folder up to the init migration.
   const dir = mkdtempSync(join(tmpdir(), "mailroom-migrations-"));

@@ -2,7 +2,7 @@
 // waits for its "listening" lines. For tests that need a real process: HTTP over
 // the network, kill -9 and restart, two processes on one database.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -50,8 +50,25 @@ export async function adminRequest(port: number, method: string, path: string, b
   return { status: res.status, body: text && res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text };
 }
 
+/**
+ * Var dirs of servers started here. A server killed with -9 leaves its embedded
+ * PostgreSQL running (the next start in that var dir stops it, as in production);
+ * one the test never restarts is stopped when the test process exits.
+ */
+const varDirs = new Set<string>();
+process.once("exit", () => {
+  for (const dir of varDirs) {
+    try {
+      const pid = Number(readFileSync(join(dir, "db", "postmaster.pid"), "utf8").split("\n")[0]);
+      // Only a server of that directory (its working directory), never a pid reused since.
+      if (pid && readlinkSync(`/proc/${pid}/cwd`) === realpathSync(join(dir, "db"))) process.kill(pid, "SIGQUIT");
+    } catch { /* stopped, or never started */ }
+  }
+});
+
 export async function startServer(opts: StartOptions = {}): Promise<ServerProcess> {
   const varDir = opts.varDir ?? mkdtempSync(join(tmpdir(), "mailroom-var-"));
+  varDirs.add(varDir);
   const env: Record<string, string | undefined> = {
     ...process.env,
     MAILROOM_VAR_DIR: varDir,
@@ -79,8 +96,8 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerProces
   });
   const exited = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
 
-  // 90 s: a PGlite server on a loaded 2-core machine (two test files at once, CI's
-  // neighbours) has taken 20–42 s just to open its database.
+  // 90 s: a loaded 2-core machine (two test files at once, CI's neighbours); with
+  // the embedded database a server has taken 4–6 s (initdb included) on it.
   function waitForLog(match: (l: Record<string, unknown>) => boolean, ms = opts.timeoutMs ?? 90_000) {
     const seen = logs.find(match);
     if (seen) return Promise.resolve(seen);

@@ -9,61 +9,31 @@ import { join } from "node:path";
 import pg from "pg";
 import { openDatabase, type Database } from "../../src/db/client.js";
 import { migrate } from "../../src/db/migrate.js";
-import { createTestDatabase, SERVER_URL } from "../helpers/db.js";
+import { adminUrl, createTestDatabase, SERVER_URL } from "../helpers/db.js";
 import { LmtpClient, dotStuff } from "../helpers/lmtp-client.js";
 import { startServer } from "../helpers/server-process.js";
 import { createList, message, startLmtp } from "./fixtures.js";
 
 const post = (id: string) => message({ From: "anne@example.org", To: "mylist@example.com", Subject: "x", "Message-ID": id });
 
-/** The database the server holds, where the test can swap in a reopened one (PGlite's data dir). */
-function swappable(first: Database): Database & { swap(db: Database): void } {
-  let cur = first;
-  return {
-    kind: first.kind,
-    poolSize: first.poolSize,
-    get prisma() { return cur.prisma; },
-    query: (name, sql, params) => cur.query(name, sql, params),
-    session: () => cur.session(),
-    connection: () => cur.connection(),
-    listen: (ch, cb) => cur.listen(ch, cb),
-    close: () => cur.close(),
-    swap(db) { cur = db; },
-  };
-}
-
 async function adminQuery(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: SERVER_URL! });
+  const c = new pg.Client({ connectionString: await adminUrl() });
   await c.connect();
   try { await c.query(sql); } finally { await c.end(); }
 }
 
 test("database stopped mid-session: 451 4.3.0 per recipient, the retry succeeds once it is back", async () => {
-  let db: Database & { swap(db: Database): void };
-  let stop: () => Promise<void>;
-  let restart: () => Promise<void>;
-  let cleanup: () => Promise<void>;
-  if (SERVER_URL) {
-    const t = await createTestDatabase();
-    db = swappable(t.db);
-    const name = new URL(t.url!).pathname.slice(1);
-    // A real outage: no new connections, and every existing backend killed.
-    stop = async () => {
-      await adminQuery(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
-      await adminQuery(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}'`);
-    };
-    restart = async () => { await adminQuery(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`); };
-    cleanup = () => t.close();
-  } else {
-    // Embedded: close the PGlite under the server, later reopen its data directory.
-    const dir = join(mkdtempSync(join(tmpdir(), "mailroom-lmtp-")), "db");
-    const first = await openDatabase({ url: null, dataDir: dir });
-    await migrate(first);
-    db = swappable(first);
-    stop = () => first.close();
-    restart = async () => { db.swap(await openDatabase({ url: null, dataDir: dir })); };
-    cleanup = () => db.close();
-  }
+  // On DATABASE_URL's server or the test process's own cluster.
+  const t = await createTestDatabase();
+  const db = t.db;
+  const name = new URL(t.url).pathname.slice(1);
+  // A real outage: no new connections, and every existing backend killed.
+  const stop = async () => {
+    await adminQuery(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
+    await adminQuery(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}'`);
+  };
+  const restart = async () => { await adminQuery(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`); };
+  const cleanup = () => t.close();
   await createList(db, "mylist@example.com");
   const { lmtp, port } = await startLmtp(db);
   try {

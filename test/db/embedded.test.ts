@@ -1,0 +1,168 @@
+// The embedded database (DATABASE_URL unset; src/db/embedded.ts): a real PostgreSQL
+// cluster in $MAILROOM_VAR_DIR/db on a unix socket only, run as user postgres when
+// mailroom runs as root; its data outlives a restart; a kill -9 of mailroom leaves
+// the server running, and the next start stops it and starts again; the server
+// killed under mailroom stops mailroom (exit 1) and the next start recovers; a
+// directory it cannot open (an earlier mailroom's PGlite, another major version),
+// or root without a user postgres, is refused with a one-line reason. Runs whatever DATABASE_URL says: the embedded database is the
+// subject here.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { openDatabase } from "../../src/db/client.js";
+import { migrate } from "../../src/db/migrate.js";
+import { adminRequest, startServer } from "../helpers/server-process.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+function varDir(t: { after(fn: () => unknown): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), "mailroom-embedded-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function postmasterPid(dir: string): number | null {
+  try { return Number(readFileSync(join(dir, "db", "postmaster.pid"), "utf8").split("\n")[0]); } catch { return null; }
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+function migrateCli(dir: string, extra: NodeJS.ProcessEnv = {}) {
+  const env: NodeJS.ProcessEnv = { ...process.env, MAILROOM_VAR_DIR: dir, ...extra };
+  delete env.DATABASE_URL;
+  return spawnSync(process.execPath, ["bin/mailroom.js", "migrate"], { cwd: ROOT, env, encoding: "utf8" });
+}
+
+test("a real PostgreSQL on a unix socket only, fsync and synchronous commit on, as user postgres when root; data survives a restart", async (t) => {
+  const dir = varDir(t);
+  const dataDir = join(dir, "db");
+  const first = await openDatabase({ url: null, dataDir });
+  try {
+    await migrate(first);
+    const [s] = await first.prisma.$queryRawUnsafe<Record<string, string>[]>(
+      `SELECT current_setting('listen_addresses') AS listen, current_setting('fsync') AS fsync,
+              current_setting('synchronous_commit') AS sync, current_setting('server_version_num') AS version,
+              current_setting('unix_socket_directories') AS sockets, pg_encoding_to_char(encoding) AS encoding
+         FROM pg_database WHERE datname = current_database()`);
+    assert.deepEqual(s, { listen: "", fsync: "on", sync: "on", version: s!.version, sockets: `"${join(dir, "run")}"`, encoding: "UTF8" });
+    assert.ok(Number(s!.version) >= 180000);
+    const pid = postmasterPid(dir)!;
+    if (userInfo().uid === 0) {
+      const postgresUid = Number(spawnSync("id", ["-u", "postgres"], { encoding: "utf8" }).stdout);
+      assert.equal(statSync(`/proc/${pid}`).uid, postgresUid, "the server runs as postgres");
+      assert.equal(statSync(dataDir).uid, postgresUid, "its data directory is postgres's");
+    }
+    assert.equal(statSync(dataDir).mode & 0o777, 0o700);
+    await first.prisma.domain.create({ data: { mailHost: "kept.example" } });
+    // A second process on the same directory is refused (it would stop the first one's server), as is a second open here.
+    const second = migrateCli(dir);
+    assert.equal(second.status, 1);
+    assert.match(second.stderr, /^mailroom: the embedded database is in use by process \d+/);
+    await assert.rejects(openDatabase({ url: null, dataDir }), /already open in this process/);
+  } finally {
+    await first.close();
+  }
+  assert.equal(postmasterPid(dir), null, "close() stopped the server");
+
+  const again = await openDatabase({ url: null, dataDir });
+  try {
+    assert.deepEqual((await again.prisma.domain.findMany()).map((d) => d.mailHost), ["kept.example"]);
+  } finally {
+    await again.close();
+  }
+});
+
+test("kill -9 of mailroom serve leaves its server running; the next start stops it and starts again; SIGTERM stops both", async (t) => {
+  const dir = varDir(t);
+  const env = { DATABASE_URL: undefined, MAILROOM_WORKERS: "0" };
+  const started = Date.now();
+  const first = await startServer({ varDir: dir, env });
+  t.diagnostic(`first start (initdb included): ${Date.now() - started} ms`);
+  assert.equal((await adminRequest(first.httpPort, "POST", "/domains", { mailHost: "survives.example" })).status, 201);
+  await first.kill9();
+  const orphan = postmasterPid(dir)!;
+  assert.ok(alive(orphan), "the server outlives a kill -9 of mailroom");
+
+  const restarted = Date.now();
+  const second = await startServer({ varDir: dir, env });
+  t.diagnostic(`restart after kill -9: ${Date.now() - restarted} ms`);
+  try {
+    assert.ok(second.logs.some((l) => l.msg === "stopping the embedded PostgreSQL an earlier mailroom left running" && l.serverPid === orphan));
+    assert.ok(!alive(orphan), "the orphan was stopped");
+    const r = await adminRequest(second.httpPort, "GET", "/domains");
+    assert.equal(r.status, 200);
+    assert.ok(JSON.stringify(r.body).includes("survives.example"), "a commit before the kill is there");
+  } finally {
+    assert.equal(await second.stop(), 0);
+  }
+  const pid = postmasterPid(dir);
+  assert.equal(pid, null, "SIGTERM stopped the server too (postmaster.pid removed)");
+  assert.ok(!existsSync(join(dir, "run", ".s.PGSQL.5432")));
+});
+
+test("an earlier mailroom's PGlite directory is refused with a one-line reason naming what to do", async (t) => {
+  const dir = varDir(t);
+  // PGlite's layout: a PostgreSQL data directory whose files are world-writable (initdb never writes those).
+  const dataDir = join(dir, "db");
+  mkdirSync(join(dataDir, "base"), { recursive: true, mode: 0o700 });
+  writeFileSync(join(dataDir, "PG_VERSION"), "18\n");
+  chmodSync(join(dataDir, "PG_VERSION"), 0o666);
+  const r = migrateCli(dir);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  assert.match(r.stderr, /^mailroom: .*db holds an embedded PGlite database of an earlier mailroom.*move it away.*DATABASE_URL/);
+  assert.equal(readFileSync(join(dataDir, "PG_VERSION"), "utf8"), "18\n", "left as it was");
+});
+
+test("a data directory of another PostgreSQL major version is refused with a one-line reason", async (t) => {
+  const dir = varDir(t);
+  const dataDir = join(dir, "db");
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(dataDir, "PG_VERSION"), "16\n", { mode: 0o600 });
+  const r = migrateCli(dir);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  assert.match(r.stderr, /holds a PostgreSQL 16 database and the embedded PostgreSQL is 18: upgrade it .*pg_upgrade.*DATABASE_URL/);
+});
+
+test("the server killed under mailroom serve: mailroom stops with exit code 1, and the next start recovers", async (t) => {
+  const dir = varDir(t);
+  const env = { DATABASE_URL: undefined, MAILROOM_WORKERS: "0" };
+  const first = await startServer({ varDir: dir, env });
+  assert.equal((await adminRequest(first.httpPort, "POST", "/domains", { mailHost: "kept.example" })).status, 201);
+  process.kill(postmasterPid(dir)!, "SIGKILL");
+  const code = await new Promise<number | null>((resolve) => first.child.once("exit", resolve));
+  assert.equal(code, 1);
+  assert.ok(first.logs.some((l) => l.msg === "embedded PostgreSQL exited" && l.signal === "SIGKILL"));
+  const second = await startServer({ varDir: dir, env });
+  try {
+    const r = await adminRequest(second.httpPort, "GET", "/domains");
+    assert.ok(JSON.stringify(r.body).includes("kept.example"));
+  } finally {
+    await second.stop();
+  }
+});
+
+test("as root without a user postgres: a one-line reason naming DATABASE_URL, no user created", { skip: userInfo().uid !== 0 && "only root runs the server as user postgres" }, async (t) => {
+  const dir = varDir(t);
+  // An `id` that knows no postgres, first on PATH.
+  const bin = mkdtempSync(join(tmpdir(), "mailroom-fake-id-"));
+  t.after(() => rmSync(bin, { recursive: true, force: true }));
+  writeFileSync(join(bin, "id"), "#!/bin/sh\necho \"id: 'postgres': no such user\" >&2\nexit 1\n", { mode: 0o755 });
+  const r = migrateCli(dir, { PATH: `${bin}:${process.env.PATH}` });
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  assert.match(r.stderr, /^mailroom: PostgreSQL does not run as root and there is no user postgres .*DATABASE_URL/);
+  assert.ok(!existsSync(join(dir, "db", "PG_VERSION")), "no initdb");
+});
