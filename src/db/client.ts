@@ -27,11 +27,6 @@ export interface RawSession {
 }
 
 export interface Database {
-  /**
-   * Always "postgres" (one engine since the embedded database is PostgreSQL too).
-   * Kept only until src/services/incoming.ts, which still tests it, drops its branch.
-   */
-  readonly kind: "postgres";
   /** Connections Prisma's pool may open. */
   readonly poolSize: number;
   readonly prisma: PrismaClient;
@@ -193,7 +188,6 @@ async function openPostgres(url: string, opts: OpenOptions, hotPoolSize: number)
   }
 
   return {
-    kind: "postgres",
     poolSize,
     prisma,
     async query(name, sql, params) {

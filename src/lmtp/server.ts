@@ -2,6 +2,7 @@
 // mode, RCPT decided against the database (services/recipients), DATA stored with
 // one job per distinct recipient (receive.ts), one reply per accepted RCPT. main.ts
 // creates it; close() lets a transaction in flight finish before the sessions go.
+import { hostname } from "node:os";
 import type { SMTPServerAddress, SMTPServerSession } from "smtp-server";
 import type { Config } from "../config/index.js";
 import type { Logger } from "../log.js";
@@ -35,6 +36,8 @@ export function createLmtpServer(deps: LmtpDeps): LmtpServer {
   const server = new MailroomLmtp({
     lmtp: true,
     banner: "mailroom",
+    // The greeting's host name, looked up once: smtp-server asks os.hostname() per connection.
+    name: hostname(),
     authOptional: true,
     disabledCommands: ["AUTH", "STARTTLS"],
     hideENHANCEDSTATUSCODES: false,

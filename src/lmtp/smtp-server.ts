@@ -1,10 +1,12 @@
 // smtp-server's SMTPServer with the things mailroom needs that it lacks: the
-// greeting at once (no early-talker wait), a reply text that already starts with
+// connection made in the turn it is accepted (no wait, no random bytes per session
+// id) and its greeting at once (no early-talker wait), a reply text that already starts with
 // an RFC 3463 code keeps that code (the library would otherwise derive one from
 // the basic code: 550 is always 5.1.1, while "not a message" is 5.6.0), replies of
 // one event-loop turn sent in one write, and closing chosen sessions during
-// shutdown. Each of these is a method of one connection class, made once, so a
-// connection costs no more than smtp-server's own.
+// shutdown. Each of these is a method of one connection or server class, made
+// once, so a connection costs no more than smtp-server's own.
+import { randomBytes } from "node:crypto";
 import type net from "node:net";
 import type tls from "node:tls";
 import { SMTPServer } from "smtp-server";
@@ -63,7 +65,26 @@ function uncork(conn: LmtpConnection): void {
   conn._socket.uncork();
 }
 
+/**
+ * Session ids: unique in this process by the counter, and between processes (the
+ * logs of two servers on one database) by a random prefix drawn once, where
+ * smtp-server draws 10 random bytes and turns them into a BigInt per connection.
+ */
+const SESSION_PREFIX = randomBytes(5).readUIntBE(0, 5).toString(32).padStart(8, "0");
+let sessions = 0;
+
 export class MailroomLmtp extends SMTPServer {
+  /**
+   * smtp-server's step between accept and connect(): with no PROXY protocol (the
+   * local MTA connects directly) it only makes the session id, and then waits a turn
+   * of the event loop (setImmediate) before the connection is made. Here the
+   * connection is made at once, with a cheaper id.
+   */
+  override _handleProxy(socket: net.Socket, callback: Parameters<SMTPServer["_handleProxy"]>[1]): void {
+    if (this.options.useProxy || this.options.ignoredHosts?.length) return super._handleProxy(socket, callback);
+    callback(null, { id: SESSION_PREFIX + (++sessions).toString(32).padStart(8, "0") });
+  }
+
   // A connection's events go to the server, through listeners bound once.
   private readonly connectionError = (err: Error) => this._onError(err);
   private readonly connectionConnect = (data: Parameters<SMTPServer["_onClientConnect"]>[0]) => this._onClientConnect(data);

@@ -4,10 +4,11 @@
 // server after DATA; a rejected promise means nothing of that message was stored
 // (the caller answers 451).
 //
-// Group commit: messages that arrive while a transaction is committing are stored
-// together in the next one (one statement for the whole batch, one commit for all).
-// A lone message goes at once; under load the commit cost is shared, which is what
-// lets ten connections go well past one fsync per message.
+// Group commit: messages that arrive while a transaction is committing, or in the
+// same turn of the event loop, are stored together in the next one (one statement
+// for the whole batch, one commit for all). A lone message goes at the end of the
+// turn's I/O callbacks; under load the commit cost is shared, which is what lets
+// ten connections go well past one fsync per message.
 import type { Database } from "../db/client.js";
 import { JOBS_CHANNEL } from "../queue/jobs.js";
 import { enqueueWithMessagesSql } from "../queue/transitions.js";
@@ -41,11 +42,11 @@ interface Pending { msg: IncomingMessage; resolve(id: bigint): void; reject(err:
 
 export function createIncomingStore(db: Database): IncomingStore {
   let queue: Pending[] = [];
-  // One batch at a time, on both databases. PGlite has one backend. On PostgreSQL a
-  // transaction that sends NOTIFY holds a database-wide lock from its pre-commit to
-  // the end of its commit (async.c PreCommit_Notify), so such commits — and their
-  // WAL flushes — run one after another whatever the number in flight; what raises
-  // throughput is more messages per commit. Measured (bench/lmtp.ts, smtp-source,
+  // One batch at a time. A PostgreSQL transaction that sends NOTIFY holds a
+  // database-wide lock from its pre-commit to the end of its commit (async.c
+  // PreCommit_Notify), so such commits — and their WAL flushes — run one after
+  // another whatever the number in flight; what raises throughput is more messages
+  // per commit. Measured (bench/lmtp.ts, smtp-source,
   // 10 connections): 1 in flight ~2,200-2,400 msg/s, 2 ~2,000, 8 ~750 (eight
   // batches of one message each waiting for the lock in turn).
   const maxInFlight = 1;
@@ -58,6 +59,10 @@ export function createIncomingStore(db: Database): IncomingStore {
   async function flush(): Promise<void> {
     inFlight++;
     while (queue.length) {
+      // The batch leaves at the end of the event loop's I/O callbacks: messages
+      // whose DATA ended in the same poll share the commit (as the RCPT lookups do,
+      // db/list-lookup.ts).
+      await new Promise((resolve) => setImmediate(resolve));
       const batch = takeBatch();
       try {
         const ids = await insertBatch(db, batch.map((p) => p.msg));
@@ -110,12 +115,9 @@ export async function storeIncoming(db: Database, msg: IncomingMessage): Promise
  */
 async function insertBatch(db: Database, msgs: IncomingMessage[]): Promise<bigint[]> {
   const params: unknown[] = [];
-  const rows: string[] = [];
   const jobs: { i: number; queue: string; listId: string; recipient: string; data: object }[] = [];
   msgs.forEach((m, i) => {
-    const n = params.push(m.messageId, m.messageIdHash, m.mailFrom, m.recipients.map((r) => r.address), m.raw.length, m.raw);
-    const b = n - 6;
-    rows.push(`(${i}, $${b + 1}::text, $${b + 2}::text, $${b + 3}::text, $${b + 4}::text[], $${b + 5}::int, $${b + 6}::bytea)`);
+    params.push(m.messageId, m.messageIdHash, m.mailFrom, m.recipients.map((r) => r.address), m.raw.length, m.raw);
     for (const r of m.recipients) {
       jobs.push({
         i, queue: r.decision.queue, listId: r.decision.listId, recipient: r.address,
@@ -123,9 +125,28 @@ async function insertBatch(db: Database, msgs: IncomingMessage[]): Promise<bigin
       });
     }
   });
-  const jobsParam = params.push(JSON.stringify(jobs));
-  const channelParam = params.push(JOBS_CHANNEL);
-  const sql = `
+  params.push(JSON.stringify(jobs), JOBS_CHANNEL);
+  // A prepared statement per batch size with a generic plan, on a hot-path
+  // connection: planning this five-part statement again for every batch cost the
+  // server more than executing it.
+  const result = await db.query<{ ord: number; id: string }>(`mailroom_store_${msgs.length}`, batchSql(msgs.length), params);
+  const ids: bigint[] = [];
+  for (const r of result) ids[Number(r.ord)] = BigInt(r.id);
+  return ids;
+}
+
+/** The statement's text depends only on the batch size: made once per size (at most MAX_BATCH of them). */
+const SQL_BY_SIZE = new Map<number, string>();
+
+function batchSql(n: number): string {
+  let sql = SQL_BY_SIZE.get(n);
+  if (sql) return sql;
+  const rows: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const b = i * 6;
+    rows.push(`(${i}, $${b + 1}::text, $${b + 2}::text, $${b + 3}::text, $${b + 4}::text[], $${b + 5}::int, $${b + 6}::bytea)`);
+  }
+  sql = `
     WITH input (ord, "messageId", "messageIdHash", "mailFrom", "rcptTo", size, raw) AS (
       VALUES ${rows.join(", ")}
     ), ids AS MATERIALIZED (
@@ -135,17 +156,8 @@ async function insertBatch(db: Database, msgs: IncomingMessage[]): Promise<bigin
       SELECT ids.id, input."messageId", input."messageIdHash", input."mailFrom", input."rcptTo", input.size, input.raw
       FROM input JOIN ids USING (ord)
       RETURNING id
-    ), ${enqueueWithMessagesSql(`$${jobsParam}`, "ids", `$${channelParam}`)}
+    ), ${enqueueWithMessagesSql(`$${n * 6 + 1}`, "ids", `$${n * 6 + 2}`)}
     SELECT ids.ord, ids.id, (SELECT n FROM woken) AS woken FROM ids ORDER BY ids.ord`;
-  const result = db.kind === "postgres"
-    // A prepared statement per batch size with a generic plan, on a hot-path
-    // connection: planning this five-part statement again for every batch cost the
-    // server more than executing it.
-    ? await db.query<{ ord: number; id: string }>(`mailroom_store_${msgs.length}`, sql, params)
-    // PGlite's single backend is shared with Prisma's transactions: writes go
-    // through Prisma, which runs them one at a time.
-    : await db.prisma.$queryRawUnsafe<{ ord: number; id: string }[]>(sql, ...params);
-  const ids: bigint[] = [];
-  for (const r of result) ids[Number(r.ord)] = BigInt(r.id);
-  return ids;
+  SQL_BY_SIZE.set(n, sql);
+  return sql;
 }
