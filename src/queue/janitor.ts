@@ -3,7 +3,7 @@
 // no job (in any state: shunted ones stay inspectable) and no held message refers
 // to. ArchivedMessage keeps its own copy of the bytes, so the archive is never
 // touched. Runs in small batches, each its own statement, so no sweep holds a
-// long transaction (on embedded PGlite every other query waits for it). Started
+// long transaction (it would keep vacuum from the rows it frees). Started
 // by workers.ts.
 import type { Database } from "../db/client.js";
 import type { Logger } from "../log.js";

@@ -116,7 +116,7 @@ export async function enqueueQuery(
  * Claims up to `limit` ready jobs of one queue whose time has come, plus running jobs
  * whose lease ran out (their worker died). Each claim counts as an attempt.
  * `running`: ids this process is still working on. Their lease can look expired when
- * the heartbeat waited behind a long query queue (PGlite runs one query at a time);
+ * the heartbeat waited behind a long query queue (a busy pool or event loop);
  * taking them over would send their copies a second time while the first run goes on.
  * Read through the partial index of live jobs in (queue, runAt, id) order (migration
  * 20261204183000_live_jobs_index): a plain index scan that stops at `limit` and marks
