@@ -15,7 +15,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from "node:fs";
 import { arch, platform, userInfo } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import pg from "pg";
 import type { Logger } from "../log.js";
@@ -185,7 +185,8 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   ownDir(o.socketDir, user);
   await stopOrphan(o.dataDir, o.log);
 
-  const child = spawn(bin.postgres, ["-D", o.dataDir, ...serverSettings(o)], {
+  // An absolute -D: the next start after a kill -9 recognises the server by it (postmasterOf).
+  const child = spawn(bin.postgres, ["-D", resolve(o.dataDir), ...serverSettings(o)], {
     // Its own process group: a Ctrl-C in mailroom's terminal must not stop the
     // database under the transactions mailroom is finishing; mailroom stops it after.
     detached: true,
@@ -278,37 +279,93 @@ async function stopOrphan(dataDir: string, log?: Logger): Promise<void> {
   } catch {
     return;
   }
-  if (!pid) return;
-  const state = serverIn(pid, dataDir);
-  if (state === "other") {
+  if (!Number.isInteger(pid) || pid === 0) return;
+  // A standalone backend (postgres --single, an operator's repair session) writes its pid negated.
+  const standalone = pid < 0;
+  pid = Math.abs(pid);
+  const found = postmasterOf(pid, dataDir);
+  if (found.state === "other") {
     log?.info({ serverPid: pid }, "removing a stale postmaster.pid (its pid is another process now)");
     rmSync(pidFile, { force: true });
     return;
   }
-  if (state !== "ours") return;
+  if (found.state !== "ours") return;
+  if (standalone) {
+    throw new EmbeddedDatabaseError(`a standalone PostgreSQL backend (postgres --single, pid ${pid}) has ${dataDir} open: end it, then start mailroom again`);
+  }
+  // A true orphan's parent died: it was reparented to pid 1 or to a subreaper, an
+  // ancestor of the dead mailroom and so (restarted by the same supervisor) of this
+  // one. A live parent that is none of our ancestors is a process running this
+  // server now: another mailroom that took db.lock at the same moment, or an
+  // operator's. Stopping it would pull the database from under it.
+  if (!ancestors().has(found.ppid)) {
+    throw new EmbeddedDatabaseError(`the PostgreSQL server running in ${dataDir} (pid ${pid}) belongs to a live process (pid ${found.ppid}), not to an earlier mailroom that died: stop that one first`);
+  }
   log?.warn({ serverPid: pid }, "stopping the embedded PostgreSQL an earlier mailroom left running");
   const signal = (s: NodeJS.Signals) => { try { process.kill(pid, s); } catch { /* gone */ } };
   signal("SIGINT");
-  for (let waited = 0; serverIn(pid, dataDir) === "ours"; waited += 50) {
+  for (let waited = 0; postmasterOf(pid, dataDir).state === "ours"; waited += 50) {
     if (waited === 30_000) signal("SIGQUIT");
     if (waited > 60_000) throw new EmbeddedDatabaseError(`the embedded PostgreSQL left running in ${dataDir} (pid ${pid}) does not stop`);
     await sleep(50);
   }
 }
 
-/** Whether pid is a live PostgreSQL server of dataDir (a postmaster's working directory is its data directory), another live process, or gone. */
-function serverIn(pid: number, dataDir: string): "ours" | "other" | "gone" | "unknown" {
+/** This process's ancestors (parent, grandparent, … up to pid 1), from /proc/<pid>/stat. */
+function ancestors(): Set<number> {
+  const found = new Set<number>([1]);
+  for (let pid = process.ppid; pid > 1 && !found.has(pid);) {
+    found.add(pid);
+    const s = procStat(pid);
+    if (!s) break;
+    pid = s.ppid;
+  }
+  return found;
+}
+
+/** /proc/<pid>/stat's name, state and parent; null when the process is gone. Readable for anyone's process. */
+function procStat(pid: number): { comm: string; state: string; ppid: number } | null {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   } catch {
-    return "gone";
+    return null;
   }
-  if (stat.slice(stat.lastIndexOf(")") + 2)[0] === "Z") return "gone";
+  // "pid (comm) S ppid …": comm may hold spaces and parentheses, so split at the last ")".
+  const close = stat.lastIndexOf(")");
+  const [state, ppid] = stat.slice(close + 2).split(" ");
+  return { comm: stat.slice(stat.indexOf("(") + 1, close), state: state!, ppid: Number(ppid) };
+}
+
+/**
+ * Whether pid is a live PostgreSQL server of dataDir, another live process, or gone.
+ * Told by what anyone may read: its name (postgres) and its command line, which
+ * holds `-D <data directory>` as mailroom started it (absolute; a postmaster keeps
+ * its command line, only its children retitle theirs). Not its working directory or
+ * executable: reading /proc/<pid>/cwd of another user's process needs
+ * CAP_SYS_PTRACE, which root lacks in a container with Docker's default
+ * capabilities. A relative -D (a server started otherwise) falls back to cwd.
+ */
+export function postmasterOf(pid: number, dataDir: string): { state: "ours" | "other" | "gone" | "unknown"; ppid: number } {
+  const s = procStat(pid);
+  if (!s || s.state === "Z") return { state: "gone", ppid: 0 };
+  const answer = (state: "ours" | "other" | "gone" | "unknown") => ({ state, ppid: s.ppid });
+  if (s.comm !== "postgres") return answer("other");
+  let args: string[];
   try {
-    return readlinkSync(`/proc/${pid}/cwd`) === realpathSync(dataDir) ? "ours" : "other";
+    args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
   } catch {
-    return "unknown"; // another user's process: not ours to judge
+    return answer("gone");
+  }
+  const d = args.indexOf("-D");
+  const given = d >= 0 ? args[d + 1] : undefined;
+  try {
+    const want = realpathSync(dataDir);
+    if (given === resolve(dataDir)) return answer("ours");
+    if (given && isAbsolute(given)) return answer(realpathSync(given) === want ? "ours" : "other");
+    return answer(readlinkSync(`/proc/${pid}/cwd`) === want ? "ours" : "other");
+  } catch {
+    return answer("unknown"); // its directory is gone, or another user's process without ptrace: not ours to judge
   }
 }
 

@@ -83,11 +83,24 @@ test("a real PostgreSQL on a unix socket only, fsync and synchronous commit on, 
   }
 });
 
-test("kill -9 of mailroom serve leaves its server running; the next start stops it and starts again; SIGTERM stops both", async (t) => {
+/**
+ * Root without CAP_SYS_PTRACE (Docker's default capabilities): it cannot read
+ * /proc/<pid>/cwd of user postgres's server, so the orphan must be told otherwise.
+ * setpriv (util-linux) drops the capability for mailroom; null where it cannot.
+ */
+function withoutPtrace(): string[] | null {
+  if (userInfo().uid !== 0) return null;
+  const drop = ["setpriv", "--bounding-set=-sys_ptrace", "--inh-caps=-sys_ptrace", "--"];
+  return spawnSync(drop[0]!, [...drop.slice(1), "true"]).status === 0 ? drop : null;
+}
+
+const mailroomServe = [process.execPath, "--import", "tsx", join(ROOT, "src/main.ts"), "serve"];
+
+async function killAndRestart(t: { after(fn: () => unknown): void; diagnostic(m: string): void }, argv?: string[]) {
   const dir = varDir(t);
   const env = { DATABASE_URL: undefined, MAILROOM_WORKERS: "0" };
   const started = Date.now();
-  const first = await startServer({ varDir: dir, env });
+  const first = await startServer({ varDir: dir, env, argv });
   t.diagnostic(`first start (initdb included): ${Date.now() - started} ms`);
   assert.equal((await adminRequest(first.httpPort, "POST", "/domains", { mailHost: "survives.example" })).status, 201);
   await first.kill9();
@@ -95,7 +108,7 @@ test("kill -9 of mailroom serve leaves its server running; the next start stops 
   assert.ok(alive(orphan), "the server outlives a kill -9 of mailroom");
 
   const restarted = Date.now();
-  const second = await startServer({ varDir: dir, env });
+  const second = await startServer({ varDir: dir, env, argv });
   t.diagnostic(`restart after kill -9: ${Date.now() - restarted} ms`);
   try {
     assert.ok(second.logs.some((l) => l.msg === "stopping the embedded PostgreSQL an earlier mailroom left running" && l.serverPid === orphan));
@@ -109,7 +122,14 @@ test("kill -9 of mailroom serve leaves its server running; the next start stops 
   const pid = postmasterPid(dir);
   assert.equal(pid, null, "SIGTERM stopped the server too (postmaster.pid removed)");
   assert.ok(!existsSync(join(dir, "run", ".s.PGSQL.5432")));
-});
+}
+
+test("kill -9 of mailroom serve leaves its server running; the next start stops it and starts again; SIGTERM stops both", (t) => killAndRestart(t));
+
+const noPtrace = withoutPtrace();
+test("the same as root without CAP_SYS_PTRACE (the orphan is told by its command line, not its working directory)",
+  { skip: !noPtrace && "needs root and setpriv" },
+  (t) => killAndRestart(t, [...noPtrace!, ...mailroomServe]));
 
 test("an earlier mailroom's PGlite directory is refused with a one-line reason naming what to do", async (t) => {
   const dir = varDir(t);

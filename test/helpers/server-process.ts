@@ -2,11 +2,12 @@
 // waits for its "listening" lines. For tests that need a real process: HTTP over
 // the network, kill -9 and restart, two processes on one database.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { postmasterOf } from "../../src/db/embedded.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -60,8 +61,8 @@ process.once("exit", () => {
   for (const dir of varDirs) {
     try {
       const pid = Number(readFileSync(join(dir, "db", "postmaster.pid"), "utf8").split("\n")[0]);
-      // Only a server of that directory (its working directory), never a pid reused since.
-      if (pid && readlinkSync(`/proc/${pid}/cwd`) === realpathSync(join(dir, "db"))) process.kill(pid, "SIGQUIT");
+      // Only a server of that directory, never a pid reused since (told without ptrace, as mailroom does).
+      if (pid && postmasterOf(pid, join(dir, "db")).state === "ours") process.kill(pid, "SIGQUIT");
     } catch { /* stopped, or never started */ }
   }
 });
