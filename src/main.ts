@@ -16,6 +16,7 @@ import { createLmtpServer } from "./lmtp/server.js";
 import { createMaps } from "./mta/maps.js";
 import { startSocketmap } from "./mta/socketmap.js";
 import { startWorkers } from "./workers.js";
+import { catchStopSignals, StopRequested, type StopSignals } from "./stop-signals.js";
 import { join } from "node:path";
 
 const HELP: Record<string, string> = {
@@ -63,15 +64,17 @@ function onPath(cmd: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
 }
 
-async function openMigrated(config: Config, log: Logger, onServerExit?: (why: string) => void): Promise<Database> {
+async function openMigrated(config: Config, log: Logger, signals: StopSignals, onServerExit?: (why: string) => void): Promise<Database> {
   const db = await openDatabase({
     url: config.databaseUrl, pgOptions: config.pgOptions, dataDir: join(config.varDir, "db"), log: component(log, "db"), onServerExit,
     poolSize: config.databaseUrl ? undefined : embeddedPoolSize(config.smtp.concurrency),
   });
   try {
+    signals.check();
     const result = await migrate(db);
     if (result.applied.length) log.info({ applied: result.applied }, "migrations applied");
     if (result.modified.length) log.warn({ modified: result.modified }, "applied migrations were edited since");
+    signals.check();
     return db;
   } catch (err) {
     await db.close();
@@ -79,45 +82,71 @@ async function openMigrated(config: Config, log: Logger, onServerExit?: (why: st
   }
 }
 
-async function serve(config: Config, log: Logger): Promise<void> {
+/**
+ * Runs until SIGTERM/SIGINT (returns -1). A startup step that fails, or a signal
+ * during startup, closes what was started, the database last (the embedded
+ * cluster stops with it), and ends the command: a failure as an error, a signal
+ * as a clean stop (0).
+ */
+async function serve(config: Config, log: Logger, signals: StopSignals): Promise<number> {
+  let db: Database | undefined;
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
+  let lmtp: ReturnType<typeof createLmtpServer> | undefined;
+  let workers: Awaited<ReturnType<typeof startWorkers>> | undefined;
+  let socketmap: Awaited<ReturnType<typeof startSocketmap>> | null | undefined;
+  const closeAll = async () => {
+    // Stop taking new work, let in-flight requests, LMTP transactions and jobs finish.
+    await Promise.allSettled([app?.close(), lmtp?.close(), socketmap?.close()]);
+    await workers?.stop();
+    // Last: the embedded database's server stops after mailroom's own shutdown.
+    await db?.close();
+  };
   // The embedded server gone under a running mailroom (killed, out of memory): no
   // work can go on, and the next start recovers it; a supervisor restarts us.
   let stop: (signal: string, code?: number) => Promise<void> = async () => { process.exit(1); };
-  const db = await openMigrated(config, log, () => void stop("database exited", 1));
-  const adminPassword = await ensureAdminPassword(config, log);
-  const maps = createMaps({ db, config, log: component(log, "mta") });
-  await maps.writeNow();
-  const services = createServices({ db, config, log, maps });
-  const app = await buildApp({ services, config, adminPassword, log: component(log, "http") });
-  const lmtp = createLmtpServer({ services, config, log: component(log, "lmtp") });
-  const workers = await startWorkers({ db, services, config, log: component(log, "worker") });
-  const socketmap = config.socketmap ? await startSocketmap({ db, config, log: component(log, "socketmap") }) : null;
+  try {
+    db = await openMigrated(config, log, signals, () => void stop("database exited", 1));
+    const adminPassword = await ensureAdminPassword(config, log);
+    const maps = createMaps({ db, config, log: component(log, "mta") });
+    await maps.writeNow();
+    signals.check();
+    const services = createServices({ db, config, log, maps });
+    app = await buildApp({ services, config, adminPassword, log: component(log, "http") });
+    lmtp = createLmtpServer({ services, config, log: component(log, "lmtp") });
+    workers = await startWorkers({ db, services, config, log: component(log, "worker") });
+    socketmap = config.socketmap ? await startSocketmap({ db, config, log: component(log, "socketmap") }) : null;
+    signals.check();
 
-  // The "listening" lines are the contract's way to learn a port 0 choice: logged
-  // whatever MAILROOM_LOG_LEVEL is.
-  const announce = log.child({}, { level: "info" });
-  // LMTP first: /health answers 200 only once every listener is up.
-  const lmtpPort = await lmtp.listen(config.lmtp.host, config.lmtp.port);
-  announce.info({ service: "lmtp", host: config.lmtp.host, port: lmtpPort }, "listening");
-  const httpPort = await listenHttp(app, config);
-  announce.info({ service: "http", host: config.http.host, port: httpPort }, "listening");
-  if (socketmap) announce.info({ service: "socketmap", address: socketmap.address }, "listening");
+    // The "listening" lines are the contract's way to learn a port 0 choice: logged
+    // whatever MAILROOM_LOG_LEVEL is.
+    const announce = log.child({}, { level: "info" });
+    // LMTP first: /health answers 200 only once every listener is up.
+    const lmtpPort = await lmtp.listen(config.lmtp.host, config.lmtp.port);
+    announce.info({ service: "lmtp", host: config.lmtp.host, port: lmtpPort }, "listening");
+    const httpPort = await listenHttp(app, config);
+    announce.info({ service: "http", host: config.http.host, port: httpPort }, "listening");
+    if (socketmap) announce.info({ service: "socketmap", address: socketmap.address }, "listening");
+  } catch (err) {
+    if (!(err instanceof StopRequested)) log.error({ err: (err as Error).message }, "startup failed");
+    else log.info({ signal: err.signal }, "stopping");
+    await closeAll().catch((closeErr: unknown) => log.error({ err: (closeErr as Error).message }, "closing after a failed startup"));
+    if (!(err instanceof StopRequested)) throw err;
+    log.info("stopped");
+    return 0;
+  }
 
   let stopping = false;
   stop = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "stopping");
-    // Stop taking new work, let in-flight requests, LMTP transactions and jobs finish.
-    await Promise.allSettled([app.close(), lmtp.close(), socketmap?.close()]);
-    await workers.stop();
-    // Last: the embedded database's server stops after mailroom's own shutdown.
-    await db.close();
+    await closeAll();
     log.info("stopped");
     process.exit(code);
   };
-  process.once("SIGTERM", () => void stop("SIGTERM"));
-  process.once("SIGINT", () => void stop("SIGINT"));
+  // A signal that came while the last listener was starting is acted on now.
+  signals.onStop((signal) => void stop(signal));
+  return -1;
 }
 
 async function listenHttp(app: Awaited<ReturnType<typeof buildApp>>, config: Config): Promise<number> {
@@ -144,6 +173,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`mailroom ${cmd}: unexpected argument "${rest[0]}" (try --help)\n`);
     return 2;
   }
+  // Before anything is started: a signal from here on closes what was (stop-signals.ts).
+  const signals = catchStopSignals();
   const config = loadConfig(process.env, {
     postmapFound: postfixFound(process.env, "postmap"),
     postfixFound: postfixFound(process.env, "postfix"),
@@ -153,16 +184,16 @@ async function main(argv: string[]): Promise<number> {
   log.debug({ config: redacted(config) }, "configuration");
   switch (cmd) {
     case "serve":
-      await serve(config, log);
-      return -1; // keeps running
+      return serve(config, log, signals); // -1: keeps running
     case "migrate": {
-      const db = await openMigrated(config, log);
+      const db = await openMigrated(config, log, signals);
       await db.close();
       return 0;
     }
     case "aliases": {
-      const db = await openMigrated(config, log);
+      const db = await openMigrated(config, log, signals);
       try {
+        signals.check();
         const maps = createMaps({ db, config, log: component(log, "mta") });
         await maps.writeNow();
         process.stdout.write(`${config.mtaIncoming} files written to ${join(config.varDir, "data")}\n`);

@@ -8,8 +8,10 @@
 // subject here.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
+import { createInterface } from "node:readline";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -130,6 +132,53 @@ const noPtrace = withoutPtrace();
 test("the same as root without CAP_SYS_PTRACE (the orphan is told by its command line, not its working directory)",
   { skip: !noPtrace && "needs root and setpriv" },
   (t) => killAndRestart(t, [...noPtrace!, ...mailroomServe]));
+
+/** Live servers whose command line names dir's data directory (what a ps would show). */
+function serversOf(dir: string): number[] {
+  const found: number[] = [];
+  for (const pid of readdirSync("/proc").filter((n) => /^\d+$/.test(n)).map(Number)) {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      if (args[args.indexOf("-D") + 1] === join(dir, "db") && alive(pid)) found.push(pid);
+    } catch { /* gone */ }
+  }
+  return found;
+}
+
+test("a startup that fails (the HTTP port in use) stops the cluster it started: exit 1, no server left", async (t) => {
+  const busy = createServer();
+  await new Promise<void>((r) => busy.listen(0, "127.0.0.1", r));
+  t.after(() => busy.close());
+  const dir = varDir(t);
+  const port = (busy.address() as AddressInfo).port;
+  await assert.rejects(startServer({ varDir: dir, env: { DATABASE_URL: undefined, MAILROOM_WORKERS: "0", MAILROOM_HTTP_PORT: String(port) } }),
+    /server exited \(1\) before the log line; stderr: mailroom: .*EADDRINUSE/);
+  assert.ok(existsSync(join(dir, "db", "PG_VERSION")), "the cluster was made and started");
+  assert.equal(postmasterPid(dir), null, "and stopped (postmaster.pid removed)");
+  assert.deepEqual(serversOf(dir), []);
+});
+
+test("SIGTERM during startup (after the migrations): mailroom stops its cluster and exits 0", async (t) => {
+  const dir = varDir(t);
+  const env: NodeJS.ProcessEnv = { ...process.env, MAILROOM_VAR_DIR: dir, MAILROOM_WORKERS: "0", MAILROOM_HTTP_PORT: "0", MAILROOM_LMTP_PORT: "0",
+    MAILROOM_ADMIN_PASSWORD: "test-admin-password", MAILROOM_POSTMAP: "off", MAILROOM_POSTFIX_RELOAD: "off" };
+  delete env.DATABASE_URL;
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/main.ts"), "serve"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const lines: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (l) => {
+      lines.push(l);
+      // The first signal at the earliest point the log shows: the cluster runs, nothing listens yet.
+      if (l.includes('"migrations applied"')) { child.kill("SIGTERM"); child.kill("SIGTERM"); resolve(); }
+    });
+    void exited.then(() => reject(new Error(`exited before its migrations: ${lines.join("\n")}`)));
+  });
+  assert.equal(await exited, 0);
+  assert.ok(!lines.some((l) => l.includes('"listening"') && l.includes('"http"')), "it stopped before listening on HTTP");
+  assert.equal(postmasterPid(dir), null, "the cluster was stopped");
+  assert.deepEqual(serversOf(dir), []);
+});
 
 test("an earlier mailroom's PGlite directory is refused with a one-line reason naming what to do", async (t) => {
   const dir = varDir(t);
