@@ -13,9 +13,9 @@
 // mailroom killed with -9; and it waits for a log line in the server's language.
 // The rest (initdb, start, a fast shutdown) is a few spawn() calls.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { arch, platform, userInfo } from "node:os";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import pg from "pg";
 import type { Logger } from "../log.js";
@@ -157,15 +157,42 @@ function pgliteError(dataDir: string): EmbeddedDatabaseError {
   return new EmbeddedDatabaseError(`${dataDir} holds an embedded PGlite database of an earlier mailroom, which mailroom no longer opens: move it away (a new database is then created there; docs/embedded-database.md says how to carry its data over) or set DATABASE_URL`);
 }
 
-/** initdb: UTF-8 with Unicode-aware case rules that do not depend on the machine's locales; trust on the socket, nothing over TCP. */
+/**
+ * initdb: UTF-8 with Unicode-aware case rules that do not depend on the machine's
+ * locales; trust on the socket, nothing over TCP. Into a sibling directory
+ * (db.init-<pid>) renamed into place once complete: an initdb interrupted (mailroom
+ * killed, the disk full) leaves no half-made cluster that PG_VERSION would pass off
+ * as one, only a directory the next start removes. An empty data directory that
+ * cannot be removed (a volume's mount point) is initialised in place.
+ */
 export async function initCluster(dataDir: string, log?: Logger): Promise<void> {
   const bin = await binaries();
   const user = runAs();
   if (user) reachable(dirname(dataDir), user);
-  ownDir(dataDir, user);
-  await run(bin.initdb, dirname(dataDir), ["-D", dataDir, "-U", "postgres", "--auth-local=trust", "--auth-host=reject", "-E", "UTF8",
-    "--locale=C", "--locale-provider=builtin", "--builtin-locale=C.UTF-8", "--no-instructions"], user, "initdb");
+  let target = `${dataDir}.init-${process.pid}`;
+  if (existsSync(dataDir)) {
+    try { rmdirSync(dataDir); } catch { target = dataDir; }
+  }
+  if (target !== dataDir) rmSync(target, { recursive: true, force: true });
+  ownDir(target, user);
+  try {
+    await run(bin.initdb, dirname(dataDir), ["-D", target, "-U", "postgres", "--auth-local=trust", "--auth-host=reject", "-E", "UTF8",
+      "--locale=C", "--locale-provider=builtin", "--builtin-locale=C.UTF-8", "--no-instructions"], user, "initdb");
+    if (target !== dataDir) renameSync(target, dataDir);
+  } catch (err) {
+    if (target !== dataDir) rmSync(target, { recursive: true, force: true });
+    throw err;
+  }
   log?.info({ dataDir }, "embedded PostgreSQL database created");
+}
+
+/** db.init-<pid> directories of initdb runs that did not finish (the caller holds db.lock). */
+function removeUnfinishedInits(dataDir: string): void {
+  const prefix = `${basename(dataDir)}.init-`;
+  if (!existsSync(dirname(dataDir))) return;
+  for (const name of readdirSync(dirname(dataDir))) {
+    if (name.startsWith(prefix)) rmSync(join(dirname(dataDir), name), { recursive: true, force: true });
+  }
 }
 
 export async function startCluster(o: ClusterOptions): Promise<Cluster> {
@@ -177,6 +204,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     throw new EmbeddedDatabaseError(`${o.socketDir} is too long a path for the embedded database's unix socket: choose a shorter MAILROOM_VAR_DIR, or set DATABASE_URL`);
   }
   if (/["\\,]/.test(o.socketDir)) throw new EmbeddedDatabaseError(`the embedded database's socket directory cannot contain " \\ or , (${o.socketDir}): choose another MAILROOM_VAR_DIR, or set DATABASE_URL`);
+  removeUnfinishedInits(o.dataDir);
   const state = checkDataDir(o.dataDir, bin.major);
   if (state === "empty") await initCluster(o.dataDir, o.log);
   else if (user && statSync(o.dataDir).uid !== user.uid) {

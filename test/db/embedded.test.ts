@@ -180,6 +180,25 @@ test("SIGTERM during startup (after the migrations): mailroom stops its cluster 
   assert.deepEqual(serversOf(dir), []);
 });
 
+test("an initdb cut short (mailroom and initdb killed) leaves no half-made cluster: the next start removes it and makes one", async (t) => {
+  const dir = varDir(t);
+  const env: NodeJS.ProcessEnv = { ...process.env, MAILROOM_VAR_DIR: dir };
+  delete env.DATABASE_URL;
+  // Its own process group, so that initdb (mailroom's child) is killed with it.
+  const child = spawn(process.execPath, ["bin/mailroom.js", "migrate"], { cwd: ROOT, env, stdio: "ignore", detached: true });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const unfinished = () => readdirSync(dir).filter((n) => n.startsWith("db.init-"));
+  for (let i = 0; i < 1500 && !unfinished().some((n) => existsSync(join(dir, n, "PG_VERSION"))); i++) await new Promise((r) => setTimeout(r, 10));
+  process.kill(-child.pid!, "SIGKILL");
+  await exited;
+  assert.equal(unfinished().length, 1, "initdb was running in a directory of its own");
+  assert.ok(!existsSync(join(dir, "db", "PG_VERSION")), "db itself holds no half-made cluster");
+  const r = migrateCli(dir);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(unfinished(), [], "the unfinished one was removed");
+  assert.ok(existsSync(join(dir, "db", "PG_VERSION")));
+});
+
 test("an earlier mailroom's PGlite directory is refused with a one-line reason naming what to do", async (t) => {
   const dir = varDir(t);
   // PGlite's layout: a PostgreSQL data directory whose files are world-writable (initdb never writes those).
