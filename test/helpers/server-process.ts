@@ -2,12 +2,13 @@
 // waits for its "listening" lines. For tests that need a real process: HTTP over
 // the network, kill -9 and restart, two processes on one database.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { postmasterOf } from "../../src/db/embedded.js";
+import { atExit, sleepSync } from "./at-exit.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -54,21 +55,38 @@ export async function adminRequest(port: number, method: string, path: string, b
 /**
  * Var dirs of servers started here. A server killed with -9 leaves its embedded
  * PostgreSQL running (the next start in that var dir stops it, as in production);
- * one the test never restarts is stopped when the test process exits.
+ * one the test never restarts is stopped when the test process ends. The var dirs
+ * this helper made itself (each holds a ~48 MB cluster) are removed then too; not
+ * by stop(), since tests restart servers on the same var dir.
  */
 const varDirs = new Set<string>();
-process.once("exit", () => {
+const madeHere = new Set<string>();
+atExit(() => {
+  const stopping: number[] = [];
   for (const dir of varDirs) {
     try {
       const pid = Number(readFileSync(join(dir, "db", "postmaster.pid"), "utf8").split("\n")[0]);
       // Only a server of that directory, never a pid reused since (told without ptrace, as mailroom does).
-      if (pid && postmasterOf(pid, join(dir, "db")).state === "ours") process.kill(pid, "SIGQUIT");
+      if (pid && postmasterOf(pid, join(dir, "db")).state === "ours") { process.kill(pid, "SIGQUIT"); stopping.push(pid); }
     } catch { /* stopped, or never started */ }
   }
+  for (let i = 0; i < 100 && stopping.some(running); i++) sleepSync(50);
+  for (const dir of madeHere) rmSync(dir, { recursive: true, force: true });
 });
+
+/** Alive and not a zombie. */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
 
 export async function startServer(opts: StartOptions = {}): Promise<ServerProcess> {
   const varDir = opts.varDir ?? mkdtempSync(join(tmpdir(), "mailroom-var-"));
+  if (!opts.varDir) madeHere.add(varDir);
   varDirs.add(varDir);
   const env: Record<string, string | undefined> = {
     ...process.env,

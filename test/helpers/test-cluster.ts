@@ -1,6 +1,6 @@
 // Without DATABASE_URL, the test databases of a test process live in a PostgreSQL
 // cluster of its own, started by the same code as mailroom's embedded database
-// (src/db/embedded.ts) and stopped when the process exits. Its data directory is a
+// (src/db/embedded.ts) and stopped when the process exits or is interrupted. Its data directory is a
 // copy of a template that initdb made once (a copy takes a few hundred ms of I/O,
 // initdb about a second of CPU on a loaded machine, once per test file otherwise).
 // The template lives in the system's temporary directory, named after
@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { acquireDirLock, LockedError } from "../../src/db/dir-lock.js";
 import { initCluster, startCluster } from "../../src/db/embedded.js";
+import { atExit, sleepSync } from "./at-exit.js";
 
 const EMBEDDED_TS = fileURLToPath(new URL("../../src/db/embedded.ts", import.meta.url));
 
@@ -55,11 +56,12 @@ export async function startTestCluster(): Promise<string> {
   if (cp.status !== 0) throw new Error(`copying the template cluster: ${cp.stderr}`);
   const cluster = await startCluster({ dataDir, socketDir: join(work, "run"), maxConnections: 100 });
   cluster.unref();
-  process.once("exit", () => {
-    // Immediate shutdown (the data is thrown away), then the directory once it is gone.
+  // At exit, and on SIGINT/SIGTERM (the server is in a process group of its own, so
+  // a Ctrl-C does not reach it): immediate shutdown (the data is thrown away), then
+  // the directory once it is gone.
+  atExit(() => {
     try { process.kill(cluster.pid, "SIGQUIT"); } catch { /* already gone */ }
-    const wait = new Int32Array(new SharedArrayBuffer(4));
-    for (let i = 0; i < 100 && running(cluster.pid); i++) Atomics.wait(wait, 0, 0, 50);
+    for (let i = 0; i < 100 && running(cluster.pid); i++) sleepSync(50);
     rmSync(work, { recursive: true, force: true });
   });
   return cluster.adminUrl;
