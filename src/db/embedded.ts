@@ -76,7 +76,7 @@ function serverSettings(o: ClusterOptions): string[] {
   return Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`]);
 }
 
-interface Binaries { initdb: string; postgres: string; major: number }
+interface Binaries { initdb: string; postgres: string; major: number; version: string }
 
 /** The platform package's binaries and their major version (from its package.json: 18.4.0-beta.17 is PostgreSQL 18.4). */
 async function binaries(): Promise<Binaries> {
@@ -88,7 +88,12 @@ async function binaries(): Promise<Binaries> {
     throw new EmbeddedDatabaseError(`no embedded PostgreSQL for ${platform()}-${arch()} (npm package ${name} is not installed): set DATABASE_URL to a PostgreSQL server`);
   }
   const pkg = JSON.parse(readFileSync(join(dirname(paths.postgres), "..", "..", "package.json"), "utf8")) as { version: string };
-  return { ...paths, major: Number(pkg.version.split(".")[0]) };
+  return { ...paths, major: Number(pkg.version.split(".")[0]), version: pkg.version };
+}
+
+/** The embedded PostgreSQL's package version (18.4.0-beta.17: PostgreSQL 18.4). */
+export async function embeddedVersion(): Promise<string> {
+  return (await binaries()).version;
 }
 
 /**

@@ -1,19 +1,20 @@
 // Without DATABASE_URL, the test databases of a test process live in a PostgreSQL
 // cluster of its own, started by the same code as mailroom's embedded database
-// (src/db/embedded.ts) and stopped when the process exits or is interrupted. Its data directory is a
-// copy of a template that initdb made once (a copy takes a few hundred ms of I/O,
-// initdb about a second of CPU on a loaded machine, once per test file otherwise).
-// The template lives in the system's temporary directory, named after
-// src/db/embedded.ts's contents (a change there makes a new one), and is made under
-// a lock so that test processes starting together do not all run initdb.
+// (src/db/embedded.ts) and stopped when the process exits or is interrupted. Its
+// data directory is a copy of a template that initdb made once (a copy takes a few
+// hundred ms of I/O, initdb about a second of CPU on a loaded machine, once per
+// test file otherwise). The template lives in the system's temporary directory,
+// named after the user, the PostgreSQL binaries' version and src/db/embedded.ts's
+// contents (a change in any makes a new one), and is made under a lock so that
+// test processes starting together do not all run initdb.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { acquireDirLock, LockedError } from "../../src/db/dir-lock.js";
-import { initCluster, startCluster } from "../../src/db/embedded.js";
+import { embeddedVersion, initCluster, startCluster } from "../../src/db/embedded.js";
 import { atExit, sleepSync } from "./at-exit.js";
 
 const EMBEDDED_TS = fileURLToPath(new URL("../../src/db/embedded.ts", import.meta.url));
@@ -21,7 +22,9 @@ const EMBEDDED_TS = fileURLToPath(new URL("../../src/db/embedded.ts", import.met
 /** A template data directory, made by the first test process that needs it. */
 async function template(): Promise<string> {
   const hash = createHash("sha256").update(readFileSync(EMBEDDED_TS)).digest("hex").slice(0, 12);
-  const dir = join(tmpdir(), `mailroom-pg-template-${hash}`);
+  // Per user (another user's template is not ours to write or copy) and per
+  // PostgreSQL build (a new one may not open an older one's files).
+  const dir = join(tmpdir(), `mailroom-pg-template-${userInfo().uid}-${await embeddedVersion()}-${hash}`);
   const data = join(dir, "db");
   if (existsSync(join(data, "PG_VERSION"))) return data;
   mkdirSync(dir, { recursive: true });
