@@ -6,14 +6,13 @@
 // processes), sessions and a connection outside the pool (the maps writer's lock),
 // and query(), the LMTP and socketmap hot path on connections of its own. Opened by
 // main.ts (and by tests and benchmarks).
-import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client.js";
 import type { Logger } from "../log.js";
 import { acquireDirLock } from "./dir-lock.js";
-import { startCluster, type Cluster } from "./embedded.js";
+import { makeVarDir, startCluster, type Cluster } from "./embedded.js";
 
 export { PrismaClient };
 export type Tx = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
@@ -95,7 +94,7 @@ const openHere = new Set<string>();
 /** Starts the cluster under dataDir, opens it as a server, and stops it on close(). */
 async function openEmbedded(dataDir: string, opts: OpenOptions): Promise<Database> {
   const varDir = dirname(dataDir);
-  mkdirSync(varDir, { recursive: true });
+  makeVarDir(varDir);
   // One mailroom per directory: a second would take the first one's server for an
   // orphan and stop it. The lock file holds the pid, so this process checks itself.
   if (openHere.has(dataDir)) throw new Error(`the embedded database ${dataDir} is already open in this process`);

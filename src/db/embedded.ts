@@ -126,17 +126,33 @@ function ownDir(path: string, user: { uid: number; gid: number } | null): void {
 }
 
 /**
+ * Creates the var dir and its missing parents. As root, the directories created
+ * here get the search bit for others (which lets nobody list them): under umask 077
+ * they would be closed to user postgres, and reachable() would refuse mailroom's
+ * own directories.
+ */
+export function makeVarDir(varDir: string): void {
+  const first = mkdirSync(varDir, { recursive: true });
+  if (first === undefined || userInfo().uid !== 0) return;
+  for (let d = resolve(varDir); ; d = dirname(d)) {
+    chmodSync(d, statSync(d).mode | 0o001);
+    if (d === resolve(first) || d === dirname(d)) break;
+  }
+}
+
+/**
  * As root, the server's user must be able to reach the var dir: mailroom's own
  * (often a 0700 directory of root's) gets the search bit for others, which lets
- * nobody list it; a directory above it is the operator's to open.
+ * nobody list it; a directory above it that mailroom did not create is the
+ * operator's to open.
  */
 function reachable(varDir: string, user: { uid: number; gid: number }): void {
-  mkdirSync(varDir, { recursive: true });
+  makeVarDir(varDir);
   const s = statSync(varDir);
   if (s.uid === 0 && (s.mode & 0o001) === 0) chmodSync(varDir, s.mode | 0o001);
   const r = spawnSync("test", ["-x", varDir], { uid: user.uid, gid: user.gid, cwd: "/" });
   if (r.status !== 0) {
-    throw new EmbeddedDatabaseError(`user postgres, which runs the embedded database, cannot reach ${varDir} (a directory above it is closed to it): choose a MAILROOM_VAR_DIR it can reach, or set DATABASE_URL`);
+    throw new EmbeddedDatabaseError(`user postgres, which runs the embedded database, cannot reach ${varDir} (a directory above it, not created by mailroom, is closed to it): choose a MAILROOM_VAR_DIR it can reach, or set DATABASE_URL`);
   }
 }
 

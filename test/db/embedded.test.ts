@@ -242,6 +242,17 @@ test("the server killed under mailroom serve: mailroom stops with exit code 1, a
   }
 });
 
+test("as root under umask 077: the var dir and the parents mailroom creates stay reachable for user postgres", { skip: userInfo().uid !== 0 && "only root runs the server as user postgres" }, async (t) => {
+  const dir = varDir(t);
+  chmodSync(dir, 0o711); // the operator's directory, open to postgres
+  const nested = join(dir, "a", "b", "var");
+  const env: NodeJS.ProcessEnv = { ...process.env, MAILROOM_VAR_DIR: nested };
+  delete env.DATABASE_URL;
+  const r = spawnSync("sh", ["-c", 'umask 077 && exec "$0" bin/mailroom.js migrate', process.execPath], { cwd: ROOT, env, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  for (const d of [join(dir, "a"), join(dir, "a", "b"), nested]) assert.equal(statSync(d).mode & 0o777, 0o701, d);
+});
+
 test("as root without a user postgres: a one-line reason naming DATABASE_URL, no user created", { skip: userInfo().uid !== 0 && "only root runs the server as user postgres" }, async (t) => {
   const dir = varDir(t);
   // An `id` that knows no postgres, first on PATH.
