@@ -66,9 +66,10 @@ export interface OpenOptions {
 }
 
 /**
- * The embedded cluster serves one mailroom process: pools of 6 + 2 connections
+ * The embedded cluster serves one mailroom process: pools of 6 + 3 connections
  * rather than 20 + 3 (a backend is 4–10 MB; with 10 + 2 the set-up's peak PSS was
- * 20 MB higher for no rate the benchmark could tell apart: docs/embedded-database.md).
+ * 20 MB higher than with 6 + 2 for no rate the benchmark could tell apart:
+ * docs/embedded-database.md).
  * embeddedPoolSize() grows it with the delivery chunks sent at once, each of which
  * holds a connection while it sends.
  */
@@ -78,7 +79,12 @@ const EMBEDDED_POOL_SIZE = 6;
 export function embeddedPoolSize(deliveryConcurrency: number): number {
   return Math.max(EMBEDDED_POOL_SIZE, deliveryConcurrency + 2);
 }
-const EMBEDDED_HOT_POOL_SIZE = 2;
+/**
+ * query()'s pool, as on a server (HOT_POOL_SIZE): one RCPT lookup batch, one ingest
+ * batch and a socketmap lookup at once, none waiting for another. max_connections
+ * below counts it.
+ */
+const EMBEDDED_HOT_POOL_SIZE = 3;
 /** Over the pools: the LISTEN connection, the maps writer's, and a few for an operator's psql. */
 const EMBEDDED_SPARE_CONNECTIONS = 5;
 
