@@ -69,7 +69,9 @@ export function createListFinder(db: Database): ListFinder {
         for (const { i, ...row } of rows) found[i]!.push(row);
         batch.forEach((p, i) => p.resolve(found[i]!));
       } catch (err) {
-        for (const p of batch) p.reject(err);
+        // One lookup the database refuses must not fail the others that shared its query.
+        if (batch.length === 1) batch[0]!.reject(err);
+        else await Promise.all(batch.map((p) => queryBatch(db, [p]).then((rows) => p.resolve(rows.map(({ i: _, ...row }) => row)), p.reject)));
       }
     }
     inFlight = false;

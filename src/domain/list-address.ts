@@ -38,6 +38,8 @@ export interface RecipientParts {
   extension: string | null;
 }
 
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 /**
  * Every way to read `local@domain` as a list recipient. `a-b-request@x` may be the
  * posting address of list "a-b-request" or the -request address of list "a-b":
@@ -45,6 +47,9 @@ export interface RecipientParts {
  * whose list exists (list names may themselves contain "-" or a sub-address word).
  */
 export function recipientCandidates(address: string): RecipientParts[] {
+  // No list name holds a control character, and PostgreSQL refuses a NUL in text:
+  // such an address names no list, and never reaches the lookup query.
+  if (CONTROL.test(address)) return [];
   const at = address.lastIndexOf("@");
   if (at <= 0) return [];
   const mailHost = address.slice(at + 1).toLowerCase();

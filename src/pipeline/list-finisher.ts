@@ -51,6 +51,8 @@ export interface ListFinisher {
 /** Posts per statement: bounds its size (each carries its copy's and its archive row's bytes). */
 const MAX_BATCH = 32;
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+/** Statements tried for one batch before its posts are finished one by one (a lost claim fails them all). */
+const BATCH_ATTEMPTS = 3;
 
 interface Waiting { p: AcceptedPost; resolve(ok: boolean): void }
 interface ListState { waiting: Waiting[]; busy: boolean; next: number | null }
@@ -70,9 +72,15 @@ export function createListFinisher(opts: {
         const batch = takeBatch(st.waiting);
         let ok = false;
         try {
-          const first = st.next ?? await readPostId(listPk);
-          ok = await write(batch.map((w) => w.p), first);
-          st.next = ok ? first + batch.length : null;
+          // A refused batch is tried again from the row's number: what refuses it is
+          // most often a number moved on by another process, an edit of the list or
+          // the last batch's posts finished alone, and posts finished alone take the
+          // row lock one by one (and make the next batch's number stale too).
+          for (let attempt = 0; !ok && attempt < BATCH_ATTEMPTS; attempt++) {
+            const first = (attempt === 0 ? st.next : null) ?? await readPostId(listPk);
+            ok = await write(batch.map((w) => w.p), first);
+            st.next = ok ? first + batch.length : null;
+          }
         } catch (err) {
           // One post the statement cannot take must not fail the others: each goes alone.
           opts.log.warn({ list: batch[0]!.p.list.listId, posts: batch.length, err: (err as Error).message }, "batch finish failed; posts finished one by one");

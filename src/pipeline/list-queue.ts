@@ -33,6 +33,7 @@ import type { DmarcResolver } from "./dmarc.js";
 import type { Post } from "./handlers/handler.js";
 import { DECORATING_HANDLERS, FILTERING_HANDLERS, runPipeline, type PipelineStop } from "./pipeline.js";
 import { destinations } from "./rules/rule.js";
+import { semaphore } from "../domain/semaphore.js";
 
 export interface ListQueueDeps {
   db: Database;
@@ -59,15 +60,29 @@ export interface ListQueueDeps {
 const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
 const BUILTIN_ONLY = createArchiveSite();
 
+/** Posts up to this size are read by the claim; a bigger one is read by its handler, a few at a time. */
+const CLAIMED_BYTES = 1024 * 1024;
+/** Bigger posts handled at once: 16 posts in flight of up to MAILROOM_MAX_MESSAGE_SIZE each would be gigabytes. */
+const BIG_POSTS_AT_ONCE = 2;
+
 export function createListQueueHandler(deps: ListQueueDeps): JobHandler {
+  const bigPosts = semaphore(BIG_POSTS_AT_ONCE);
   return {
     queue: "list",
     // Posts in flight: those waiting for their list's batch are finished together (list-finisher.ts).
     concurrency: deps.concurrency ?? 16,
     maxAttempts: 5,
-    // Every post's bytes are read first: by the claim (one round trip less).
-    messageBytes: 2 ** 31 - 1,
-    handle: (job, ctx) => processPost(deps, job, ctx.log),
+    // A post's bytes are read by the claim (one round trip less), up to CLAIMED_BYTES.
+    messageBytes: CLAIMED_BYTES,
+    async handle(job, ctx) {
+      if (job.message || job.messageId === null) return processPost(deps, job, ctx.log);
+      const release = await bigPosts.acquire();
+      try {
+        return await processPost(deps, job, ctx.log);
+      } finally {
+        release();
+      }
+    },
   };
 }
 

@@ -4,6 +4,7 @@
 import type { Database, Tx } from "../db/client.js";
 import type { Logger } from "../log.js";
 import type { MapsChange, MapsUpdater, MapsWrite } from "../mta/updater.js";
+import { semaphore, type Semaphore } from "../domain/semaphore.js";
 
 // A caller may wait for a pool connection behind others (maxWait), and a
 // 10,000-member bulk add may take a while (timeout).
@@ -66,28 +67,6 @@ function mapsSlots(db: Database): Semaphore {
   let slots = slotsByDb.get(db);
   if (!slots) slotsByDb.set(db, (slots = semaphore(Math.max(1, db.poolSize - POOL_LEFT_FREE))));
   return slots;
-}
-
-interface Semaphore { acquire(): Promise<() => void> }
-
-function semaphore(size: number): Semaphore {
-  let free = size;
-  const waiting: (() => void)[] = [];
-  const release = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else free++;
-  };
-  return {
-    async acquire() {
-      if (free > 0) free--;
-      else await new Promise<void>((resolve) => waiting.push(resolve));
-      let released = false;
-      return () => {
-        if (!released) { released = true; release(); }
-      };
-    },
-  };
 }
 
 /**

@@ -31,3 +31,24 @@ test("lookups asked in the same turn share one query, each with its own answer",
   assert.deepEqual((await finder.listsAtHost(["three"], "example.com")).map((r) => r.listId), ["three.example.com"]);
   assert.equal(queries, 2);
 });
+
+test("a lookup the database refuses fails alone, not the lookups that shared its query", async (t) => {
+  const { services, testDb } = await build(t);
+  await services.domains.create({ mailHost: "example.com" });
+  await services.lists.create({ address: "one@example.com" });
+  const finder = createListFinder(testDb.db);
+  // PostgreSQL refuses a NUL in text: the shared query fails, then each goes alone.
+  const [bad, good] = await Promise.allSettled([
+    finder.listsAtHost(["x\u0000y"], "example.com"),
+    finder.listsAtHost(["one"], "example.com"),
+  ]);
+  assert.equal(bad.status, "rejected");
+  assert.deepEqual(good.status === "fulfilled" && good.value.map((r) => r.listId), ["one.example.com"]);
+});
+
+test("an address with a control character names no list and never reaches the query", async () => {
+  const { recipientCandidates } = await import("../../src/domain/list-address.js");
+  assert.deepEqual(recipientCandidates("x\u0000y@example.com"), []);
+  assert.deepEqual(recipientCandidates("one\r@example.com"), []);
+  assert.equal(recipientCandidates("one@example.com").length, 1);
+});

@@ -11,6 +11,20 @@ import { claim } from "../../src/queue/jobs.js";
 import { processPost, type ListQueueDeps } from "../../src/pipeline/list-queue.js";
 import { takeBatch } from "../../src/pipeline/list-finisher.js";
 import { messageIdHash } from "../../src/domain/message-id.js";
+import type { Database } from "../../src/db/client.js";
+
+/** The database with its interactive transactions counted: list-queue.ts's one-by-one finish is one each. */
+function countingTransactions(db: Database): { db: Database; transactions: () => number } {
+  let n = 0;
+  const prisma = new Proxy(db.prisma, {
+    get(target, prop, recv) {
+      if (prop === "$transaction") return (...a: unknown[]) => { n++; return (target.$transaction as (...x: unknown[]) => unknown)(...a); };
+      const v = Reflect.get(target, prop, recv);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  return { db: { ...db, prisma } as Database, transactions: () => n };
+}
 
 let t: TestDatabase;
 before(async () => { t = await createTestDatabase(); });
@@ -73,6 +87,22 @@ describe("list finisher", () => {
     const numbers = (await outJobs(t.db)).map((o) => Number(/\[Test (\d+)\]/.exec(o.msg.get("Subject")!)![1])).sort((a, b) => a - b);
     assert.deepEqual(numbers, [1, 11, 12]);
     assert.equal((await t.db.prisma.mailingList.findUniqueOrThrow({ where: { id: list.id } })).postId, 13);
+  });
+
+  it("a number moved on since it was read: a burst that follows is still finished in batches, not one by one", async () => {
+    const list = await createList(t.db, { subjectPrefix: "[Test %d] ", personalize: "none" });
+    await addMember(t.db, list, "anne@example.com");
+    const counted = countingTransactions(t.db);
+    const deps: ListQueueDeps = { db: counted.db, log: quietLog, dmarc: fakeDmarc({}) };
+    await insertPost(t.db, post(0));
+    await runAll(deps);
+    await t.db.prisma.mailingList.update({ where: { id: list.id }, data: { postId: 100 } }); // a REST edit
+    const before = counted.transactions();
+    for (let i = 1; i <= 40; i++) await insertPost(t.db, post(i));
+    await runAll(deps);
+    assert.equal(counted.transactions() - before, 0, "no post finished alone");
+    const numbers = (await outJobs(t.db)).map((o) => Number(/\[Test (\d+)\]/.exec(o.msg.get("Subject")!)![1])).sort((a, b) => a - b);
+    assert.deepEqual(numbers, [1, ...Array.from({ length: 40 }, (_, i) => 100 + i)]);
   });
 
   it("a reply waiting with the post it answers starts the next batch, so its archive thread finds that post", () => {
