@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { openDatabase } from "../../src/db/client.js";
 import { migrate } from "../../src/db/migrate.js";
 import { adminRequest, startServer } from "../helpers/server-process.js";
+import { running as alive } from "../helpers/process-state.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -29,15 +30,6 @@ function varDir(t: { after(fn: () => unknown): void }): string {
 
 function postmasterPid(dir: string): number | null {
   try { return Number(readFileSync(join(dir, "db", "postmaster.pid"), "utf8").split("\n")[0]); } catch { return null; }
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
 }
 
 function migrateCli(dir: string, extra: NodeJS.ProcessEnv = {}) {

@@ -9,17 +9,9 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { createInterface } from "node:readline";
+import { running as alive } from "../helpers/process-state.js";
 
 const helpers = new URL("../helpers/", import.meta.url).href;
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 /** Runs script in a test-like process; resolves with its first line of output and its exit. */
 function runScript(script: string): Promise<{ line: string; child: ReturnType<typeof spawn>; exited: Promise<unknown> }> {

@@ -9,6 +9,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { postmasterOf } from "../../src/db/embedded.js";
 import { atExit, sleepSync } from "./at-exit.js";
+import { running } from "./process-state.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -73,16 +74,6 @@ atExit(() => {
   for (let i = 0; i < 100 && stopping.some(running); i++) sleepSync(50);
   for (const dir of madeHere) rmSync(dir, { recursive: true, force: true });
 });
-
-/** Alive and not a zombie. */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 export async function startServer(opts: StartOptions = {}): Promise<ServerProcess> {
   const varDir = opts.varDir ?? mkdtempSync(join(tmpdir(), "mailroom-var-"));

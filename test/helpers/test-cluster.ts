@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { acquireDirLock, LockedError } from "../../src/db/dir-lock.js";
 import { embeddedVersion, initCluster, startCluster } from "../../src/db/embedded.js";
 import { atExit, sleepSync } from "./at-exit.js";
+import { running } from "./process-state.js";
 
 const EMBEDDED_TS = fileURLToPath(new URL("../../src/db/embedded.ts", import.meta.url));
 
@@ -70,12 +71,3 @@ export async function startTestCluster(): Promise<string> {
   return cluster.adminUrl;
 }
 
-/** Alive and not a zombie (the postmaster is this process's child, reaped only when it exits). */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
