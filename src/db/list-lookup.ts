@@ -5,6 +5,7 @@
 // whose domain's alias domain is (Postfix's virtual map rewrites list@mailHost to
 // list@aliasDomain before LMTP). Host and alias domains are stored lower case.
 import type { Database } from "./client.js";
+import { groupCommit } from "../domain/group-commit.js";
 
 export interface ListAtHost {
   listId: string;
@@ -39,63 +40,36 @@ const SQL = `
 /** Lookups longer than this wait for the next query (keeps a statement small). */
 const MAX_BATCH = 256;
 
-interface Pending { names: string[]; host: string; resolve(rows: ListAtHost[]): void; reject(err: unknown): void }
-
 /**
  * Lookups made while one is in flight go to the database together in the next
- * query, like a group commit: each is still decided by a query sent after it was
- * asked (so a list created or deleted before the RCPT is in force), but ten busy
- * LMTP sessions share round trips instead of paying one each — on a loopback
- * connection the write and wake-up cost more CPU than the index lookup.
+ * query, like a group commit (domain/group-commit.ts): each is still decided by a
+ * query sent after it was asked (so a list created or deleted before the RCPT is in
+ * force), but ten busy LMTP sessions share round trips instead of paying one each —
+ * on a loopback connection the write and wake-up cost more CPU than the index lookup.
  *
  * A query leaves at the end of the event loop's I/O callbacks (setImmediate), not
  * from the first RCPT's: RCPTs of several sessions read in one poll go together.
  * Measured with 10 sessions: most queries used to carry one RCPT (RCPTs arrive
- * spread out), and the wait is only the rest of that poll's callbacks.
+ * spread out), and the wait is only the rest of that poll's callbacks. A lookup the
+ * database refuses (a NUL) fails alone: the others of its query are asked again one by one.
  */
 export function createListFinder(db: Database): ListFinder {
-  let queue: Pending[] = [];
-  /** A query is in flight or due at the end of this turn's I/O callbacks. */
-  let inFlight = false;
-
-  async function flush(): Promise<void> {
-    while (queue.length) {
-      await endOfIo();
-      const batch = queue.length <= MAX_BATCH ? queue : queue.slice(0, MAX_BATCH);
-      queue = queue.length <= MAX_BATCH ? [] : queue.slice(MAX_BATCH);
-      try {
-        const rows = await queryBatch(db, batch);
-        const found: ListAtHost[][] = batch.map(() => []);
-        for (const { i, ...row } of rows) found[i]!.push(row);
-        batch.forEach((p, i) => p.resolve(found[i]!));
-      } catch (err) {
-        // One lookup the database refuses must not fail the others that shared its query.
-        if (batch.length === 1) batch[0]!.reject(err);
-        else await Promise.all(batch.map((p) => queryBatch(db, [p]).then((rows) => p.resolve(rows.map(({ i: _, ...row }) => row)), p.reject)));
-      }
-    }
-    inFlight = false;
-  }
-
-  return {
-    listsAtHost(names, host) {
-      return new Promise((resolve, reject) => {
-        queue.push({ names, host, resolve, reject });
-        if (!inFlight) {
-          inFlight = true;
-          void flush();
-        }
-      });
+  const find = groupCommit<Lookup, ListAtHost[]>({
+    endOfIo: true,
+    take: (waiting) => Math.min(waiting.length, MAX_BATCH),
+    runBatch: async (batch) => {
+      const found: ListAtHost[][] = batch.map(() => []);
+      for (const { i, ...row } of await queryBatch(db, batch)) found[i]!.push(row);
+      return found;
     },
-  };
+    runOne: async (one) => (await queryBatch(db, [one])).map(({ i: _, ...row }) => row),
+  });
+  return { listsAtHost: (names, host) => find({ names, host }) };
 }
 
-/** Resolves in the check phase: after the I/O callbacks of the current poll. */
-function endOfIo(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+interface Lookup { names: string[]; host: string }
 
-function queryBatch(db: Database, batch: { names: string[]; host: string }[]): Promise<(ListAtHost & { i: number })[]> {
+function queryBatch(db: Database, batch: Lookup[]): Promise<(ListAtHost & { i: number })[]> {
   const idx: number[] = [];
   const names: string[] = [];
   const hosts: string[] = [];

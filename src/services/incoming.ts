@@ -13,6 +13,7 @@ import type { Database } from "../db/client.js";
 import { JOBS_CHANNEL } from "../queue/jobs.js";
 import { enqueueWithMessagesSql } from "../queue/transitions.js";
 import type { RecipientDecision } from "./recipients.js";
+import { groupCommit } from "../domain/group-commit.js";
 
 export interface IncomingRecipient {
   /** The RCPT address as given by the client. */
@@ -38,65 +39,35 @@ export interface IncomingStore {
 const MAX_BATCH = 64;
 const MAX_BATCH_BYTES = 32 * 1024 * 1024;
 
-interface Pending { msg: IncomingMessage; resolve(id: bigint): void; reject(err: unknown): void }
-
 export function createIncomingStore(db: Database): IncomingStore {
-  let queue: Pending[] = [];
-  // One batch at a time. A PostgreSQL transaction that sends NOTIFY holds a
+  // One batch at a time (groupCommit). A PostgreSQL transaction that sends NOTIFY holds a
   // database-wide lock from its pre-commit to the end of its commit (async.c
   // PreCommit_Notify), so such commits — and their WAL flushes — run one after
   // another whatever the number in flight; what raises throughput is more messages
   // per commit. Measured (bench/lmtp.ts, smtp-source,
   // 10 connections): 1 in flight ~2,200-2,400 msg/s, 2 ~2,000, 8 ~750 (eight
   // batches of one message each waiting for the lock in turn).
-  const maxInFlight = 1;
-  let inFlight = 0;
+  // Messages whose DATA ended in the same poll share the commit (as the RCPT lookups
+  // do, db/list-lookup.ts); after a failed batch each goes alone, one after another
+  // (the LMTP statements share three connections with RCPT lookups).
+  const store = groupCommit<IncomingMessage, bigint>({
+    endOfIo: true,
+    take: takeBatch,
+    runBatch: (msgs) => insertBatch(db, msgs),
+    runOne: (msg) => storeIncoming(db, msg),
+  });
+  return { store };
+}
 
-  function kick(): void {
-    if (inFlight < maxInFlight && queue.length) void flush();
+/** Up to MAX_BATCH messages and MAX_BATCH_BYTES (the first one whatever its size). */
+function takeBatch(waiting: readonly IncomingMessage[]): number {
+  let bytes = 0;
+  let n = 0;
+  while (n < waiting.length && n < MAX_BATCH && (n === 0 || bytes + waiting[n]!.raw.length <= MAX_BATCH_BYTES)) {
+    bytes += waiting[n]!.raw.length;
+    n++;
   }
-
-  async function flush(): Promise<void> {
-    inFlight++;
-    while (queue.length) {
-      // The batch leaves at the end of the event loop's I/O callbacks: messages
-      // whose DATA ended in the same poll share the commit (as the RCPT lookups do,
-      // db/list-lookup.ts).
-      await new Promise((resolve) => setImmediate(resolve));
-      const batch = takeBatch();
-      try {
-        const ids = await insertBatch(db, batch.map((p) => p.msg));
-        batch.forEach((p, i) => p.resolve(ids[i]!));
-      } catch (err) {
-        if (batch.length === 1) batch[0]!.reject(err);
-        // One bad message must not fail its neighbours: each alone, one after
-        // another (the LMTP statements share three connections with RCPT lookups).
-        else for (const p of batch) await storeIncoming(db, p.msg).then(p.resolve, p.reject);
-      }
-    }
-    inFlight--;
-  }
-
-  function takeBatch(): Pending[] {
-    let bytes = 0;
-    let n = 0;
-    while (n < queue.length && n < MAX_BATCH && (n === 0 || bytes + queue[n]!.msg.raw.length <= MAX_BATCH_BYTES)) {
-      bytes += queue[n]!.msg.raw.length;
-      n++;
-    }
-    const batch = queue.slice(0, n);
-    queue = queue.slice(n);
-    return batch;
-  }
-
-  return {
-    store(msg) {
-      return new Promise<bigint>((resolve, reject) => {
-        queue.push({ msg, resolve, reject });
-        kick();
-      });
-    },
-  };
+  return n;
 }
 
 /** One message and its jobs in a transaction of their own. */
