@@ -1,7 +1,7 @@
-// Concurrent single adds of one address: each add is one statement that upserts the
-// Address and its User and inserts the Member (services/member-add.ts), so races
-// between adds must leave one Address, one User, one Member per (list, role) and
-// answer 201 once and 409 (never 500) for the rest.
+// Concurrent adds of one address: a single add is one statement that upserts the
+// Address and its User and inserts the Member (services/member-add.ts); bulk adds and
+// subscriptions go through address-book.ts. Races between adds must leave one Address,
+// one User, one Member per (list, role) and answer 201 once and 409 (never 500) for the rest.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { build } from "../helpers/app.js";
@@ -54,5 +54,23 @@ test("concurrent adds of one address", async (t) => {
     assert.equal((await addressRows("boss@example.com")).length, 1);
     assert.equal(await prisma.user.count(), 3);
     assert.equal(await prisma.member.count({ where: { addressKey: "boss@example.com" } }), 1);
+  });
+
+  await t.test(`bulk adds of the same 50 new addresses to ${N} lists at once: one Address and one User each`, async () => {
+    const members = Array.from({ length: 50 }, (_, i) => ({ address: `bulk${i}@example.org` }));
+    const rs = await Promise.all(Array.from({ length: N }, (_, i) => call("POST", `/lists/l${i}.example.com/members/bulk`, { members })));
+    assert.ok(rs.every((r) => r.status === 200 && r.body.created === 50), JSON.stringify(rs.find((r) => r.status !== 200)?.body));
+    const rows = await prisma.address.findMany({ where: { email: { startsWith: "bulk" } } });
+    assert.equal(rows.length, 50);
+    assert.equal(new Set(rows.map((r) => r.userId)).size, 50);
+    assert.equal(await prisma.user.count(), 3 + 50);
+  });
+
+  await t.test(`/3.1/members pre-approved subscriptions of one new address to ${N} lists at once: one User`, async () => {
+    const rs = await Promise.all(Array.from({ length: N }, (_, i) => call("POST", "/3.1/members",
+      { list_id: `l${i}.example.com`, subscriber: "sub@example.com", pre_verified: true, pre_confirmed: true, pre_approved: true })));
+    assert.deepEqual(rs.map((r) => r.status), Array(N).fill(201), JSON.stringify(rs.find((r) => r.status !== 201)?.body));
+    assert.equal((await addressRows("sub@example.com")).length, 1);
+    assert.equal(await prisma.user.count(), 3 + 50 + 1);
   });
 });
