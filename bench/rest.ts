@@ -7,15 +7,19 @@
 // page 1,000 of a 100,000-member list. With --mailman URL (GNU Mailman's REST root,
 // e.g. http://127.0.0.1:8001, credentials --mailman-auth user:password) the same
 // GET /3.1/lists/{id} load runs against Mailman in the same run, for the ratio.
-//   npx tsx bench/rest.ts [--seconds 5] [--connections 32] [--mailman URL --mailman-auth user:pw] [--only mailman]
+// --only add runs the single member add alone and adds what is steadier than a rate
+// on a busy machine: CPU per add of the server process and of the database (its
+// backends; the embedded cluster's processes), and commits per add.
+//   npx tsx bench/rest.ts [--seconds 5] [--connections 32] [--mailman URL --mailman-auth user:pw] [--only mailman|add]
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { cpuMs } from "./measured-process.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const arg = (name: string, fallback: number) => {
@@ -30,6 +34,7 @@ const strArg = (name: string) => {
 const MAILMAN = strArg("mailman");
 const MAILMAN_AUTH = `Basic ${Buffer.from(strArg("mailman-auth") ?? "restadmin:anchorpass").toString("base64")}`;
 const ONLY_MAILMAN_FACE = strArg("only") === "mailman";
+const ONLY_ADD = strArg("only") === "add";
 const CONNECTIONS = arg("connections", 32);
 const PASSWORD = "bench-password";
 const AUTH = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString("base64")}`;
@@ -71,6 +76,10 @@ async function startServer(databaseUrl: string | null) {
   });
   return {
     port,
+    pid: child.pid!,
+    /** The database the server uses, for its statistics. */
+    dbUrl: databaseUrl ?? `postgresql://postgres@localhost/mailroom?host=${encodeURIComponent(join(varDir, "run"))}`,
+    embedded: !databaseUrl,
     async stop() {
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
@@ -139,6 +148,7 @@ async function main(): Promise<void> {
       await send(port, "POST", "/lists", { address: "bench@bench.example.com" });
       // Warm up JIT and connection pools.
       await load(port, 1, CONNECTIONS, () => ["GET", "/lists/bench@bench.example.com"], 200);
+      if (ONLY_ADD) return await addOnly(server);
       await mailmanFace(port);
       if (ONLY_MAILMAN_FACE) return;
 
@@ -165,6 +175,42 @@ async function main(): Promise<void> {
       await server.stop();
     }
   });
+}
+
+/** CPU used so far (ms) by one process alone, without its children. */
+function ownCpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/** Commits so far in the server's database, and the CPU of the processes serving it (ms). */
+async function dbCounters(server: Awaited<ReturnType<typeof startServer>>): Promise<{ commits: number; cpu: number }> {
+  const c = new pg.Client({ connectionString: server.dbUrl });
+  await c.connect();
+  try {
+    await c.query("SELECT pg_stat_clear_snapshot()");
+    const [{ n }] = (await c.query("SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()")).rows;
+    const backends = (await c.query("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")).rows
+      .map((r: { pid: number }) => r.pid);
+    const cpu = server.embedded ? cpuMs(server.pid) - ownCpuMs(server.pid) : cpuMs(...backends);
+    return { commits: Number(n), cpu };
+  } finally {
+    await c.end();
+  }
+}
+
+/** --only add: the single member add, with CPU and commits per add. */
+async function addOnly(server: Awaited<ReturnType<typeof startServer>>): Promise<void> {
+  const add = (prefix: string) => (i: number): [string, string, unknown] =>
+    ["POST", "/lists/bench@bench.example.com/members", { address: `${prefix}${i}@members.example.org` }];
+  await load(server.port, 2, CONNECTIONS, add("w"), 201); // warm-up: JIT, pools, prepared statements
+  const before = { own: ownCpuMs(server.pid), ...(await dbCounters(server)) };
+  const r = await load(server.port, SECONDS, CONNECTIONS, add("m"), 201);
+  const after = { own: ownCpuMs(server.pid), ...(await dbCounters(server)) };
+  console.log(`POST /lists/{list}/members        ${fmt(r)}`);
+  // The counters' own connection commits a few times: negligible over thousands of adds.
+  const per = (x: number) => (x / r.requests).toFixed(2);
+  console.log(`  per add: server process ${per(after.own - before.own)} ms CPU, database ${per(after.cpu - before.cpu)} ms CPU, ${per(after.commits - before.commits)} commits`);
 }
 
 /** Sequential latency of one GET, `n` times: p50 and p99 in ms. */

@@ -4,7 +4,8 @@
 // the few things Prisma does not do: multi-statement scripts (migrations),
 // LISTEN/NOTIFY (the queue workers' wake-ups, the list cache's invalidation across
 // processes), sessions and a connection outside the pool (the maps writer's lock),
-// and query(), the LMTP and socketmap hot path on connections of its own. Opened by
+// query(), the LMTP and socketmap hot path on connections of its own, and statement(),
+// one REST statement past Prisma on its pool (the single member add). Opened by
 // main.ts (and by tests and benchmarks).
 import { dirname, join } from "node:path";
 import pg from "pg";
@@ -36,6 +37,13 @@ export interface Database {
    * statement on PostgreSQL. Rows come back as the driver gives them.
    */
   query<R = Record<string, unknown>>(name: string, sql: string, params: unknown[]): Promise<R[]>;
+  /**
+   * One statement on the main pool (Prisma's) without Prisma's per-query overhead,
+   * for a REST call that is one statement (the single member add): not on query()'s
+   * connections, which are kept for mail. `name` makes it a prepared statement on
+   * each connection. Rows come back as the driver gives them.
+   */
+  statement<R = Record<string, unknown>>(name: string, sql: string, params: unknown[]): Promise<R[]>;
   /** A session of its own (a pool connection). */
   session(): Promise<RawSession>;
   /**
@@ -197,6 +205,9 @@ async function openPostgres(url: string, opts: OpenOptions, hotPoolSize: number)
     prisma,
     async query(name, sql, params) {
       return (await hot.query({ name, text: sql, values: params })).rows;
+    },
+    async statement(name, sql, params) {
+      return (await pool.query({ name, text: sql, values: params })).rows;
     },
     async session() {
       const client = await pool.connect();

@@ -16,7 +16,8 @@ const TYPES: Record<keyof Preferences, string> = {
 export const RESOLVED_PREFERENCES_SQL = Object.entries(TYPES).map(([name, type]) =>
   `coalesce(m."${name}", a."${name}", u."${name}", '${String(SYSTEM_PREFERENCES[name as keyof Preferences])}'::${type}) AS "${name}"`).join(",\n");
 
-const MEMBER_COLUMNS = ["id", "listId", "addressId", "userId", "address", "addressKey", "displayName", "role", "moderationAction",
+/** The member row's columns other than its preferences, over alias m. */
+export const MEMBER_COLUMNS = ["id", "listId", "addressId", "userId", "address", "addressKey", "displayName", "role", "moderationAction",
   "bounceScore", "lastBounceReceived", "lastWarningSent", "totalWarningsSent", "createdAt"].map((c) => `m."${c}"`).join(", ");
 
 /** FROM clause joining a member to the address it delivers to and that address's user. */

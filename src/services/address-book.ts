@@ -27,15 +27,18 @@ export async function ensureAddresses(db: Database | Tx, items: AddressInput[], 
     await c.$executeRaw`UPDATE "Address" SET "verifiedOn" = now() WHERE email = ANY(${keys}::text[]) AND "verifiedOn" IS NULL`;
   }
   // A User for each address without one, linked in the same statement: the ids are
-  // drawn from User's sequence first so that each new user knows its address.
+  // drawn from User's sequence first, and a User is made only for the addresses the
+  // UPDATE linked (a concurrent add that linked one first leaves a gap in the
+  // sequence, not an orphan User). Foreign keys are checked at the statement's end.
   await c.$executeRaw`
     WITH pick AS (
-      SELECT a.id AS aid, nextval(pg_get_serial_sequence('"User"', 'id'))::int AS uid, a."displayName" AS name
+      SELECT a.id AS aid, nextval(pg_get_serial_sequence('"User"', 'id'))::int AS uid
         FROM "Address" a WHERE a.email = ANY(${keys}::text[]) AND a."userId" IS NULL
-    ), nu AS (
-      INSERT INTO "User" (id, "displayName") SELECT uid, name FROM pick RETURNING id
+    ), linked AS (
+      UPDATE "Address" a SET "userId" = pick.uid FROM pick WHERE a.id = pick.aid AND a."userId" IS NULL
+      RETURNING a."userId" AS uid, a."displayName" AS name
     )
-    UPDATE "Address" a SET "userId" = pick.uid FROM pick WHERE a.id = pick.aid AND a."userId" IS NULL`;
+    INSERT INTO "User" (id, "displayName") SELECT uid, name FROM linked`;
   const rows = await c.$queryRaw<{ id: number; email: string }[]>`
     SELECT id, email FROM "Address" WHERE email = ANY(${keys}::text[])`;
   return new Map(rows.map((r) => [r.email, r.id]));

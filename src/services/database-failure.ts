@@ -36,6 +36,11 @@ export function databaseFailure(error: unknown): DatabaseFailure | null {
       if (/can't reach database server|connection (terminated|refused|closed)/i.test(message)) return "unavailable";
       return null;
   }
+  // A statement sent past Prisma (Database.statement): the driver's error, the SQLSTATE its code.
+  if (state !== undefined && err.code === state) {
+    if (state === "23505") return "duplicate";
+    if (state === "23503") return "missing-reference";
+  }
   if (typeof err.code === "string" && CONNECTION_CODES.has(err.code)) return "unavailable";
   // A unix socket that is not there (the embedded server stopped): a connect's ENOENT.
   if (err.code === "ENOENT" && (error as { syscall?: unknown }).syscall === "connect") return "unavailable";

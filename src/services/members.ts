@@ -5,16 +5,16 @@
 // (subscriptions.ts) add and remove their Member rows themselves.
 import { Prisma, type Member, type Role } from "../generated/prisma/client.js";
 import { parseAddress, requireAddress } from "../domain/address.js";
-import { conflict, notFound } from "../domain/errors.js";
+import { conflict, invalid, notFound } from "../domain/errors.js";
 import { ownPreferences, PREFERENCE_NAMES, type Preferences, type PreferenceLevel } from "../domain/preferences.js";
 import { membersByIds, type ResolvedMember } from "../db/member-lookup.js";
 import { ensureAddresses } from "./address-book.js";
-import { refuseBanned } from "./bans.js";
+import { addMemberRow, type AddOutcome, type AddRequest } from "./member-add.js";
 import { bansFor } from "../db/bans.js";
 import { isBanned } from "../domain/ban.js";
 import { databaseFailure } from "./database-failure.js";
 import type { ServiceDeps } from "./deps.js";
-import type { ListService } from "./lists.js";
+import { listIdFromRef, type ListService } from "./lists.js";
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from "./pagination.js";
 
 export type { Role };
@@ -66,12 +66,6 @@ export function memberView(m: ResolvedMember, listId: string, own: Partial<Prefe
   };
 }
 
-/** Settable member columns, with the PostgreSQL enum type a value must be cast to (null: none). */
-const PREFERENCE_TYPES: Record<keyof MemberPreferences, string | null> = {
-  displayName: null, deliveryStatus: "DeliveryStatus", moderationAction: "Action", receiveOwnPostings: null, receiveListCopy: null,
-  deliveryMode: "DeliveryMode", acknowledgePosts: null, hideAddress: null, preferredLanguage: null,
-};
-
 /** Views of member rows by id, preferences resolved in one query. */
 export async function viewsOf(db: ServiceDeps["db"], rows: Member[], listId: string): Promise<Map<number, MemberView>> {
   const resolved = await membersByIds(db, rows.map((r) => r.id));
@@ -104,37 +98,35 @@ export function createMemberService({ db }: ServiceDeps, lists: ListService) {
   }
 
   return {
+    /**
+     * One statement (member-add.ts), two when pattern bans exist: they are read by
+     * the first, matched here (domain/ban.ts, JavaScript regular expressions as Mailman's
+     * Python ones), and the add runs again without them when none matches.
+     */
     async add(listRef: string, input: NewMember, opts: AddOptions = {}): Promise<MemberView & { id: number }> {
       const { address: raw, role = "member", ...prefs } = input;
       const a = requireAddress(raw);
-      const list = await lists.lookup(listRef);
-      await refuseBanned(db, list, a.address);
-      const ids = await ensureAddresses(db, [{ address: a.address, key: a.key, name: prefs.displayName ?? "" }], opts.verified ?? true);
-      const columns = ['"listId"', '"addressId"', '"address"', '"addressKey"', '"role"'];
-      const values = [Prisma.sql`${list.id}`, Prisma.sql`${ids.get(a.key)!}`, Prisma.sql`${a.address}`, Prisma.sql`${a.key}`, Prisma.sql`${role}::"Role"`];
-      if (opts.userPk !== undefined) {
-        columns.push('"userId"');
-        values.push(Prisma.sql`${opts.userPk}`);
-      }
-      for (const [key, value] of Object.entries(prefs)) {
-        if (value === undefined || !Object.hasOwn(PREFERENCE_TYPES, key)) continue;
-        const type = PREFERENCE_TYPES[key as keyof MemberPreferences];
-        columns.push(`"${key}"`);
-        values.push(type ? Prisma.sql`${value}::${Prisma.raw(`"${type}"`)}` : Prisma.sql`${value}`);
-      }
-      // One statement; ON CONFLICT turns "already there" into zero rows instead of an aborted statement.
-      let rows: Member[];
+      const listId = listIdFromRef(listRef);
+      if (!listId) throw notFound(`list ${listRef} does not exist`);
+      const request: AddRequest = {
+        listId, address: a.address, key: a.key, role, prefs, userPk: opts.userPk ?? null, verified: opts.verified ?? true, checkBans: true,
+      };
+      let out: AddOutcome;
       try {
-        rows = await db.prisma.$queryRaw<Member[]>`
-          INSERT INTO "Member" (${Prisma.raw(columns.join(", "))}) VALUES (${Prisma.join(values)})
-          ON CONFLICT ("listId", "role", "addressKey") DO NOTHING
-          RETURNING *`;
+        out = await addMemberRow(db, request);
+        if (out.kind === "ban-candidates") {
+          if (isBanned(out.bans, a.address)) throw invalid(`${a.address} is banned from ${out.listId}`);
+          out = await addMemberRow(db, { ...request, checkBans: false });
+        }
       } catch (err) {
         if (isListGone(err)) throw notFound(`list ${listRef} does not exist`);
         throw err;
       }
-      if (!rows[0]) throw conflict(`${a.address} is already a ${role} of ${list.listId}`);
-      return { ...(await viewOf(db, rows[0], list.listId)), id: rows[0].id };
+      switch (out.kind) {
+        case "added": return { ...memberView(out.member, out.listId, out.own), id: out.member.id };
+        case "exists": throw conflict(`${a.address} is already a ${role} of ${out.listId}`);
+        default: throw notFound(`list ${listRef} does not exist`);
+      }
     },
 
     /**

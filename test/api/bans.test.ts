@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { build } from "../helpers/app.js";
 
 test("bans API", async (t) => {
-  const { call } = await build(t);
+  const { call, testDb } = await build(t);
   assert.equal((await call("POST", "/domains", { mailHost: "example.com" })).status, 201);
   assert.equal((await call("POST", "/lists", { address: "team@example.com" })).status, 201);
   assert.equal((await call("POST", "/lists", { address: "other@example.com" })).status, 201);
@@ -36,6 +36,9 @@ test("bans API", async (t) => {
     assert.match(one.body.detail, /banned/);
     assert.equal((await call("POST", "/lists/other.example.com/members", { address: "spammer@example.org" })).status, 201);
     assert.equal((await call("POST", "/lists/other.example.com/members", { address: "Eve@SPAM.example" })).status, 400);
+    // A refused add writes nothing: no Address (nor User) for the banned address.
+    assert.equal(await testDb.db.prisma.address.count({ where: { email: { in: ["eve@spam.example"] } } }), 0);
+    assert.equal(await testDb.db.prisma.address.count({ where: { email: "spammer@example.org" } }), 1);
     const bulk = await call("POST", "/lists/team.example.com/members/bulk", { members: [{ address: "ok@example.org" }, { address: "x@spam.example" }] });
     assert.deepEqual(bulk.body, { created: 1, existing: 0, invalid: [{ address: "x@spam.example", reason: "banned" }] });
     const req = await call("POST", "/lists/team.example.com/subscriptions", { address: "spammer@example.org", confirm: false });
