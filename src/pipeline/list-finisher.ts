@@ -105,13 +105,18 @@ export function createListFinisher(opts: {
     const made = await Promise.all(posts.map((p, i) => decorate(p, first + i)));
     const inputs = made.map((m, i) => Prisma.sql`(${i}::int, ${m.p.message.messageId}::text, ${m.p.message.messageIdHash}::text,
       ${m.p.message.rcptTo}::text[], ${m.out.length}::int, ${m.out}::bytea)`);
-    const outRows = made.flatMap((m, i) => !m.ctx.outgoing ? [] : [Prisma.sql`
-      SELECT ${i}::int AS ord, o.recipient, o.data FROM (${outJobsFor(m.p, m.ctx)}) AS o`]);
-    const archived = made.flatMap((m, i) => {
-      if (!m.ctx.archive || !m.archiveCopy || !m.p.archive.archivers.includes("prototype")) return [];
-      const { row, candidates } = builtinArchiveRow(list.id, m.p.message.messageId, m.p.message.messageIdHash, m.archiveCopy);
-      return [Prisma.sql`(${i}::int, ${row.messageId}::text, ${row.messageIdHash}::text, ${Buffer.from(row.raw)}::bytea, ${row.subject}::text,
-        ${row.sender}::text, ${row.sentAt}::timestamptz, ${candidates}::text[])`];
+    // Every post has its out-job rows and its archive row in the text, each gated by a
+    // parameter, so that the text (a prepared statement: transitions.ts
+    // completeTogether) depends on the batch's size only.
+    const outRows = made.map((m, i) => Prisma.sql`
+      SELECT ${i}::int AS ord, o.recipient, o.data FROM (${outJobsFor(m.p, m.ctx)}) AS o WHERE ${m.ctx.outgoing}::boolean`);
+    const archived = made.map((m, i) => {
+      const keep = m.ctx.archive && m.archiveCopy && m.p.archive.archivers.includes("prototype");
+      const { row, candidates } = keep
+        ? builtinArchiveRow(list.id, m.p.message.messageId, m.p.message.messageIdHash, m.archiveCopy!)
+        : { row: { messageId: null, messageIdHash: null, raw: null, subject: null, sender: null, sentAt: null }, candidates: [] };
+      return Prisma.sql`(${i}::int, ${row.messageId}::text, ${row.messageIdHash}::text, ${row.raw && Buffer.from(row.raw)}::bytea, ${row.subject}::text,
+        ${row.sender}::text, ${row.sentAt}::timestamptz, ${candidates}::text[], ${Boolean(keep)}::boolean)`;
     });
     const local = runsHere("out");
     const alongside = Prisma.sql`input (ord, "messageId", "messageIdHash", "rcptTo", size, raw) AS (
@@ -124,18 +129,15 @@ export function createListFinisher(opts: {
         FROM input i JOIN ids USING (ord)
         RETURNING id
       ), ${enqueueRowsSql("out", list.listId, Prisma.sql`
-        SELECT ids.id AS message_id, o.recipient, o.data FROM ids JOIN (
-          ${outRows.length ? Prisma.join(outRows, " UNION ALL ") : Prisma.sql`SELECT NULL::int AS ord, NULL::text AS recipient, NULL::jsonb AS data WHERE false`}
-        ) AS o USING (ord)`, local)}, archived AS (
+        SELECT ids.id AS message_id, o.recipient, o.data FROM ids JOIN (${Prisma.join(outRows, " UNION ALL ")}) AS o USING (ord)`, local)}, archived AS (
         INSERT INTO "ArchivedMessage" ("listId", "messageId", "messageIdHash", raw, subject, sender, "sentAt", "parentHash", "threadHash")
         SELECT ${list.id}::int, a.mid, a.hash, a.raw, a.subject, a.sender, a.sent, p."messageIdHash", coalesce(nullif(p."threadHash", ''), a.hash)
-        FROM (${archived.length ? Prisma.sql`VALUES ${Prisma.join(archived)}` : Prisma.sql`SELECT NULL::int, NULL::text, NULL::text, NULL::bytea, NULL::text, NULL::text, NULL::timestamptz, NULL::text[] WHERE false`})
-          AS a (ord, mid, hash, raw, subject, sender, sent, candidates)
+        FROM (VALUES ${Prisma.join(archived)}) AS a (ord, mid, hash, raw, subject, sender, sent, candidates, keep)
         LEFT JOIN LATERAL (
           SELECT k."messageIdHash", k."threadHash" FROM unnest(a.candidates) WITH ORDINALITY AS c (h, n)
           JOIN "ArchivedMessage" k ON k."listId" = ${list.id}::int AND k."messageIdHash" = c.h
           ORDER BY c.n LIMIT 1) AS p ON true
-        WHERE EXISTS (SELECT 1 FROM settled)
+        WHERE a.keep AND EXISTS (SELECT 1 FROM settled)
         -- The same post archived again (a moderator accepted a copy of it): kept once.
         ON CONFLICT ("listId", "messageIdHash") DO NOTHING
         RETURNING 1
@@ -143,9 +145,9 @@ export function createListFinisher(opts: {
     // The list row last: its lock is held for the rest of this statement and its commit.
     const gate = Prisma.sql`UPDATE "MailingList" SET "postId" = "postId" + ${posts.length}::int
       WHERE id = ${list.id}::int AND "postId" = ${first}::int AND (SELECT ok FROM held) RETURNING id`;
-    const ok = await completeTogether(opts.db.prisma, posts.map((p) => p.job), gate, alongside,
+    const ok = await completeTogether(opts.db, posts.map((p) => p.job), gate, alongside,
       Prisma.sql`(SELECT count(*) FROM enqueue_woken)`);
-    if (ok && local && outRows.length) wakeLocal("out");
+    if (ok && local && made.some((m) => m.ctx.outgoing)) wakeLocal("out");
     return ok;
   }
 

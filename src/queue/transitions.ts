@@ -8,9 +8,10 @@
 // group-transition.ts (transitionMany, for delivery/settle.ts), delivery/expand.ts (fanOut), delivery/settle.ts
 // (transition with bounce events), and services/incoming.ts, whose LMTP ingest
 // statement takes its job rows from enqueueWithMessagesSql.
-import type { Tx } from "../db/client.js";
+import type { Database, Tx } from "../db/client.js";
 import { Prisma, type Job, type QueueName } from "../generated/prisma/client.js";
 import { JOBS_CHANNEL, runsHere, wakeLocal, WORKER_ID, type WakeMode } from "./jobs.js";
+import { runPrepared } from "./prepared.js";
 
 export { runsHere, wakeLocal };
 
@@ -178,10 +179,13 @@ export async function fanOut(
  *     that write nothing (a NOTIFY): PostgreSQL runs those only when read.
  */
 export async function completeTogether(
-  tx: Tx, claims: readonly Claim[], gate: Prisma.Sql, alongside: Prisma.Sql, reads: Prisma.Sql = Prisma.sql`NULL`,
+  db: Database, claims: readonly Claim[], gate: Prisma.Sql, alongside: Prisma.Sql, reads: Prisma.Sql = Prisma.sql`NULL`,
 ): Promise<boolean> {
   if (claims.length === 0) return false;
-  const [row] = await tx.$queryRaw<{ settled: bigint }[]>`
+  // Prepared (runPrepared): planning this statement at every batch cost the server
+  // three times its execution. Its text depends on the number of claims and the
+  // caller's text only.
+  const [row] = await runPrepared<{ settled: string }>(db, Prisma.sql`
     WITH owned AS MATERIALIZED (
       SELECT id FROM "Job" WHERE ${Prisma.join(claims.map((c) => Prisma.sql`(${owned(c)})`), " OR ")} FOR UPDATE
     ), held AS MATERIALIZED (
@@ -191,7 +195,7 @@ export async function completeTogether(
       WHERE id IN (SELECT id FROM owned) AND (SELECT ok FROM held) AND EXISTS (SELECT 1 FROM gate)
       RETURNING id
     ), ${alongside}
-    SELECT (SELECT count(*) FROM settled) AS settled, ${reads} AS reads`;
+    SELECT (SELECT count(*) FROM settled) AS settled, ${reads} AS reads`);
   return Number(row?.settled ?? 0) === claims.length;
 }
 
