@@ -83,25 +83,48 @@ export async function transition(tx: Tx, c: Claim, next: Next, alongside?: Prism
 
 /**
  * Moves several claimed jobs on in ONE statement (one round trip, one commit), each to
- * its own `next` and each only if its own claim still holds: the same UPDATE as
- * transition(), once per job, in CTEs of one statement. Resolves, per job in order,
- * whether its claim held. Used by the group commit of group-transition.ts.
+ * its own `next` and each only if its own claim still holds: transition()'s UPDATE
+ * and fence, with each job's values taken from arrays, so that the text is the same
+ * for any batch: a prepared statement on the job queue's connections (db.jobQuery),
+ * planned once per connection. Resolves, per job in order, whether its claim held.
+ * Used by the group commit of group-transition.ts (delivery's settles).
  */
-export async function transitionMany(tx: Tx, items: readonly { claim: Claim; next: Next }[]): Promise<boolean[]> {
+export async function transitionMany(db: Database, items: readonly { claim: Claim; next: Next }[]): Promise<boolean[]> {
   if (items.length === 0) return [];
-  const updates = items.map((it, i) => Prisma.sql`${Prisma.raw(`s${i}`)} AS (
-      UPDATE "Job" SET ${setClause(it.next)} WHERE ${owned(it.claim)}
-      RETURNING id, queue, state, "runAt"
-    )`);
-  const union = Prisma.join(items.map((_, i) => Prisma.raw(`SELECT * FROM s${i}`)), " UNION ALL ");
-  const rows = await tx.$queryRaw<{ id: bigint | null; woken: bigint }[]>`
-    WITH ${Prisma.join(updates)}, settled AS (${union}), woken AS (
-      SELECT pg_notify(${JOBS_CHANNEL}, queue::text) FROM settled WHERE state = 'ready' AND "runAt" <= now()
-    )
-    SELECT id, (SELECT count(*) FROM woken) AS woken FROM settled`;
+  const col = <T>(f: (it: { claim: Claim; next: Next }) => T) => items.map(f);
+  const rows = await db.jobQuery<{ id: string }>("mailroom_transition_many", TRANSITION_MANY_SQL, [
+    col((it) => it.claim.id), col((it) => it.claim.attempts), WORKER_ID, col((it) => it.next.state),
+    col((it) => it.next.state === "ready" ? Math.max(0, it.next.delaySeconds) : 0),
+    col((it) => it.next.state === "done" ? null : it.next.error?.slice(0, MAX_ERROR) ?? null),
+    col((it) => it.next.state === "ready" && it.next.deferred === true),
+    col((it) => "data" in it.next && it.next.data ? JSON.stringify(it.next.data) : null),
+    JOBS_CHANNEL,
+  ]);
   const held = new Set(rows.map((r) => String(r.id)));
   return items.map((it) => held.has(String(it.claim.id)));
 }
+
+// setClause() per row: done and shunt set finishedAt; ready sets runAt and lastError
+// (null clears it) and, for a deferral, attempts = 0; shunt sets lastError; data is
+// replaced when given. The fence is owned()'s, per row.
+const TRANSITION_MANY_SQL = `
+    WITH input AS (
+      SELECT * FROM unnest($1::bigint[], $2::int[], $4::"JobState"[], $5::double precision[], $6::text[], $7::boolean[], $8::text[])
+        AS i (id, attempts, state, delay, error, deferred, data)
+    ), settled AS (
+      UPDATE "Job" j SET state = i.state, "lockedAt" = NULL, "lockedBy" = NULL,
+        "finishedAt" = CASE WHEN i.state IN ('done', 'shunt') THEN now() ELSE j."finishedAt" END,
+        "runAt" = CASE WHEN i.state = 'ready' THEN now() + make_interval(secs => i.delay) ELSE j."runAt" END,
+        "lastError" = CASE WHEN i.state = 'done' THEN j."lastError" ELSE i.error END,
+        attempts = CASE WHEN i.deferred THEN 0 ELSE j.attempts END,
+        data = coalesce(i.data::jsonb, j.data)
+      FROM input i
+      WHERE j.id = i.id AND j.state = 'running' AND j.attempts = i.attempts AND j."lockedBy" = $3::text
+      RETURNING j.id, j.queue, j.state, j."runAt"
+    ), woken AS (
+      SELECT pg_notify($9::text, queue::text) FROM settled WHERE state = 'ready' AND "runAt" <= now()
+    )
+    SELECT id, (SELECT count(*) FROM woken) AS woken FROM settled`;
 
 /** Marks a running job done. Idempotent: a handler may complete it inside its own transaction first. */
 export function complete(tx: Tx, c: Claim): Promise<boolean> {
