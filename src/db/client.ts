@@ -37,8 +37,8 @@ export interface Database {
    */
   query<R = Record<string, unknown>>(name: string, sql: string, params: unknown[]): Promise<R[]>;
   /**
-   * One statement of the job queue's hot path (claims, the list stage's finish,
-   * delivery's settles: src/queue/), as query() but on connections of its own
+   * One statement of the workers' hot path (claims, the list stage's finish and its
+   * reads of members and bans, delivery's settles), as query() but on connections of its own
    * (JOB_POOL_SIZE), so that neither path waits for the other. A prepared statement is
    * planned once per connection: Prisma's unnamed statements were planned at every
    * execution, which cost the server more than running them (docs/throughput.md).
