@@ -164,7 +164,13 @@ async function openPostgres(url: string, opts: OpenOptions, hotPoolSize: number)
   // REST transactions holding the main pool (a burst of list creations waiting for
   // the Postfix maps can hold all of it for seconds).
   const hot = new pg.Pool({ ...withGenericPlans(url, opts.pgOptions ?? null), max: hotPoolSize, connectionTimeoutMillis: 5000 });
-  const jobs = new pg.Pool({ ...withGenericPlans(url, opts.pgOptions ?? null), max: JOB_POOL_SIZE, connectionTimeoutMillis: 5000 });
+  // The workers' statements are written for index access, and a generic plan is kept
+  // for the connection's life: one made while a table was small (a fresh database, the
+  // first minute of a burst, before autovacuum's ANALYZE) read every job by a
+  // sequential scan long after the table had grown (bench/traffic.ts: 3,700 job rows
+  // read per post). Without sequential scans their plans do not depend on that size.
+  const jobOptions = [opts.pgOptions, "-c enable_seqscan=off"].filter(Boolean).join(" ");
+  const jobs = new pg.Pool({ ...withGenericPlans(url, jobOptions), max: JOB_POOL_SIZE, connectionTimeoutMillis: 5000 });
   // An idle client losing its server (restart) must not crash the process.
   // (After close(), a connection still ending is no news.)
   for (const p of [pool, hot, jobs]) p.on("error", (err) => { if (!closed) opts.log?.warn({ err: err.message }, "database connection lost"); });

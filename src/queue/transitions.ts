@@ -106,20 +106,26 @@ export async function transitionMany(db: Database, items: readonly { claim: Clai
 
 // setClause() per row: done and shunt set finishedAt; ready sets runAt and lastError
 // (null clears it) and, for a deferral, attempts = 0; shunt sets lastError; data is
-// replaced when given. The fence is owned()'s, per row.
+// replaced when given. The fence is owned()'s, per row, checked (and the row locked)
+// by a lookup per job: a plain join let the generic plan read the jobs through the
+// state index, every running job and the dead entries left by finished ones (4,300
+// rows returned per post in bench/traffic.ts, against 400).
 const TRANSITION_MANY_SQL = `
     WITH input AS (
       SELECT * FROM unnest($1::bigint[], $2::int[], $4::"JobState"[], $5::double precision[], $6::text[], $7::boolean[], $8::text[])
         AS i (id, attempts, state, delay, error, deferred, data)
+    ), held AS MATERIALIZED (
+      SELECT i.* FROM input i CROSS JOIN LATERAL (
+        SELECT 1 FROM "Job"
+        WHERE id = i.id AND state = 'running' AND attempts = i.attempts AND "lockedBy" = $3::text FOR UPDATE) AS owned
     ), settled AS (
-      UPDATE "Job" j SET state = i.state, "lockedAt" = NULL, "lockedBy" = NULL,
-        "finishedAt" = CASE WHEN i.state IN ('done', 'shunt') THEN now() ELSE j."finishedAt" END,
-        "runAt" = CASE WHEN i.state = 'ready' THEN now() + make_interval(secs => i.delay) ELSE j."runAt" END,
-        "lastError" = CASE WHEN i.state = 'done' THEN j."lastError" ELSE i.error END,
-        attempts = CASE WHEN i.deferred THEN 0 ELSE j.attempts END,
-        data = coalesce(i.data::jsonb, j.data)
-      FROM input i
-      WHERE j.id = i.id AND j.state = 'running' AND j.attempts = i.attempts AND j."lockedBy" = $3::text
+      UPDATE "Job" j SET state = h.state, "lockedAt" = NULL, "lockedBy" = NULL,
+        "finishedAt" = CASE WHEN h.state IN ('done', 'shunt') THEN now() ELSE j."finishedAt" END,
+        "runAt" = CASE WHEN h.state = 'ready' THEN now() + make_interval(secs => h.delay) ELSE j."runAt" END,
+        "lastError" = CASE WHEN h.state = 'done' THEN j."lastError" ELSE h.error END,
+        attempts = CASE WHEN h.deferred THEN 0 ELSE j.attempts END,
+        data = coalesce(h.data::jsonb, j.data)
+      FROM held h WHERE j.id = h.id
       RETURNING j.id, j.queue, j.state, j."runAt"
     ), woken AS (
       SELECT pg_notify($9::text, queue::text) FROM settled WHERE state = 'ready' AND "runAt" <= now()
