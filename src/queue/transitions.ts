@@ -10,7 +10,7 @@
 // statement takes its job rows from enqueueWithMessagesSql.
 import type { Database, Tx } from "../db/client.js";
 import { Prisma, type Job, type QueueName } from "../generated/prisma/client.js";
-import { JOBS_CHANNEL, runsHere, wakeLocal, WORKER_ID, type WakeMode } from "./jobs.js";
+import { JOBS_CHANNEL, QUEUES, runsHere, wakeLocal, WORKER_ID, type WakeMode } from "./jobs.js";
 import { runPrepared } from "./prepared.js";
 
 export { runsHere, wakeLocal };
@@ -233,19 +233,27 @@ export async function completeTogether(
  * ingest: one round trip for a whole batch). The jobs are the rows enqueue() writes;
  * `jobs` is the parameter holding a jsonb array of {i, queue, listId, recipient,
  * data}, joined by `i` to `ids`, a CTE of (ord, id) giving the message id of each
- * position; `channel` is the parameter holding JOBS_CHANNEL. The text defines the
- * CTEs `queued` (the job rows) and `woken` (one NOTIFY per queue at commit); the
- * caller's final SELECT must read `woken`, or PostgreSQL skips it.
+ * position; `channel` is the parameter holding JOBS_CHANNEL, `local` the one holding
+ * the queues this process runs (text[], localQueues()), which get no NOTIFY: the
+ * caller wakes them after the commit (wakeLocal), as the stages do (jobs.ts). The text
+ * defines the CTEs `queued` (the job rows) and `woken` (one NOTIFY per other queue at
+ * commit); the caller's final SELECT must read `woken`, or PostgreSQL skips it.
  */
-export function enqueueWithMessagesSql(jobs: string, ids: string, channel: string): string {
+export function enqueueWithMessagesSql(jobs: string, ids: string, channel: string, local: string): string {
   return `queued AS (
       INSERT INTO "Job" (queue, "messageId", "listId", recipient, data)
       SELECT (x->>'queue')::"QueueName", ${ids}.id, x->>'listId', x->>'recipient', x->'data'
       FROM jsonb_array_elements(${jobs}::jsonb) AS x JOIN ${ids} ON ${ids}.ord = (x->>'i')::int
       RETURNING queue
     ), woken AS (
-      SELECT count(*) AS n FROM (SELECT pg_notify(${channel}, q::text) FROM (SELECT DISTINCT queue AS q FROM queued) AS qs) AS w
+      SELECT count(*) AS n FROM (SELECT pg_notify(${channel}, q::text) FROM (SELECT DISTINCT queue AS q FROM queued) AS qs
+        WHERE q::text <> ALL(${local}::text[])) AS w
     )`;
+}
+
+/** The queues this process runs itself, for enqueueWithMessagesSql's `local`. */
+export function localQueues(): QueueName[] {
+  return QUEUES.filter(runsHere);
 }
 
 /**
