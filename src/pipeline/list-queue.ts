@@ -53,11 +53,16 @@ export interface ListQueueDeps {
    * fits one chunk, else the list-post job. Unset: always the list-post job.
    */
   outJobs?: (listPk: number, post: ListPostDelivery, parent: bigint) => Prisma.Sql;
+  /** The same for the batch finish, over a post row's columns (delivery's outJobsOfRow, expand.ts). Unset: the list-post job. */
+  outJobsOfRow?: (listPk: number, personalize: ListPostDelivery["personalize"], row: PostRowColumns) => Prisma.Sql;
   /** The list stage's reads, shared by the posts asking at the same moment (list-reads.ts); made on first use. */
   reads?: ReadForPost;
   /** Finishes accepted posts in batches per list (list-finisher.ts); made on first use. */
   finisher?: ListFinisher;
 }
+
+/** A post row's columns for outJobsOfRow: exclude (text[], lower-case), parent (the list job's id as text), post (the list-post job's data, jsonb). */
+export interface PostRowColumns { exclude: Prisma.Sql; parent: Prisma.Sql; post: Prisma.Sql }
 
 const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
 const BUILTIN_ONLY = createArchiveSite();

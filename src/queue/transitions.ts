@@ -212,11 +212,14 @@ export async function completeTogether(
 ): Promise<boolean> {
   if (claims.length === 0) return false;
   // Prepared (runPrepared): planning this statement at every batch cost the server
-  // three times its execution. Its text depends on the number of claims and the
-  // caller's text only.
+  // three times its execution. The claims are arrays, so that its text is the caller's
+  // for any batch; owned()'s fence is checked per job, through the primary key.
   const [row] = await runPrepared<{ settled: string }>(db, Prisma.sql`
     WITH owned AS MATERIALIZED (
-      SELECT id FROM "Job" WHERE ${Prisma.join(claims.map((c) => Prisma.sql`(${owned(c)})`), " OR ")} FOR UPDATE
+      SELECT j.id FROM unnest(${claims.map((c) => c.id)}::bigint[], ${claims.map((c) => c.attempts)}::int[]) AS c (id, attempts)
+      CROSS JOIN LATERAL (
+        SELECT id FROM "Job"
+        WHERE id = c.id AND state = 'running' AND attempts = c.attempts AND "lockedBy" = ${WORKER_ID}::text FOR UPDATE) AS j
     ), held AS MATERIALIZED (
       SELECT count(*) = ${claims.length}::int AS ok FROM owned
     ), gate AS (${gate}), settled AS (
