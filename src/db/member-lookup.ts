@@ -24,17 +24,10 @@ export const MEMBER_JOINS_SQL = `"Member" m JOIN "Address" a ON a.id = m."addres
 
 export const RESOLVED_MEMBER_SELECT = `SELECT ${MEMBER_COLUMNS}, ${RESOLVED_PREFERENCES_SQL} FROM ${MEMBER_JOINS_SQL}`;
 
-const BY_KEYS_SQL = `${RESOLVED_MEMBER_SELECT} WHERE m."listId" = $1::int AND m."addressKey" = ANY($2::text[]) ORDER BY m.id`;
-
-/**
- * A list's rows (any role) for these address keys. Outside a transaction (the list
- * stage, for every post) a prepared statement on the workers' connections
- * (db.jobQuery): planned once per connection, not at every post. Its columns are
- * ints, floats, text, enums and timestamptz, which pg gives as Prisma does.
- */
+/** A list's rows (any role) for these address keys. */
 export function membersByKeys(db: Database | Tx, listPk: number, keys: string[]): Promise<ResolvedMember[]> {
-  if ("prisma" in db) return db.jobQuery<ResolvedMember>("mailroom_members_by_keys", BY_KEYS_SQL, [listPk, keys]);
-  return db.$queryRaw<ResolvedMember[]>`${Prisma.raw(RESOLVED_MEMBER_SELECT)}
+  const client = "prisma" in db ? db.prisma : db;
+  return client.$queryRaw<ResolvedMember[]>`${Prisma.raw(RESOLVED_MEMBER_SELECT)}
     WHERE m."listId" = ${listPk} AND m."addressKey" = ANY(${keys}::text[]) ORDER BY m.id`;
 }
 
