@@ -31,6 +31,7 @@ function handlers(deps: WorkerDeps): JobHandler[] {
       templating: { notices: deps.services.notices, templates: deps.services.templateLoader },
       // A small list's post goes to delivery as its chunk jobs, without the list-post job hop.
       outJobs: delivery.outJobsFor,
+      outJobsOfRow: delivery.outJobsOfRow,
     }),
     delivery,
     createCommandHandler({ db: deps.db, log: deps.log, services: deps.services }),

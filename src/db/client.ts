@@ -44,6 +44,14 @@ export interface Database {
    * each connection. Rows come back as the driver gives them.
    */
   statement<R = Record<string, unknown>>(name: string, sql: string, params: unknown[]): Promise<R[]>;
+  /**
+   * One statement of the workers' hot path (claims, the list stage's finish and its
+   * reads of members and bans, delivery's settles), as query() but on connections of its own
+   * (JOB_POOL_SIZE), so that neither path waits for the other. A prepared statement is
+   * planned once per connection: Prisma's unnamed statements were planned at every
+   * execution, which cost the server more than running them (docs/throughput.md).
+   */
+  jobQuery<R = Record<string, unknown>>(name: string, sql: string, params: unknown[]): Promise<R[]>;
   /** A session of its own (a pool connection). */
   session(): Promise<RawSession>;
   /**
@@ -120,7 +128,7 @@ async function openEmbedded(dataDir: string, opts: OpenOptions): Promise<Databas
   try {
     cluster = await startCluster({
       dataDir, socketDir: join(varDir, "run"), log: opts.log,
-      maxConnections: poolSize + EMBEDDED_HOT_POOL_SIZE + EMBEDDED_SPARE_CONNECTIONS,
+      maxConnections: poolSize + EMBEDDED_HOT_POOL_SIZE + JOB_POOL_SIZE + EMBEDDED_SPARE_CONNECTIONS,
     });
   } catch (err) {
     release();
@@ -164,9 +172,16 @@ async function openPostgres(url: string, opts: OpenOptions, hotPoolSize: number)
   // REST transactions holding the main pool (a burst of list creations waiting for
   // the Postfix maps can hold all of it for seconds).
   const hot = new pg.Pool({ ...withGenericPlans(url, opts.pgOptions ?? null), max: hotPoolSize, connectionTimeoutMillis: 5000 });
+  // The workers' statements are written for index access, and a generic plan is kept
+  // for the connection's life: one made while a table was small (a fresh database, the
+  // first minute of a burst, before autovacuum's ANALYZE) read every job by a
+  // sequential scan long after the table had grown (bench/traffic.ts: 3,700 job rows
+  // read per post). Without sequential scans their plans do not depend on that size.
+  const jobOptions = [opts.pgOptions, "-c enable_seqscan=off"].filter(Boolean).join(" ");
+  const jobs = new pg.Pool({ ...withGenericPlans(url, jobOptions), max: JOB_POOL_SIZE, connectionTimeoutMillis: 5000 });
   // An idle client losing its server (restart) must not crash the process.
   // (After close(), a connection still ending is no news.)
-  for (const p of [pool, hot]) p.on("error", (err) => { if (!closed) opts.log?.warn({ err: err.message }, "database connection lost"); });
+  for (const p of [pool, hot, jobs]) p.on("error", (err) => { if (!closed) opts.log?.warn({ err: err.message }, "database connection lost"); });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const listeners = new Map<string, Set<(payload: string) => void>>();
   let listenClient: pg.Client | null = null;
@@ -209,6 +224,9 @@ async function openPostgres(url: string, opts: OpenOptions, hotPoolSize: number)
     async statement(name, sql, params) {
       return (await pool.query({ name, text: sql, values: params })).rows;
     },
+    async jobQuery(name, sql, params) {
+      return (await jobs.query({ name, text: sql, values: params })).rows;
+    },
     async session() {
       const client = await pool.connect();
       return {
@@ -247,9 +265,16 @@ async function openPostgres(url: string, opts: OpenOptions, hotPoolSize: number)
       await prisma.$disconnect();
       await pool.end().catch(() => {});
       await hot.end().catch(() => {});
+      await jobs.end().catch(() => {});
     },
   };
 }
+
+/**
+ * jobQuery()'s pool: the claims of the busy queues (list, out), a list's finish and a
+ * settle at once; more wait in the pool's line, each for one statement's time.
+ */
+const JOB_POOL_SIZE = 3;
 
 /** query()'s own pool: one lookup batch, one ingest batch and a socketmap lookup at once. */
 const HOT_POOL_SIZE = 3;

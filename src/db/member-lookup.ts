@@ -32,6 +32,30 @@ export function membersByKeys(db: Database | Tx, listPk: number, keys: string[])
     WHERE m."listId" = ${listPk} AND m."addressKey" = ANY(${keys}::text[]) ORDER BY m.id`;
 }
 
+/**
+ * Several lookups at once, each a list (by its listId string) and address keys: one
+ * statement for the list stage's posts that ask at the same moment
+ * (pipeline/list-reads.ts). Resolves the rows of each lookup, in order, by m.id.
+ * A prepared statement on the workers' connections (db.jobQuery).
+ */
+export async function membersOfLookups(db: Database, lookups: readonly { listId: string; keys: readonly string[] }[]): Promise<ResolvedMember[][]> {
+  const ord: number[] = [];
+  const lists: string[] = [];
+  const keys: string[] = [];
+  lookups.forEach((l, i) => { for (const k of l.keys) { ord.push(i); lists.push(l.listId); keys.push(k); } });
+  const out: ResolvedMember[][] = lookups.map(() => []);
+  if (keys.length === 0) return out;
+  const rows = await db.jobQuery<ResolvedMember & { ord: number }>("mailroom_members_of_lookups", LOOKUPS_SQL, [ord, lists, keys]);
+  for (const { ord: i, ...row } of rows) out[i]!.push(row);
+  return out;
+}
+
+const LOOKUPS_SQL = `SELECT q.ord, ${MEMBER_COLUMNS}, ${RESOLVED_PREFERENCES_SQL}
+  FROM unnest($1::int[], $2::text[], $3::text[]) AS q (ord, list, key)
+  JOIN "MailingList" l ON l."listId" = q.list
+  JOIN ${MEMBER_JOINS_SQL} ON m."listId" = l.id AND m."addressKey" = q.key
+  ORDER BY q.ord, m.id`;
+
 /** Rows by primary key, in the order given. */
 export async function membersByIds(db: Database | Tx, ids: number[]): Promise<ResolvedMember[]> {
   if (ids.length === 0) return [];

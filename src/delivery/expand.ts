@@ -41,20 +41,34 @@ interface ChunkSource {
   postedAt: Date;
 }
 
+/** The roster query's inputs as SQL expressions: parameters, or columns of the caller's rows (outJobsOfRow). */
+interface ChunkExprs {
+  listPk: Prisma.Sql; // int
+  exclude: Prisma.Sql; // text[], lower-case
+  personalize: Prisma.Sql; // text
+  parent: Prisma.Sql; // text
+  postedAt: Prisma.Sql; // text
+}
+
+function paramsOf(src: ChunkSource): ChunkExprs {
+  return {
+    listPk: Prisma.sql`${src.listPk}::int`, exclude: Prisma.sql`${src.post.exclude.map((a) => a.toLowerCase())}::text[]`,
+    personalize: Prisma.sql`${src.post.personalize}::text`, parent: Prisma.sql`${String(src.parent)}::text`,
+    postedAt: Prisma.sql`${src.postedAt.toISOString()}::text`,
+  };
+}
+
 /** One row per chunk: (recipient = its first domain, data = the chunk job's data). */
-function chunksQuery(src: ChunkSource, opts: ExpandOptions): Prisma.Sql {
-  const { listPk, post } = src;
-  const exclude = post.exclude.map((a) => a.toLowerCase());
-  const postedAt = src.postedAt.toISOString();
+function chunksQuery(x: ChunkExprs, opts: ExpandOptions): Prisma.Sql {
   return Prisma.sql`
     WITH r AS (
       SELECT m.address, coalesce(nullif(m."displayName", ''), nullif(a."displayName", ''), u."displayName", '') AS name,
              m."addressKey" AS key, split_part(m."addressKey", '@', 2) AS domain
       FROM "Member" m JOIN "Address" a ON a.id = m."addressId" LEFT JOIN "User" u ON u.id = a."userId"
-      WHERE m."listId" = ${listPk} AND m.role = 'member'
+      WHERE m."listId" = ${x.listPk} AND m.role = 'member'
         -- delivery_status resolved member, address, user, system (domain/preferences.ts)
         AND coalesce(m."deliveryStatus", a."deliveryStatus", u."deliveryStatus", 'enabled') = 'enabled'
-        AND m."addressKey" <> ALL(${exclude}::text[])
+        AND m."addressKey" <> ALL(${x.exclude})
     ), g AS (
       SELECT r.*, CASE WHEN ${opts.verp}::boolean THEN ''
                        WHEN count(*) OVER (PARTITION BY domain) >= ${opts.ownChunkMin}::int THEN domain
@@ -66,11 +80,22 @@ function chunksQuery(src: ChunkSource, opts: ExpandOptions): Prisma.Sql {
     )
     SELECT min(domain) AS recipient,
            jsonb_strip_nulls(jsonb_build_object(
-             'kind', 'chunk', 'parent', ${String(src.parent)}::text, 'list', ${listPk}::int,
-             'verp', ${opts.verp}::boolean, 'personalize', ${post.personalize}::text, 'postedAt', ${postedAt}::text,
+             'kind', 'chunk', 'parent', ${x.parent}, 'list', ${x.listPk},
+             'verp', ${opts.verp}::boolean, 'personalize', ${x.personalize}, 'postedAt', ${x.postedAt},
              'rcpt', jsonb_agg(address ORDER BY domain, key),
              'names', CASE WHEN ${opts.verp}::boolean THEN jsonb_agg(name ORDER BY domain, key) END)) AS data
     FROM c GROUP BY grp, chunk`;
+}
+
+/** outJobsQuery over expressions; `post` is the list-post job's data (jsonb). */
+function outJobsOf(x: ChunkExprs, post: Prisma.Sql, opts: ExpandOptions): Prisma.Sql {
+  const small = Prisma.sql`(SELECT count(*) <= ${opts.chunkSize}::int FROM (
+      SELECT 1 FROM "Member" WHERE "listId" = ${x.listPk} AND role = 'member' LIMIT ${opts.chunkSize + 1}::int) AS m)`;
+  // A WHERE on an uncorrelated sub-select is a one-time filter: the branch not taken is not run.
+  return Prisma.sql`
+    SELECT recipient, data FROM (${chunksQuery(x, opts)}) AS chunks WHERE ${small}
+    UNION ALL
+    SELECT NULL::text, ${post} WHERE NOT ${small}`;
 }
 
 /**
@@ -83,14 +108,30 @@ function chunksQuery(src: ChunkSource, opts: ExpandOptions): Prisma.Sql {
  * chunks hold exactly the members of the moment the post was accepted.
  */
 export function outJobsQuery(listPk: number, post: ListPostDelivery, parent: bigint, opts: ExpandOptions): Prisma.Sql {
-  const chunks = chunksQuery({ listPk, post, parent, postedAt: new Date() }, opts);
-  const small = Prisma.sql`(SELECT count(*) <= ${opts.chunkSize}::int FROM (
-      SELECT 1 FROM "Member" WHERE "listId" = ${listPk}::int AND role = 'member' LIMIT ${opts.chunkSize + 1}::int) AS m)`;
-  // A WHERE on an uncorrelated sub-select is a one-time filter: the branch not taken is not run.
-  return Prisma.sql`
-    SELECT recipient, data FROM (${chunks}) AS chunks WHERE ${small}
-    UNION ALL
-    SELECT NULL::text, ${JSON.stringify(post)}::jsonb WHERE NOT ${small}`;
+  return outJobsOf(paramsOf({ listPk, post, parent, postedAt: new Date() }), Prisma.sql`${JSON.stringify(post)}::jsonb`, opts);
+}
+
+/** A post's values as columns of the caller's rows, for outJobsOfRow. */
+export interface PostColumns {
+  /** text[] of lower-case address keys. */
+  exclude: Prisma.Sql;
+  /** The list job's id, as text. */
+  parent: Prisma.Sql;
+  /** The list-post job's data (jsonb). */
+  post: Prisma.Sql;
+}
+
+/**
+ * outJobsQuery for a statement that finishes several posts of one list (the list
+ * stage's batch finish, a LATERAL per post row): the list's values are parameters
+ * and the post's are columns, so that the statement's text is the same for every
+ * batch (one prepared statement).
+ */
+export function outJobsOfRow(listPk: number, personalize: ListPostDelivery["personalize"], row: PostColumns, opts: ExpandOptions): Prisma.Sql {
+  return outJobsOf({
+    listPk: Prisma.sql`${listPk}::int`, exclude: row.exclude, personalize: Prisma.sql`${personalize}::text`,
+    parent: row.parent, postedAt: Prisma.sql`${new Date().toISOString()}::text`,
+  }, row.post, opts);
 }
 
 /** Chunk sizes for a post: per-member copies (VERP) for a personalised list or with a public URL (one-click unsubscribe). */
@@ -107,7 +148,7 @@ export function expandOptionsFor(
 }
 
 export async function expandListPost(db: Database, job: Job, post: ListPostDelivery, listPk: number, opts: ExpandOptions): Promise<Expansion> {
-  const chunks = chunksQuery({ listPk, post, parent: job.id, postedAt: job.createdAt }, opts);
+  const chunks = chunksQuery(paramsOf({ listPk, post, parent: job.id, postedAt: job.createdAt }), opts);
   const tally = Prisma.sql`jsonb_build_object('chunks', count(*)::int, 'recipients', coalesce(sum(jsonb_array_length(data->'rcpt')), 0)::int)`;
   // One statement outside a transaction: committed when it returns, so this process's
   // own workers are woken in memory (no NOTIFY commit when this process runs "out").

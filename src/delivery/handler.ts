@@ -10,7 +10,7 @@ import { bouncesAddress } from "../domain/list-address.js";
 import { decorate as decorateDomain } from "../domain/decorate.js";
 import { PermanentFailure, type Handled, type JobContext, type JobHandler } from "../queue/runner.js";
 import type { ChunkJobData, DirectJobState } from "./chunk-data.js";
-import { expandListPost, expandOptionsFor, outJobsQuery } from "./expand.js";
+import { expandListPost, expandOptionsFor, outJobsOfRow, outJobsQuery, type PostColumns } from "./expand.js";
 import { memberCopy, type DecorateMember } from "./personalize.js";
 import { sendChunk, type BulkSend, type VerpSend } from "./send-chunk.js";
 import { settleChunk } from "./settle.js";
@@ -45,6 +45,8 @@ export interface DeliveryHandler extends JobHandler {
    * list-post job (expand.ts outJobsQuery). `parent`: the list job.
    */
   outJobsFor(listPk: number, post: ListPostDelivery, parent: bigint): Prisma.Sql;
+  /** The same for the list stage's batch finish: the post's values are columns of its rows (expand.ts outJobsOfRow). */
+  outJobsOfRow(listPk: number, personalize: ListPostDelivery["personalize"], row: PostColumns): Prisma.Sql;
 }
 
 const MESSAGE_CACHE = 8;
@@ -179,5 +181,7 @@ export function createDeliveryHandler(deps: DeliveryDeps): DeliveryHandler {
     close: () => mailer.close(),
     outJobsFor: (listPk, post, parent) =>
       outJobsQuery(listPk, post, parent, expandOptionsFor(config.smtp, config.publicUrl, post.personalize, deps.ownChunkMin)),
+    outJobsOfRow: (listPk, personalize, row) =>
+      outJobsOfRow(listPk, personalize, row, expandOptionsFor(config.smtp, config.publicUrl, personalize, deps.ownChunkMin)),
   };
 }

@@ -29,6 +29,7 @@ import { builtinArchiveRow } from "../archivers/archive-post.js";
 import { completeTogether, enqueueRowsSql, runsHere, wakeLocal } from "../queue/transitions.js";
 import type { Post } from "./handlers/handler.js";
 import { DECORATING_HANDLERS, runPipeline } from "./pipeline.js";
+import type { PostRowColumns } from "./list-queue.js";
 
 /** An accepted post ready to be numbered, decorated and finished. */
 export interface AcceptedPost {
@@ -60,8 +61,8 @@ interface ListState { waiting: Waiting[]; busy: boolean; next: number | null }
 export function createListFinisher(opts: {
   db: Database;
   log: Logger;
-  /** Delivery's out jobs for a post (list-queue.ts ListQueueDeps.outJobs); unset: its list-post job. */
-  outJobs?: (listPk: number, post: ListPostDelivery, parent: bigint) => Prisma.Sql;
+  /** Delivery's out jobs for a post row (list-queue.ts ListQueueDeps.outJobsOfRow); unset: its list-post job. */
+  outJobsOfRow?: (listPk: number, personalize: ListPostDelivery["personalize"], row: PostRowColumns) => Prisma.Sql;
 }): ListFinisher {
   const lists = new Map<number, ListState>();
 
@@ -103,39 +104,51 @@ export function createListFinisher(opts: {
   async function write(posts: AcceptedPost[], first: number): Promise<boolean> {
     const list = posts[0]!.list;
     const made = await Promise.all(posts.map((p, i) => decorate(p, first + i)));
-    const inputs = made.map((m, i) => Prisma.sql`(${i}::int, ${m.p.message.messageId}::text, ${m.p.message.messageIdHash}::text,
-      ${m.p.message.rcptTo}::text[], ${m.out.length}::int, ${m.out}::bytea)`);
-    const outRows = made.flatMap((m, i) => !m.ctx.outgoing ? [] : [Prisma.sql`
-      SELECT ${i}::int AS ord, o.recipient, o.data FROM (${outJobsFor(m.p, m.ctx)}) AS o`]);
-    const archived = made.flatMap((m, i) => {
-      if (!m.ctx.archive || !m.archiveCopy || !m.p.archive.archivers.includes("prototype")) return [];
-      const { row, candidates } = builtinArchiveRow(list.id, m.p.message.messageId, m.p.message.messageIdHash, m.archiveCopy);
-      return [Prisma.sql`(${i}::int, ${row.messageId}::text, ${row.messageIdHash}::text, ${Buffer.from(row.raw)}::bytea, ${row.subject}::text,
-        ${row.sender}::text, ${row.sentAt}::timestamptz, ${candidates}::text[])`];
-    });
+    // Every value of the batch is an array parameter, one element per post, so that the
+    // statement's text is the same for every batch of the list's settings (a prepared
+    // statement: transitions.ts completeTogether); the out jobs of each post come from a
+    // LATERAL over its row. Ragged arrays (recipients, excluded keys, thread
+    // candidates) go as one JSON text per post.
+    const col = <T>(f: (m: Made, i: number) => T) => made.map(f);
+    const archives = col((m) => m.ctx.archive && m.archiveCopy && m.p.archive.archivers.includes("prototype")
+      ? builtinArchiveRow(list.id, m.p.message.messageId, m.p.message.messageIdHash, m.archiveCopy) : null);
     const local = runsHere("out");
-    const alongside = Prisma.sql`input (ord, "messageId", "messageIdHash", "rcptTo", size, raw) AS (
-        VALUES ${Prisma.join(inputs)}
+    const outJobs = (row: PostRowColumns) => opts.outJobsOfRow
+      ? opts.outJobsOfRow(list.id, list.personalize, row)
+      : Prisma.sql`SELECT NULL::text AS recipient, ${row.post} AS data`;
+    const alongside = Prisma.sql`input AS (
+        SELECT * FROM unnest(${col((m) => m.p.job.id)}::bigint[], ${col((m) => m.p.message.messageId)}::text[],
+          ${col((m) => m.p.message.messageIdHash)}::text[], ${col((m) => JSON.stringify(m.p.message.rcptTo))}::text[],
+          ${col((m) => m.out.length)}::int[], ${col((m) => m.out)}::bytea[], ${col((m) => m.ctx.outgoing === true)}::boolean[],
+          ${col((m) => JSON.stringify(listPostOf(m)))}::text[], ${col((m) => JSON.stringify(excludeOf(m)))}::text[],
+          ${archives.map((a) => a !== null)}::boolean[], ${archives.map((a) => a && Buffer.from(a.row.raw))}::bytea[],
+          ${archives.map((a) => a?.row.subject ?? null)}::text[], ${archives.map((a) => a?.row.sender ?? null)}::text[],
+          ${archives.map((a) => a?.row.sentAt ?? null)}::timestamptz[], ${archives.map((a) => JSON.stringify(a?.candidates ?? []))}::text[])
+          WITH ORDINALITY AS i (job, "messageId", "messageIdHash", rcpt, size, raw, outgoing, post, exclude,
+            archive, archive_raw, subject, sender, sent, candidates, ord)
       ), ids AS MATERIALIZED (
         SELECT ord, nextval('"Message_id_seq"'::regclass) AS id FROM input WHERE EXISTS (SELECT 1 FROM settled)
       ), copies AS (
         INSERT INTO "Message" (id, "messageId", "messageIdHash", "mailFrom", "rcptTo", size, raw)
-        SELECT ids.id, i."messageId", i."messageIdHash", ${bouncesAddress(list.listName, list.mailHost)}::text, i."rcptTo", i.size, i.raw
+        SELECT ids.id, i."messageId", i."messageIdHash", ${bouncesAddress(list.listName, list.mailHost)}::text,
+          ARRAY(SELECT jsonb_array_elements_text(i.rcpt::jsonb)), i.size, i.raw
         FROM input i JOIN ids USING (ord)
         RETURNING id
       ), ${enqueueRowsSql("out", list.listId, Prisma.sql`
-        SELECT ids.id AS message_id, o.recipient, o.data FROM ids JOIN (
-          ${outRows.length ? Prisma.join(outRows, " UNION ALL ") : Prisma.sql`SELECT NULL::int AS ord, NULL::text AS recipient, NULL::jsonb AS data WHERE false`}
-        ) AS o USING (ord)`, local)}, archived AS (
+        SELECT ids.id AS message_id, o.recipient, o.data FROM input i JOIN ids USING (ord)
+        CROSS JOIN LATERAL (${outJobs({
+          exclude: Prisma.sql`ARRAY(SELECT jsonb_array_elements_text(i.exclude::jsonb))`, parent: Prisma.sql`i.job::text`, post: Prisma.sql`i.post::jsonb`,
+        })}) AS o
+        WHERE i.outgoing`, local)}, archived AS (
         INSERT INTO "ArchivedMessage" ("listId", "messageId", "messageIdHash", raw, subject, sender, "sentAt", "parentHash", "threadHash")
-        SELECT ${list.id}::int, a.mid, a.hash, a.raw, a.subject, a.sender, a.sent, p."messageIdHash", coalesce(nullif(p."threadHash", ''), a.hash)
-        FROM (${archived.length ? Prisma.sql`VALUES ${Prisma.join(archived)}` : Prisma.sql`SELECT NULL::int, NULL::text, NULL::text, NULL::bytea, NULL::text, NULL::text, NULL::timestamptz, NULL::text[] WHERE false`})
-          AS a (ord, mid, hash, raw, subject, sender, sent, candidates)
+        SELECT ${list.id}::int, i."messageId", i."messageIdHash", i.archive_raw, i.subject, i.sender, i.sent,
+          p."messageIdHash", coalesce(nullif(p."threadHash", ''), i."messageIdHash")
+        FROM input i
         LEFT JOIN LATERAL (
-          SELECT k."messageIdHash", k."threadHash" FROM unnest(a.candidates) WITH ORDINALITY AS c (h, n)
+          SELECT k."messageIdHash", k."threadHash" FROM jsonb_array_elements_text(i.candidates::jsonb) WITH ORDINALITY AS c (h, n)
           JOIN "ArchivedMessage" k ON k."listId" = ${list.id}::int AND k."messageIdHash" = c.h
           ORDER BY c.n LIMIT 1) AS p ON true
-        WHERE EXISTS (SELECT 1 FROM settled)
+        WHERE i.archive AND EXISTS (SELECT 1 FROM settled)
         -- The same post archived again (a moderator accepted a copy of it): kept once.
         ON CONFLICT ("listId", "messageIdHash") DO NOTHING
         RETURNING 1
@@ -143,15 +156,19 @@ export function createListFinisher(opts: {
     // The list row last: its lock is held for the rest of this statement and its commit.
     const gate = Prisma.sql`UPDATE "MailingList" SET "postId" = "postId" + ${posts.length}::int
       WHERE id = ${list.id}::int AND "postId" = ${first}::int AND (SELECT ok FROM held) RETURNING id`;
-    const ok = await completeTogether(opts.db.prisma, posts.map((p) => p.job), gate, alongside,
+    const ok = await completeTogether(opts.db, posts.map((p) => p.job), gate, alongside,
       Prisma.sql`(SELECT count(*) FROM enqueue_woken)`);
-    if (ok && local && outRows.length) wakeLocal("out");
+    if (ok && local && made.some((m) => m.ctx.outgoing)) wakeLocal("out");
     return ok;
   }
 
-  function outJobsFor(p: AcceptedPost, ctx: MessageContext): Prisma.Sql {
-    const data: ListPostDelivery = { kind: "list-post", listId: p.list.listId, exclude: ctx.exclude ?? [], personalize: p.list.personalize };
-    return opts.outJobs ? opts.outJobs(p.list.id, data, p.job.id) : Prisma.sql`SELECT NULL::text AS recipient, ${JSON.stringify(data)}::jsonb AS data`;
+  /** The list-post job's data for a post (its chunk jobs' source when the list is big). */
+  function listPostOf(m: Made): ListPostDelivery {
+    return { kind: "list-post", listId: m.p.list.listId, exclude: m.ctx.exclude ?? [], personalize: m.p.list.personalize };
+  }
+
+  function excludeOf(m: Made): string[] {
+    return (m.ctx.exclude ?? []).map((a) => a.toLowerCase());
   }
 
   return {
@@ -165,6 +182,8 @@ export function createListFinisher(opts: {
     },
   };
 }
+
+type Made = Awaited<ReturnType<typeof decorate>>;
 
 /** Numbers and decorates a copy of the post: the handlers edit the post and its context, and a batch that fails is done again from `base`. */
 async function decorate(p: AcceptedPost, postId: number) {

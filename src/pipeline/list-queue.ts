@@ -9,8 +9,7 @@
 // Registered by workers.ts.
 import type { Database, Tx } from "../db/client.js";
 import type { MailingList, Message, Prisma } from "../generated/prisma/client.js";
-import { bansFor } from "../db/bans.js";
-import { membersByKeys, type ResolvedMember } from "../db/member-lookup.js";
+import type { ResolvedMember } from "../db/member-lookup.js";
 import type { HeaderPattern } from "../domain/header-patterns.js";
 import { bouncesAddress } from "../domain/list-address.js";
 import { newContext, type Decision, type MessageContext } from "../domain/message-context.js";
@@ -28,6 +27,7 @@ import { forwardFilteredPost } from "../services/filter-notice.js";
 import { runChain } from "./chain.js";
 import { archivePost, builtinOnly } from "../archivers/archive-post.js";
 import { createListFinisher, type ListFinisher } from "./list-finisher.js";
+import { createListReads, type ReadForPost } from "./list-reads.js";
 import { createArchiveSite, type ArchiveSite } from "../archivers/site.js";
 import type { DmarcResolver } from "./dmarc.js";
 import type { Post } from "./handlers/handler.js";
@@ -53,9 +53,16 @@ export interface ListQueueDeps {
    * fits one chunk, else the list-post job. Unset: always the list-post job.
    */
   outJobs?: (listPk: number, post: ListPostDelivery, parent: bigint) => Prisma.Sql;
+  /** The same for the batch finish, over a post row's columns (delivery's outJobsOfRow, expand.ts). Unset: the list-post job. */
+  outJobsOfRow?: (listPk: number, personalize: ListPostDelivery["personalize"], row: PostRowColumns) => Prisma.Sql;
+  /** The list stage's reads, shared by the posts asking at the same moment (list-reads.ts); made on first use. */
+  reads?: ReadForPost;
   /** Finishes accepted posts in batches per list (list-finisher.ts); made on first use. */
   finisher?: ListFinisher;
 }
+
+/** A post row's columns for outJobsOfRow: exclude (text[], lower-case), parent (the list job's id as text), post (the list-post job's data, jsonb). */
+export interface PostRowColumns { exclude: Prisma.Sql; parent: Prisma.Sql; post: Prisma.Sql }
 
 const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
 const BUILTIN_ONLY = createArchiveSite();
@@ -106,17 +113,10 @@ export async function processPost(deps: ListQueueDeps, job: ClaimedJob, log: Log
   const { db } = deps;
   if (job.messageId === null || !job.listId) throw new PermanentFailure("list job without a message or a list");
   const messageId = job.messageId;
-  const [message, list] = await Promise.all([
-    job.message ?? db.prisma.message.findUnique({ where: { id: messageId } }),
-    db.prisma.mailingList.findUnique({ where: { listId: job.listId } }),
-  ]);
+  const listId = job.listId;
+  const message = job.message ?? await db.prisma.message.findUnique({ where: { id: messageId } });
   if (!message) throw new PermanentFailure(`message ${job.messageId} is gone`);
   const mlog = log.child({ messageId: message.messageId });
-  if (!list) {
-    // Deleted between LMTP and now: nobody to deliver to (Mailman drops it too).
-    mlog.warn({ list: job.listId }, "post for a list that no longer exists dropped");
-    return "complete";
-  }
   const raw = Buffer.from(message.raw);
   const msg = RawMessage.parse(raw);
   // LMTP keeps the bytes as received and gave a post without a Message-ID an id of its
@@ -126,16 +126,22 @@ export async function processPost(deps: ListQueueDeps, job: ClaimedJob, log: Log
   const ctx: MessageContext = data.moderatorApproved && data.context
     ? { ...data.context, moderatorApproved: true }
     : newContext({
-      listId: list.listId, messageId: message.messageId, messageIdHash: message.messageIdHash,
+      listId, messageId: message.messageId, messageIdHash: message.messageIdHash,
       mailFrom: message.mailFrom, senders: sendersOf(msg, message.mailFrom),
     });
   if (data.moderatorApproved) ctx.moderatorApproved = true;
 
   const lookup = [...new Set([...ctx.senders, ...destinations(msg)])];
-  // The header and footer are read alongside (one more query, in parallel), for an accepted post.
-  const [rows, bans, decoration] = await Promise.all([
-    membersByKeys(db, list.id, lookup), bansFor(db, list.id), templatingOf(deps).templates.decoration(db.prisma, list),
-  ]);
+  // The list row, its members among the lookup, its bans and the header and footer (for
+  // an accepted post), read together with the other posts asking now (list-reads.ts).
+  deps.reads ??= createListReads(db, () => templatingOf(deps).templates);
+  const read = await deps.reads(listId, lookup);
+  if (!read) {
+    // Deleted between LMTP and now: nobody to deliver to (Mailman drops it too).
+    mlog.warn({ list: listId }, "post for a list that no longer exists dropped");
+    return "complete";
+  }
+  const { list, rows, bans, decoration } = read;
   const senderRows = ctx.senders.flatMap((s) => rows.filter((r) => r.addressKey === s));
 
   const decision: Decision = ctx.moderatorApproved

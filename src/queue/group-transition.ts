@@ -20,7 +20,7 @@ const MAX_BATCH = 64;
 export function createGroupTransition(db: Database): GroupTransition {
   const run = groupCommit<{ claim: Claim; next: Next }, boolean>({
     take: (waiting) => Math.min(waiting.length, MAX_BATCH),
-    runBatch: (batch) => transitionMany(db.prisma, batch),
+    runBatch: (batch) => transitionMany(db, batch),
     // One job the statement cannot take must not fail the others: each alone.
     runOne: (w) => transition(db.prisma, w.claim, w.next),
   });

@@ -126,45 +126,65 @@ export async function enqueueQuery(
 export async function claim(
   db: Database, queue: QueueName, limit: number, leaseSeconds: number, running: readonly bigint[] = [], messageBytes = 0,
 ): Promise<ClaimedJob[]> {
-  // Two branches, not one OR: with an OR the index scan cannot stop at runAt <= now()
-  // and read every job deferred to later (an MTA outage's chunks) on every idle claim.
-  // Locking is not allowed in a UNION's arms, hence the two CTEs.
-  const claimed = Prisma.sql`
-    WITH due AS (
-      SELECT id, "runAt" FROM "Job"
-      WHERE queue = ${queue}::"QueueName" AND state = 'ready' AND "runAt" <= now()
-      ORDER BY "runAt", id LIMIT ${limit}
-      FOR UPDATE SKIP LOCKED
-    ), expired AS (
-      SELECT id, "runAt" FROM "Job"
-      WHERE queue = ${queue}::"QueueName" AND state = 'running'
-        AND "lockedAt" < now() - make_interval(secs => ${leaseSeconds})
-        AND id <> ALL(${running as bigint[]}::bigint[])
-      ORDER BY "runAt", id LIMIT ${limit}
-      FOR UPDATE SKIP LOCKED
-    )
-    UPDATE "Job" SET state = 'running', "lockedAt" = now(), "lockedBy" = ${WORKER_ID}, attempts = attempts + 1
-    WHERE id IN (
-      SELECT id FROM (SELECT * FROM due UNION ALL SELECT * FROM expired) AS live
-      ORDER BY "runAt", id LIMIT ${limit})
-    RETURNING *`;
-  if (messageBytes <= 0) return db.prisma.$queryRaw<Job[]>(claimed);
+  // A prepared statement on the job queue's connections (db.jobQuery): planned once
+  // per connection, where Prisma's unnamed statement was planned at every claim.
+  const params = [queue, limit, leaseSeconds, running, WORKER_ID];
+  if (messageBytes <= 0) return (await db.jobQuery<JobRow>("mailroom_claim", CLAIM_SQL, params)).map(jobOf);
   // The handler's first read done by the claim (list and out handlers read the message
   // first): one round trip less per job. Only messages up to `messageBytes`: the chunks
   // of a big list share one message, which the out handler keeps in memory.
-  const rows = await db.prisma.$queryRaw<(Job & { m_id: bigint | null; m_messageId: string; m_messageIdHash: string; m_mailFrom: string;
-    m_rcptTo: string[]; m_size: number; m_raw: Uint8Array; m_receivedAt: Date })[]>`
-    WITH c AS (${claimed})
-    SELECT c.*, m.id AS m_id, m."messageId" AS "m_messageId", m."messageIdHash" AS "m_messageIdHash", m."mailFrom" AS "m_mailFrom",
-           m."rcptTo" AS "m_rcptTo", m.size AS m_size, m.raw AS m_raw, m."receivedAt" AS "m_receivedAt"
-    FROM c LEFT JOIN "Message" m ON m.id = c."messageId" AND m.size <= ${messageBytes}::int`;
-  return rows.map(({ m_id, m_messageId, m_messageIdHash, m_mailFrom, m_rcptTo, m_size, m_raw, m_receivedAt, ...job }) => ({
-    ...job,
-    message: m_id === null ? null : {
-      id: m_id, messageId: m_messageId, messageIdHash: m_messageIdHash, mailFrom: m_mailFrom, rcptTo: m_rcptTo,
-      size: m_size, raw: m_raw as Uint8Array<ArrayBuffer>, receivedAt: m_receivedAt,
+  const rows = await db.jobQuery<JobRow & MessageRow>("mailroom_claim_message", CLAIM_MESSAGE_SQL, [...params, messageBytes]);
+  return rows.map((r) => ({
+    ...jobOf(r),
+    message: r.m_id === null ? null : {
+      id: BigInt(r.m_id), messageId: r.m_messageId, messageIdHash: r.m_messageIdHash, mailFrom: r.m_mailFrom, rcptTo: r.m_rcptTo,
+      size: r.m_size, raw: r.m_raw as Uint8Array<ArrayBuffer>, receivedAt: r.m_receivedAt,
     },
   }));
+}
+
+// Two branches, not one OR: with an OR the index scan cannot stop at runAt <= now()
+// and read every job deferred to later (an MTA outage's chunks) on every idle claim.
+// Locking is not allowed in a UNION's arms, hence the two CTEs.
+const CLAIMED_SQL = `
+    WITH due AS (
+      SELECT id, "runAt" FROM "Job"
+      WHERE queue = $1::"QueueName" AND state = 'ready' AND "runAt" <= now()
+      ORDER BY "runAt", id LIMIT $2::int
+      FOR UPDATE SKIP LOCKED
+    ), expired AS (
+      SELECT id, "runAt" FROM "Job"
+      WHERE queue = $1::"QueueName" AND state = 'running'
+        AND "lockedAt" < now() - make_interval(secs => $3::double precision)
+        AND id <> ALL($4::bigint[])
+      ORDER BY "runAt", id LIMIT $2::int
+      FOR UPDATE SKIP LOCKED
+    )
+    UPDATE "Job" SET state = 'running', "lockedAt" = now(), "lockedBy" = $5::text, attempts = attempts + 1
+    WHERE id IN (
+      SELECT id FROM (SELECT * FROM due UNION ALL SELECT * FROM expired) AS live
+      ORDER BY "runAt", id LIMIT $2::int)
+    RETURNING *`;
+const CLAIM_SQL = CLAIMED_SQL;
+const CLAIM_MESSAGE_SQL = `
+    WITH c AS (${CLAIMED_SQL})
+    SELECT c.*, m.id AS m_id, m."messageId" AS "m_messageId", m."messageIdHash" AS "m_messageIdHash", m."mailFrom" AS "m_mailFrom",
+           m."rcptTo" AS "m_rcptTo", m.size AS m_size, m.raw AS m_raw, m."receivedAt" AS "m_receivedAt"
+    FROM c LEFT JOIN "Message" m ON m.id = c."messageId" AND m.size <= $6::int`;
+
+/** A Job row as pg gives it: int8 as text (jsonb, timestamptz and enums it turns into what Prisma would). */
+type JobRow = Omit<Job, "id" | "messageId"> & { id: string; messageId: string | null };
+interface MessageRow {
+  m_id: string | null; m_messageId: string; m_messageIdHash: string; m_mailFrom: string; m_rcptTo: string[];
+  m_size: number; m_raw: Buffer; m_receivedAt: Date;
+}
+
+function jobOf(r: JobRow): Job {
+  return {
+    id: BigInt(r.id), queue: r.queue, state: r.state, messageId: r.messageId === null ? null : BigInt(r.messageId),
+    listId: r.listId, recipient: r.recipient, data: r.data, attempts: r.attempts, runAt: r.runAt, lockedAt: r.lockedAt,
+    lockedBy: r.lockedBy, lastError: r.lastError, createdAt: r.createdAt, finishedAt: r.finishedAt,
+  };
 }
 
 /** Backoff for the n-th attempt: 1 s, 4 s, 16 s … capped at `capSeconds`. */

@@ -8,9 +8,10 @@
 // group-transition.ts (transitionMany, for delivery/settle.ts), delivery/expand.ts (fanOut), delivery/settle.ts
 // (transition with bounce events), and services/incoming.ts, whose LMTP ingest
 // statement takes its job rows from enqueueWithMessagesSql.
-import type { Tx } from "../db/client.js";
+import type { Database, Tx } from "../db/client.js";
 import { Prisma, type Job, type QueueName } from "../generated/prisma/client.js";
-import { JOBS_CHANNEL, runsHere, wakeLocal, WORKER_ID, type WakeMode } from "./jobs.js";
+import { JOBS_CHANNEL, QUEUES, runsHere, wakeLocal, WORKER_ID, type WakeMode } from "./jobs.js";
+import { runPrepared } from "./prepared.js";
 
 export { runsHere, wakeLocal };
 
@@ -82,25 +83,54 @@ export async function transition(tx: Tx, c: Claim, next: Next, alongside?: Prism
 
 /**
  * Moves several claimed jobs on in ONE statement (one round trip, one commit), each to
- * its own `next` and each only if its own claim still holds: the same UPDATE as
- * transition(), once per job, in CTEs of one statement. Resolves, per job in order,
- * whether its claim held. Used by the group commit of group-transition.ts.
+ * its own `next` and each only if its own claim still holds: transition()'s UPDATE
+ * and fence, with each job's values taken from arrays, so that the text is the same
+ * for any batch: a prepared statement on the job queue's connections (db.jobQuery),
+ * planned once per connection. Resolves, per job in order, whether its claim held.
+ * Used by the group commit of group-transition.ts (delivery's settles).
  */
-export async function transitionMany(tx: Tx, items: readonly { claim: Claim; next: Next }[]): Promise<boolean[]> {
+export async function transitionMany(db: Database, items: readonly { claim: Claim; next: Next }[]): Promise<boolean[]> {
   if (items.length === 0) return [];
-  const updates = items.map((it, i) => Prisma.sql`${Prisma.raw(`s${i}`)} AS (
-      UPDATE "Job" SET ${setClause(it.next)} WHERE ${owned(it.claim)}
-      RETURNING id, queue, state, "runAt"
-    )`);
-  const union = Prisma.join(items.map((_, i) => Prisma.raw(`SELECT * FROM s${i}`)), " UNION ALL ");
-  const rows = await tx.$queryRaw<{ id: bigint | null; woken: bigint }[]>`
-    WITH ${Prisma.join(updates)}, settled AS (${union}), woken AS (
-      SELECT pg_notify(${JOBS_CHANNEL}, queue::text) FROM settled WHERE state = 'ready' AND "runAt" <= now()
-    )
-    SELECT id, (SELECT count(*) FROM woken) AS woken FROM settled`;
+  const col = <T>(f: (it: { claim: Claim; next: Next }) => T) => items.map(f);
+  const rows = await db.jobQuery<{ id: string }>("mailroom_transition_many", TRANSITION_MANY_SQL, [
+    col((it) => it.claim.id), col((it) => it.claim.attempts), WORKER_ID, col((it) => it.next.state),
+    col((it) => it.next.state === "ready" ? Math.max(0, it.next.delaySeconds) : 0),
+    col((it) => it.next.state === "done" ? null : it.next.error?.slice(0, MAX_ERROR) ?? null),
+    col((it) => it.next.state === "ready" && it.next.deferred === true),
+    col((it) => "data" in it.next && it.next.data ? JSON.stringify(it.next.data) : null),
+    JOBS_CHANNEL,
+  ]);
   const held = new Set(rows.map((r) => String(r.id)));
   return items.map((it) => held.has(String(it.claim.id)));
 }
+
+// setClause() per row: done and shunt set finishedAt; ready sets runAt and lastError
+// (null clears it) and, for a deferral, attempts = 0; shunt sets lastError; data is
+// replaced when given. The fence is owned()'s, per row, checked (and the row locked)
+// by a lookup per job: a plain join let the generic plan read the jobs through the
+// state index, every running job and the dead entries left by finished ones (4,300
+// rows returned per post in bench/traffic.ts, against 400).
+const TRANSITION_MANY_SQL = `
+    WITH input AS (
+      SELECT * FROM unnest($1::bigint[], $2::int[], $4::"JobState"[], $5::double precision[], $6::text[], $7::boolean[], $8::text[])
+        AS i (id, attempts, state, delay, error, deferred, data)
+    ), held AS MATERIALIZED (
+      SELECT i.* FROM input i CROSS JOIN LATERAL (
+        SELECT 1 FROM "Job"
+        WHERE id = i.id AND state = 'running' AND attempts = i.attempts AND "lockedBy" = $3::text FOR UPDATE) AS owned
+    ), settled AS (
+      UPDATE "Job" j SET state = h.state, "lockedAt" = NULL, "lockedBy" = NULL,
+        "finishedAt" = CASE WHEN h.state IN ('done', 'shunt') THEN now() ELSE j."finishedAt" END,
+        "runAt" = CASE WHEN h.state = 'ready' THEN now() + make_interval(secs => h.delay) ELSE j."runAt" END,
+        "lastError" = CASE WHEN h.state = 'done' THEN j."lastError" ELSE h.error END,
+        attempts = CASE WHEN h.deferred THEN 0 ELSE j.attempts END,
+        data = coalesce(h.data::jsonb, j.data)
+      FROM held h WHERE j.id = h.id
+      RETURNING j.id, j.queue, j.state, j."runAt"
+    ), woken AS (
+      SELECT pg_notify($9::text, queue::text) FROM settled WHERE state = 'ready' AND "runAt" <= now()
+    )
+    SELECT id, (SELECT count(*) FROM woken) AS woken FROM settled`;
 
 /** Marks a running job done. Idempotent: a handler may complete it inside its own transaction first. */
 export function complete(tx: Tx, c: Claim): Promise<boolean> {
@@ -178,12 +208,18 @@ export async function fanOut(
  *     that write nothing (a NOTIFY): PostgreSQL runs those only when read.
  */
 export async function completeTogether(
-  tx: Tx, claims: readonly Claim[], gate: Prisma.Sql, alongside: Prisma.Sql, reads: Prisma.Sql = Prisma.sql`NULL`,
+  db: Database, claims: readonly Claim[], gate: Prisma.Sql, alongside: Prisma.Sql, reads: Prisma.Sql = Prisma.sql`NULL`,
 ): Promise<boolean> {
   if (claims.length === 0) return false;
-  const [row] = await tx.$queryRaw<{ settled: bigint }[]>`
+  // Prepared (runPrepared): planning this statement at every batch cost the server
+  // three times its execution. The claims are arrays, so that its text is the caller's
+  // for any batch; owned()'s fence is checked per job, through the primary key.
+  const [row] = await runPrepared<{ settled: string }>(db, Prisma.sql`
     WITH owned AS MATERIALIZED (
-      SELECT id FROM "Job" WHERE ${Prisma.join(claims.map((c) => Prisma.sql`(${owned(c)})`), " OR ")} FOR UPDATE
+      SELECT j.id FROM unnest(${claims.map((c) => c.id)}::bigint[], ${claims.map((c) => c.attempts)}::int[]) AS c (id, attempts)
+      CROSS JOIN LATERAL (
+        SELECT id FROM "Job"
+        WHERE id = c.id AND state = 'running' AND attempts = c.attempts AND "lockedBy" = ${WORKER_ID}::text FOR UPDATE) AS j
     ), held AS MATERIALIZED (
       SELECT count(*) = ${claims.length}::int AS ok FROM owned
     ), gate AS (${gate}), settled AS (
@@ -191,7 +227,7 @@ export async function completeTogether(
       WHERE id IN (SELECT id FROM owned) AND (SELECT ok FROM held) AND EXISTS (SELECT 1 FROM gate)
       RETURNING id
     ), ${alongside}
-    SELECT (SELECT count(*) FROM settled) AS settled, ${reads} AS reads`;
+    SELECT (SELECT count(*) FROM settled) AS settled, ${reads} AS reads`);
   return Number(row?.settled ?? 0) === claims.length;
 }
 
@@ -200,19 +236,27 @@ export async function completeTogether(
  * ingest: one round trip for a whole batch). The jobs are the rows enqueue() writes;
  * `jobs` is the parameter holding a jsonb array of {i, queue, listId, recipient,
  * data}, joined by `i` to `ids`, a CTE of (ord, id) giving the message id of each
- * position; `channel` is the parameter holding JOBS_CHANNEL. The text defines the
- * CTEs `queued` (the job rows) and `woken` (one NOTIFY per queue at commit); the
- * caller's final SELECT must read `woken`, or PostgreSQL skips it.
+ * position; `channel` is the parameter holding JOBS_CHANNEL, `local` the one holding
+ * the queues this process runs (text[], localQueues()), which get no NOTIFY: the
+ * caller wakes them after the commit (wakeLocal), as the stages do (jobs.ts). The text
+ * defines the CTEs `queued` (the job rows) and `woken` (one NOTIFY per other queue at
+ * commit); the caller's final SELECT must read `woken`, or PostgreSQL skips it.
  */
-export function enqueueWithMessagesSql(jobs: string, ids: string, channel: string): string {
+export function enqueueWithMessagesSql(jobs: string, ids: string, channel: string, local: string): string {
   return `queued AS (
       INSERT INTO "Job" (queue, "messageId", "listId", recipient, data)
       SELECT (x->>'queue')::"QueueName", ${ids}.id, x->>'listId', x->>'recipient', x->'data'
       FROM jsonb_array_elements(${jobs}::jsonb) AS x JOIN ${ids} ON ${ids}.ord = (x->>'i')::int
       RETURNING queue
     ), woken AS (
-      SELECT count(*) AS n FROM (SELECT pg_notify(${channel}, q::text) FROM (SELECT DISTINCT queue AS q FROM queued) AS qs) AS w
+      SELECT count(*) AS n FROM (SELECT pg_notify(${channel}, q::text) FROM (SELECT DISTINCT queue AS q FROM queued) AS qs
+        WHERE q::text <> ALL(${local}::text[])) AS w
     )`;
+}
+
+/** The queues this process runs itself, for enqueueWithMessagesSql's `local`. */
+export function localQueues(): QueueName[] {
+  return QUEUES.filter(runsHere);
 }
 
 /**

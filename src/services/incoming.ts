@@ -11,7 +11,7 @@
 // ten connections go well past one fsync per message.
 import type { Database } from "../db/client.js";
 import { JOBS_CHANNEL } from "../queue/jobs.js";
-import { enqueueWithMessagesSql } from "../queue/transitions.js";
+import { enqueueWithMessagesSql, localQueues, wakeLocal } from "../queue/transitions.js";
 import type { RecipientDecision } from "./recipients.js";
 import { groupCommit } from "../domain/group-commit.js";
 
@@ -96,11 +96,16 @@ async function insertBatch(db: Database, msgs: IncomingMessage[]): Promise<bigin
       });
     }
   });
-  params.push(JSON.stringify(jobs), JOBS_CHANNEL);
+  // The queues this process runs are woken here once committed, not by a NOTIFY (whose
+  // commit takes PostgreSQL's database-wide notify lock: queue/jobs.ts).
+  const local = localQueues();
+  params.push(JSON.stringify(jobs), JOBS_CHANNEL, local);
   // A prepared statement per batch size with a generic plan, on a hot-path
   // connection: planning this five-part statement again for every batch cost the
   // server more than executing it.
   const result = await db.query<{ ord: number; id: string }>(`mailroom_store_${msgs.length}`, batchSql(msgs.length), params);
+  const queued = new Set(jobs.map((j) => j.queue));
+  for (const q of local) if (queued.has(q)) wakeLocal(q);
   const ids: bigint[] = [];
   for (const r of result) ids[Number(r.ord)] = BigInt(r.id);
   return ids;
@@ -127,7 +132,7 @@ function batchSql(n: number): string {
       SELECT ids.id, input."messageId", input."messageIdHash", input."mailFrom", input."rcptTo", input.size, input.raw
       FROM input JOIN ids USING (ord)
       RETURNING id
-    ), ${enqueueWithMessagesSql(`$${n * 6 + 1}`, "ids", `$${n * 6 + 2}`)}
+    ), ${enqueueWithMessagesSql(`$${n * 6 + 1}`, "ids", `$${n * 6 + 2}`, `$${n * 6 + 3}`)}
     SELECT ids.ord, ids.id, (SELECT n FROM woken) AS woken FROM ids ORDER BY ids.ord`;
   SQL_BY_SIZE.set(n, sql);
   return sql;

@@ -28,7 +28,7 @@ beforeEach(async () => { await t.reset(); sink.reset(); });
 async function withWorkers(env: Record<string, string>, fn: () => Promise<void>): Promise<void> {
   const config = loadConfig({ MAILROOM_SMTP_PORT: String(sink.port), ...env });
   const delivery = createDeliveryHandler({ db: t.db, config, secret: "s" });
-  const list = createListQueueHandler({ db: t.db, log: quietLog, dmarc: fakeDmarc({}), outJobs: delivery.outJobsFor });
+  const list = createListQueueHandler({ db: t.db, log: quietLog, dmarc: fakeDmarc({}), outJobs: delivery.outJobsFor, outJobsOfRow: delivery.outJobsOfRow });
   const runner = await startRunner({ db: t.db, log: quietLog, handlers: [list, delivery], leaseSeconds: 30, pollMs: 5000 });
   try { await fn(); } finally { await runner.stop(); delivery.close(); }
 }

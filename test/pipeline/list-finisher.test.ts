@@ -105,6 +105,32 @@ describe("list finisher", () => {
     assert.deepEqual(numbers, [1, ...Array.from({ length: 40 }, (_, i) => 100 + i)]);
   });
 
+  it("a batch's copies and archive rows: recipients kept, a reply archived in its parent's thread", async () => {
+    const list = await createList(t.db, { subjectPrefix: "[Test %d] ", personalize: "none" });
+    await addMember(t.db, list, "anne@example.com");
+    const deps: ListQueueDeps = { db: t.db, log: quietLog, dmarc: fakeDmarc({}) };
+    await insertPost(t.db, post(1, ["Date: Thu, 03 Dec 2026 10:00:00 +0000"]));
+    await runAll(deps);
+    await insertPost(t.db, post(2, ["In-Reply-To: <p1@example.com>"]));
+    await insertPost(t.db, post(3));
+    await runAll(deps);
+    const rows = await t.db.prisma.archivedMessage.findMany({ orderBy: { id: "asc" } });
+    const byPost = new Map(rows.map((r) => [r.messageIdHash, r]));
+    const h = (i: number) => messageIdHash(`<p${i}@example.com>`);
+    assert.deepEqual([1, 2, 3].map((i) => { const r = byPost.get(h(i))!; return [/post \d/.exec(r.subject)![0], r.sender, r.parentHash, r.threadHash]; }), [
+      ["post 1", "anne@example.com", null, h(1)],
+      ["post 2", "anne@example.com", h(1), h(1)],
+      ["post 3", "anne@example.com", null, h(3)],
+    ]);
+    assert.equal(rows[0]!.sentAt?.toISOString(), "2026-12-03T10:00:00.000Z");
+    const copies = await outJobs(t.db);
+    assert.equal(copies.length, 3);
+    for (const c of copies) {
+      assert.deepEqual(c.message!.rcptTo, ["test@example.com"]);
+      assert.equal(c.message!.mailFrom, "test-bounces@example.com");
+    }
+  });
+
   it("a reply waiting with the post it answers starts the next batch, so its archive thread finds that post", () => {
     const w = (i: number, extra: string[] = []) => ({ p: { base: post(i, extra), message: { messageIdHash: messageIdHash(`<p${i}@example.com>`) } } });
     const waiting = [w(1), w(2), w(3, ["In-Reply-To: <p1@example.com>"]), w(4)];
