@@ -196,15 +196,19 @@ async function decorate(p: AcceptedPost, postId: number) {
 /**
  * The next posts to finish together. A post that answers another one in the batch
  * starts the next batch: its archive thread is looked up among the posts already
- * archived, which the one it answers is only once its batch committed. Exported for tests.
+ * archived, which the one it answers is only once its batch committed. So does a post
+ * whose list row (read when it was claimed) has another `personalize` than the
+ * first's: the statement makes every post's out jobs from one value (write()), and a
+ * post must go out as the list was when it was claimed. Exported for tests.
  */
-export function takeBatch<W extends { p: Pick<AcceptedPost, "base" | "message"> }>(waiting: W[]): W[] {
+export function takeBatch<W extends { p: Pick<AcceptedPost, "base" | "message"> & { list: Pick<AcceptedPost["list"], "personalize"> } }>(waiting: W[]): W[] {
   const hashes = new Set<string>();
+  const personalize = waiting[0]?.p.list.personalize;
   let bytes = 0;
   let n = 0;
   for (; n < waiting.length && n < MAX_BATCH; n++) {
     const p = waiting[n]!.p;
-    if (n > 0 && (bytes + p.base.length > MAX_BATCH_BYTES || answersOneOf(p.base, hashes))) break;
+    if (n > 0 && (bytes + p.base.length > MAX_BATCH_BYTES || answersOneOf(p.base, hashes) || p.list.personalize !== personalize)) break;
     bytes += p.base.length;
     hashes.add(p.message.messageIdHash);
   }

@@ -132,10 +132,17 @@ describe("list finisher", () => {
   });
 
   it("a reply waiting with the post it answers starts the next batch, so its archive thread finds that post", () => {
-    const w = (i: number, extra: string[] = []) => ({ p: { base: post(i, extra), message: { messageIdHash: messageIdHash(`<p${i}@example.com>`) } } });
+    const w = (i: number, extra: string[] = []) => ({ p: { base: post(i, extra), list: { personalize: "none" }, message: { messageIdHash: messageIdHash(`<p${i}@example.com>`) } } });
     const waiting = [w(1), w(2), w(3, ["In-Reply-To: <p1@example.com>"]), w(4)];
     assert.deepEqual(takeBatch(waiting as never[]).length, 2);
     assert.deepEqual(takeBatch(waiting as never[]).length, 2);
+    assert.equal(waiting.length, 0);
+  });
+
+  it("a post claimed after the list's personalize changed starts the next batch, so it goes out as the list was when it was claimed", () => {
+    const w = (i: number, personalize: string) => ({ p: { base: post(i), list: { personalize }, message: { messageIdHash: messageIdHash(`<p${i}@example.com>`) } } });
+    const waiting = [w(1, "none"), w(2, "none"), w(3, "full"), w(4, "full"), w(5, "none")];
+    assert.deepEqual([1, 2, 3].map(() => takeBatch(waiting as never[]).length), [2, 2, 1]);
     assert.equal(waiting.length, 0);
   });
 });
