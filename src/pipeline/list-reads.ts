@@ -2,8 +2,10 @@
 // post's senders and addressees, the list's bans, and the header and footer an
 // accepted copy gets. Posts that ask at the same moment (the posts of one claim start
 // together) share them: one statement for the list rows, one for the members of every
-// lookup and one for the bans, in parallel, then one read of the header and footer
-// per list. These were four round trips per post (docs/throughput.md). Nothing is
+// lookup and one for the bans, in parallel; the header and footer are read once per
+// list of the batch, and each post waits only for its own list's (a template fetched
+// from a slow URL must not hold up other lists' posts, nor the next batch). These
+// were four round trips per post (docs/throughput.md). Nothing is
 // cached: a read always starts after the post asked for it (domain/group-commit.ts),
 // so a post sees every settings change committed before it was claimed, as before.
 // Used by list-queue.ts.
@@ -27,18 +29,24 @@ export type ReadForPost = (listId: string, keys: readonly string[]) => Promise<L
 /** Posts whose reads share the statements (a claim brings up to 16). */
 const MAX_BATCH = 64;
 
+/** What the batch answers: the decoration is still on its way (its list's own read). */
+type BatchReads = Omit<ListReads, "decoration"> & { decoration: Promise<ListReads["decoration"]> };
+
 export function createListReads(db: Database, templates: () => TemplateLoader): ReadForPost {
-  const run = groupCommit<{ listId: string; keys: readonly string[] }, ListReads | null>({
+  const run = groupCommit<{ listId: string; keys: readonly string[] }, BatchReads | null>({
     take: (waiting) => Math.min(waiting.length, MAX_BATCH),
     runBatch: (asks) => readAll(db, templates(), asks),
     runOne: async (ask) => (await readAll(db, templates(), [ask]))[0]!,
     // The posts of one claim ask in the same turn: one batch, not the first alone.
     endOfIo: true,
   });
-  return (listId, keys) => run({ listId, keys });
+  return async (listId, keys) => {
+    const r = await run({ listId, keys });
+    return r && { ...r, decoration: await r.decoration };
+  };
 }
 
-async function readAll(db: Database, templates: TemplateLoader, asks: readonly { listId: string; keys: readonly string[] }[]): Promise<(ListReads | null)[]> {
+async function readAll(db: Database, templates: TemplateLoader, asks: readonly { listId: string; keys: readonly string[] }[]): Promise<(BatchReads | null)[]> {
   const ids = [...new Set(asks.map((a) => a.listId))];
   const [lists, members, bans] = await Promise.all([
     db.prisma.mailingList.findMany({ where: { listId: { in: ids } } }),
@@ -47,7 +55,13 @@ async function readAll(db: Database, templates: TemplateLoader, asks: readonly {
   ]);
   const byId = new Map(lists.map((l) => [l.listId, l]));
   const bansById = new Map(ids.map((id, i) => [id, bans[i]!]));
-  const decorations = new Map(await Promise.all(lists.map(async (l) => [l.listId, await templates.decoration(db.prisma, l)] as const)));
+  const decorations = new Map(lists.map((l) => {
+    const d = templates.decoration(db.prisma, l);
+    // Its posts await it after the batch is answered; a failure before then is theirs
+    // to see (the post is retried), not an unhandled rejection of the process.
+    d.catch(() => {});
+    return [l.listId, d] as const;
+  }));
   return asks.map((a, i) => {
     const list = byId.get(a.listId);
     return list ? { list, rows: members[i]!, bans: bansById.get(a.listId)!, decoration: decorations.get(a.listId)! } : null;
