@@ -1,0 +1,99 @@
+// The workers' pool (db.jobQuery) runs prepared statements with generic plans, made
+// once per connection on whatever the tables held then (a fresh install: never
+// analyzed, nearly empty) and kept. Each such statement must find its rows by the
+// right key whatever the tables grow to: prepared here on small un-analyzed tables,
+// run again once they are big, and the plan of that run read.
+import assert from "node:assert/strict";
+import { after, before, it } from "node:test";
+import pg from "pg";
+import { Prisma } from "../../src/generated/prisma/client.js";
+import { TRANSITION_MANY_SQL, completeTogetherSql } from "../../src/queue/transitions.js";
+import { LOOKUPS_SQL } from "../../src/db/member-lookup.js";
+import { WORKER_ID } from "../../src/queue/jobs.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { createList } from "../pipeline/db-helpers.js";
+
+let t: TestDatabase;
+let admin: pg.Client;
+let jobs: pg.Client;
+before(async () => {
+  t = await createTestDatabase();
+  admin = new pg.Client({ connectionString: t.url });
+  await admin.connect();
+  for (const table of ["Job", "Member", "Address", "User", "MailingList"]) await admin.query(`ALTER TABLE "${table}" SET (autovacuum_enabled = false)`);
+  // The settings of the workers' pool (db/client.ts).
+  jobs = new pg.Client({ connectionString: t.url, options: "-c enable_seqscan=off -c plan_cache_mode=force_generic_plan" });
+  await jobs.connect();
+});
+after(async () => { await jobs.end(); await admin.end(); await t.close(); });
+
+/** Prepares `sql` as `name` on the workers' settings, by running it once. */
+async function prepare(name: string, sql: string, values: unknown[]): Promise<void> {
+  await jobs.query("BEGIN");
+  await jobs.query({ name, text: sql, values });
+  await jobs.query("ROLLBACK");
+}
+
+/** The plan of the prepared statement's run with `values` (rolled back), as text. */
+async function planOf(name: string, values: unknown[]): Promise<string> {
+  await jobs.query("BEGIN");
+  try {
+    // EXPLAIN EXECUTE takes no parameters of its own: the values go as literals.
+    const rows = (await jobs.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE ${name}(${values.map((v) => literal(v)).join(", ")})`)).rows;
+    return rows.map((r: Record<string, string>) => r["QUERY PLAN"]).join("\n");
+  } finally {
+    await jobs.query("ROLLBACK");
+  }
+}
+
+function literal(v: unknown): string {
+  if (v === null) return "NULL";
+  // An untyped array literal, which takes the parameter's type.
+  if (Array.isArray(v)) return literal(`{${v.map((e) => e === null ? "NULL" : `"${String(e).replace(/["\\]/g, "\\$&")}"`).join(",")}}`);
+  return `'${String(v).replaceAll("'", "''")}'`;
+}
+
+/** The index scans of a plan: "index on table" for each. */
+function scans(plan: string): string[] {
+  return [...plan.matchAll(/Index (?:Only )?Scan using "?(\w+)"? on "?(\w+)"?/g)].map((m) => `${m[1]} on ${m[2]}`);
+}
+
+it("the settles' fence finds each job by its primary key, however many live jobs there are", async () => {
+  const running = async (n: number) => (await admin.query(`INSERT INTO "Job" (queue, state, attempts, "lockedBy", "lockedAt")
+    SELECT 'out', 'running', 1, $1, now() FROM generate_series(1, $2::int) RETURNING id`, [WORKER_ID, n])).rows.map((r) => String(r.id));
+  const ids = await running(5);
+  const many = (n: string[]) => [n, n.map(() => 1), WORKER_ID, n.map(() => "done"), n.map(() => 0), n.map(() => null),
+    n.map(() => false), n.map(() => null), "mailroom_test"];
+  await prepare("plan_transition_many", TRANSITION_MANY_SQL, many([ids[0]!]));
+  const together = (n: string[]) => completeTogetherSql(n.map((id) => ({ id: BigInt(id), attempts: 1 })),
+    Prisma.sql`SELECT 1 AS id WHERE (SELECT ok FROM held)`, Prisma.sql`done AS (SELECT 1 FROM settled)`, Prisma.sql`NULL`);
+  const small = together([ids[0]!]);
+  await prepare("plan_complete_together", small.text, small.values);
+  // 100,000 live jobs: deferred, ready, the kind an MTA outage leaves.
+  await admin.query(`INSERT INTO "Job" (queue, state, "runAt") SELECT 'out', 'ready', now() + interval '1 hour' FROM generate_series(1, 100000)`);
+  const plan = await planOf("plan_transition_many", many([ids[1]!, ids[2]!]));
+  assert.ok(scans(plan).includes("Job_pkey on Job"), plan);
+  assert.deepEqual(scans(plan).filter((s) => s.endsWith(" on Job") && !s.startsWith("Job_pkey ")), [], plan);
+  assert.match(plan, /Update on "?Job"?[^\n]*rows=2(\.00)? /, plan);
+  const big = together([ids[3]!, ids[4]!]);
+  assert.equal(big.text, small.text);
+  const plan2 = await planOf("plan_complete_together", big.values);
+  assert.deepEqual(scans(plan2).filter((s) => s.endsWith(" on Job") && !s.startsWith("Job_pkey ")), [], plan2);
+  assert.ok(scans(plan2).includes("Job_pkey on Job"), plan2);
+});
+
+it("the members of lookups are found by address key, however big the roster", async () => {
+  const list = await createList(t.db, {});
+  const sample = [[0], [list.listId], ["x@example.com"]];
+  await prepare("plan_lookups", LOOKUPS_SQL, sample);
+  await admin.query(`INSERT INTO "Address" (email, "originalEmail") SELECT 'm'||g||'@example.com', 'm'||g||'@example.com' FROM generate_series(1, 100000) g`);
+  await admin.query(`INSERT INTO "Member" ("listId", "addressId", address, "addressKey") SELECT $1::int, id, email, email FROM "Address"`, [list.id]);
+  const keys = ["m5@example.com", "zz@example.com", "m99999@example.com"];
+  const plan = await planOf("plan_lookups", [[0, 0, 1], keys.map(() => list.listId), keys]);
+  assert.match(plan, /"?(Member_addressKey_idx|Member_listId_role_addressKey_key)"?/, plan);
+  assert.doesNotMatch(plan, /Member_listId_(role_)?id_idx/, plan);
+  assert.match(plan, /Index Cond: [^\n]*"addressKey"/, plan);
+  // The same rows as the statement gives: two found, in order.
+  const rows = (await jobs.query({ name: "plan_lookups", text: LOOKUPS_SQL, values: [[0, 0, 1], keys.map(() => list.listId), keys] })).rows;
+  assert.deepEqual(rows.map((r) => [r.ord, r.addressKey]), [[0, "m5@example.com"], [1, "m99999@example.com"]]);
+});
