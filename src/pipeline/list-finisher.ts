@@ -154,7 +154,13 @@ export function createListFinisher(opts: {
         FROM input i
         LEFT JOIN LATERAL (
           SELECT k."messageIdHash", k."threadHash" FROM jsonb_array_elements_text(i.candidates::jsonb) WITH ORDINALITY AS c (h, n)
-          JOIN "ArchivedMessage" k ON k."listId" = ${list.id}::int AND k."messageIdHash" = c.h
+          -- Per candidate, the first hash from it on in (listId, messageIdHash) order, then
+          -- checked equal: only that index gives the order, so a generic plan made on a
+          -- small table cannot take the (listId, threadHash) index instead, which it did for
+          -- a plain equality and then read the list's whole archive for every candidate.
+          CROSS JOIN LATERAL (SELECT "messageIdHash", "threadHash" FROM "ArchivedMessage"
+            WHERE "listId" = ${list.id}::int AND "messageIdHash" >= c.h ORDER BY "messageIdHash" LIMIT 1) AS k
+          WHERE k."messageIdHash" = c.h
           ORDER BY c.n LIMIT 1) AS p ON true
         WHERE i.archive AND EXISTS (SELECT 1 FROM settled)
         -- The same post archived again (a moderator accepted a copy of it): kept once.
