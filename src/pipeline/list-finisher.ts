@@ -26,6 +26,7 @@ import type { ListPostDelivery } from "../domain/out-job.js";
 import { RawMessage } from "../domain/raw-message.js";
 import type { Logger } from "../log.js";
 import { builtinArchiveRow } from "../archivers/archive-post.js";
+import { packBytes } from "../db/packed-bytes.js";
 import { completeTogether, enqueueRowsSql, runsHere, wakeLocal } from "../queue/transitions.js";
 import type { Post } from "./handlers/handler.js";
 import { DECORATING_HANDLERS, runPipeline } from "./pipeline.js";
@@ -116,16 +117,23 @@ export function createListFinisher(opts: {
     const outJobs = (row: PostRowColumns) => opts.outJobsOfRow
       ? opts.outJobsOfRow(list.id, list.personalize, row)
       : Prisma.sql`SELECT NULL::text AS recipient, ${row.post} AS data`;
+    // The copies' and archive rows' bytes: one binary parameter, sliced in SQL (db/packed-bytes.ts).
+    const bytes = packBytes([...made.map((m) => m.out), ...archives.map((a) => a?.row.raw)]);
+    const at = (k: number) => bytes.offsets.slice(k * made.length, (k + 1) * made.length);
+    const len = (k: number) => bytes.lengths.slice(k * made.length, (k + 1) * made.length);
     const alongside = Prisma.sql`input AS (
-        SELECT * FROM unnest(${col((m) => m.p.job.id)}::bigint[], ${col((m) => m.p.message.messageId)}::text[],
+        SELECT i.*, substring(b.blob from i.raw_at + 1 for i.size) AS raw,
+          substring(b.blob from i.archive_at + 1 for i.archive_size) AS archive_raw
+        FROM (SELECT ${bytes.blob}::bytea AS blob) AS b,
+        unnest(${col((m) => m.p.job.id)}::bigint[], ${col((m) => m.p.message.messageId)}::text[],
           ${col((m) => m.p.message.messageIdHash)}::text[], ${col((m) => JSON.stringify(m.p.message.rcptTo))}::text[],
-          ${col((m) => m.out.length)}::int[], ${col((m) => m.out)}::bytea[], ${col((m) => m.ctx.outgoing === true)}::boolean[],
+          ${len(0)}::int[], ${at(0)}::int[], ${col((m) => m.ctx.outgoing === true)}::boolean[],
           ${col((m) => JSON.stringify(listPostOf(m)))}::text[], ${col((m) => JSON.stringify(excludeOf(m)))}::text[],
-          ${archives.map((a) => a !== null)}::boolean[], ${archives.map((a) => a && Buffer.from(a.row.raw))}::bytea[],
+          ${archives.map((a) => a !== null)}::boolean[], ${at(1)}::int[], ${len(1)}::int[],
           ${archives.map((a) => a?.row.subject ?? null)}::text[], ${archives.map((a) => a?.row.sender ?? null)}::text[],
           ${archives.map((a) => a?.row.sentAt ?? null)}::timestamptz[], ${archives.map((a) => JSON.stringify(a?.candidates ?? []))}::text[])
-          WITH ORDINALITY AS i (job, "messageId", "messageIdHash", rcpt, size, raw, outgoing, post, exclude,
-            archive, archive_raw, subject, sender, sent, candidates, ord)
+          WITH ORDINALITY AS i (job, "messageId", "messageIdHash", rcpt, size, raw_at, outgoing, post, exclude,
+            archive, archive_at, archive_size, subject, sender, sent, candidates, ord)
       ), ids AS MATERIALIZED (
         SELECT ord, nextval('"Message_id_seq"'::regclass) AS id FROM input WHERE EXISTS (SELECT 1 FROM settled)
       ), copies AS (
@@ -146,7 +154,13 @@ export function createListFinisher(opts: {
         FROM input i
         LEFT JOIN LATERAL (
           SELECT k."messageIdHash", k."threadHash" FROM jsonb_array_elements_text(i.candidates::jsonb) WITH ORDINALITY AS c (h, n)
-          JOIN "ArchivedMessage" k ON k."listId" = ${list.id}::int AND k."messageIdHash" = c.h
+          -- Per candidate, the first hash from it on in (listId, messageIdHash) order, then
+          -- checked equal: only that index gives the order, so a generic plan made on a
+          -- small table cannot take the (listId, threadHash) index instead, which it did for
+          -- a plain equality and then read the list's whole archive for every candidate.
+          CROSS JOIN LATERAL (SELECT "messageIdHash", "threadHash" FROM "ArchivedMessage"
+            WHERE "listId" = ${list.id}::int AND "messageIdHash" >= c.h ORDER BY "messageIdHash" LIMIT 1) AS k
+          WHERE k."messageIdHash" = c.h
           ORDER BY c.n LIMIT 1) AS p ON true
         WHERE i.archive AND EXISTS (SELECT 1 FROM settled)
         -- The same post archived again (a moderator accepted a copy of it): kept once.

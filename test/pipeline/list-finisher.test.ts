@@ -131,6 +131,42 @@ describe("list finisher", () => {
     }
   });
 
+  it("a batch of posts of different sizes with bytes that are not UTF-8: each copy and archive row holds its own post's bytes", async () => {
+    const list = await createList(t.db, { subjectPrefix: "[Test %d] ", personalize: "none" });
+    await addMember(t.db, list, "anne@example.com");
+    // Lines of bytes 0x80-0xff (and some ASCII), none CR or LF, different per post.
+    const body = (i: number, size: number) => {
+      const b = Buffer.alloc(size);
+      for (let k = 0; k < size; k++) b[k] = k % 72 === 70 ? 0x0d : k % 72 === 71 ? 0x0a : 0x80 + ((k * 7 + i * 13) % 128);
+      return b;
+    };
+    const sizes = [5, 70_000, 1, 300_000, 1_000];
+    const bodies = sizes.map((n, i) => body(i + 1, n));
+    for (const [i, b] of bodies.entries()) {
+      const head = message(["From: anne@example.com", `Message-ID: <p${i + 1}@example.com>`, `Subject: post ${i + 1}`,
+        "MIME-Version: 1.0", "Content-Type: application/octet-stream", "Content-Transfer-Encoding: 8bit"], "");
+      await insertPost(t.db, Buffer.concat([head, b]));
+    }
+    await runAll({ db: t.db, log: quietLog, dmarc: fakeDmarc({}) });
+    const copies = await outJobs(t.db);
+    assert.equal(copies.length, sizes.length);
+    const done = await t.db.prisma.job.findMany({ where: { queue: "list" } });
+    assert.ok(new Set(done.map((j) => j.finishedAt!.getTime())).size < sizes.length, "posts finished together");
+    const rows = await t.db.prisma.archivedMessage.findMany();
+    assert.equal(rows.length, sizes.length);
+    for (const [i, b] of bodies.entries()) {
+      const id = `<p${i + 1}@example.com>`;
+      const copy = copies.find((c) => c.message!.messageId === id)!;
+      assert.equal(copy.message!.size, copy.raw.length);
+      assert.equal(copy.msg.get("Message-ID")?.trim(), id);
+      assert.ok(copy.raw.subarray(copy.raw.length - b.length).equals(b), `post ${i + 1}'s copy ends with its body`);
+      const archived = Buffer.from(rows.find((r) => r.messageIdHash === messageIdHash(id))!.raw);
+      assert.ok(archived.includes(`Message-ID: ${id}`), `post ${i + 1}'s archive row`);
+      assert.ok(archived.subarray(archived.length - b.length).equals(b), `post ${i + 1}'s archive row ends with its body`);
+      assert.ok(archived.length < b.length + 2_000);
+    }
+  });
+
   it("a reply waiting with the post it answers starts the next batch, so its archive thread finds that post", () => {
     const w = (i: number, extra: string[] = []) => ({ p: { base: post(i, extra), list: { personalize: "none" }, message: { messageIdHash: messageIdHash(`<p${i}@example.com>`) } } });
     const waiting = [w(1), w(2), w(3, ["In-Reply-To: <p1@example.com>"]), w(4)];
