@@ -4,7 +4,7 @@
 // bench/fanout.ts and bench/traffic.ts.
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -78,15 +78,59 @@ export function treeStatus(...pids: number[]): { rss: number; hwm: number; pss: 
   return { rss, hwm, pss: Math.round(pss), processes };
 }
 
-/** CPU time (user + system) used so far by the processes and their descendants, in ms (USER_HZ 100). */
+/**
+ * CPU time (user + system) used so far by the processes and their descendants, in ms
+ * (USER_HZ 100): the live ones' own, and their reaped children's (cutime, cstime), so
+ * that a process that exited meanwhile (a backend whose connection was closed, an
+ * autovacuum worker) still counts.
+ */
 export function cpuMs(...pids: number[]): number {
   let ticks = 0;
   for (const p of pids.flatMap(processTree)) {
     try {
       const stat = readFileSync(`/proc/${p}/stat`, "utf8");
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(f[11]) + Number(f[12]);
+      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
     } catch { /* gone meanwhile */ }
   }
   return ticks * 10;
+}
+
+/** PSS of one role's processes, in MB, and its kinds: private memory (anon), shared memory (shmem), mapped files. */
+export interface RolePss { processes: number; pss: number; max: number; anon: number; shmem: number; file: number }
+
+/**
+ * PSS of a process tree by role, in MB: where a peak went. A PostgreSQL child
+ * retitles itself ("postgres: checkpointer", "postgres: postgres mailroom [local]
+ * idle"): its role is that title without the user, database and state, so that a
+ * pool's backends add up under "backend".
+ */
+export function treeBreakdown(...pids: number[]): Record<string, RolePss> {
+  const out: Record<string, RolePss> = {};
+  for (const p of pids.flatMap(processTree)) {
+    try {
+      const rollup = readFileSync(`/proc/${p}/smaps_rollup`, "utf8");
+      const mb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? 0) / 1024;
+      const args = readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").filter(Boolean);
+      const title = args[0] ?? "?";
+      const role = !title.startsWith("postgres:") ? (/postgres$/.test(title) ? "postmaster" : basename(title))
+        : /\[local\]|\(\d+\)/.test(title) ? "backend" : title.slice("postgres: ".length).trim();
+      const r = (out[role] ??= { processes: 0, pss: 0, max: 0, anon: 0, shmem: 0, file: 0 });
+      r.processes++;
+      r.pss += mb("Pss");
+      r.max = Math.max(r.max, mb("Pss"));
+      r.anon += mb("Pss_Anon");
+      r.shmem += mb("Pss_Shmem");
+      r.file += mb("Pss_File");
+    } catch { /* gone meanwhile */ }
+  }
+  return out;
+}
+
+/** treeBreakdown() on one line, largest first: "node 140 (anon 100, shmem 0, file 40), backend 9 x 8.1 (max 14; ...), ..." MB. */
+export function formatBreakdown(b: Record<string, RolePss>): string {
+  const kinds = (r: RolePss) => `anon ${r.anon.toFixed(1)}, shmem ${r.shmem.toFixed(1)}, file ${r.file.toFixed(1)}`;
+  return Object.entries(b).sort((x, y) => y[1].pss - x[1].pss).map(([role, r]) => r.processes === 1
+    ? `${role} ${r.pss.toFixed(1)} (${kinds(r)})`
+    : `${role} ${r.processes} x ${(r.pss / r.processes).toFixed(1)} (max ${r.max.toFixed(1)}; in all ${kinds(r)})`).join(", ") + " MB";
 }

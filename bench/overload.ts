@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { createEmptyServerDatabase } from "../test/helpers/db.js";
 import { adminRequest, startServer } from "../test/helpers/server-process.js";
 import { startCopySink } from "./copy-sink.js";
-import { build, procStatus, startCommand, treeStatus } from "./measured-process.js";
+import { build, formatBreakdown, procStatus, startCommand, treeBreakdown, treeStatus } from "./measured-process.js";
 import { smtpSource } from "./smtp-source.js";
 
 const { values: opts } = parseArgs({
@@ -81,6 +81,14 @@ async function main(): Promise<void> {
       const items = (await api("GET", "/queues")).items as { name: string; depth: number }[];
       return Object.fromEntries(items.map((q) => [q.name, q.depth])) as Record<string, number>;
     };
+    // The whole set-up's PSS each second through the overload and the drain (the table samples every --every s).
+    const pss = { min: Infinity, max: 0, roles: {} as ReturnType<typeof treeBreakdown> };
+    const sampler = setInterval(() => {
+      const roles = treeBreakdown(pid);
+      const total = Math.round(Object.values(roles).reduce((sum, r) => sum + r.pss, 0));
+      pss.min = Math.min(pss.min, total);
+      if (total > pss.max) { pss.max = total; pss.roles = roles; }
+    }, 1000);
     const start = Date.now();
     const end = start + Number(opts.minutes) * 60_000;
     const inflight = new Set<Promise<unknown>>();
@@ -116,6 +124,7 @@ async function main(): Promise<void> {
     const drained = await sink.until(expected(), 3_600_000);
     const drainSeconds = drained.at === null ? NaN : (drained.at - drainStart) / 1000;
     await sleep(5000);
+    clearInterval(sampler);
     const final = (await sink.until(0, 0)).accepted;
     const q = await queueDepth();
     const status = procStatus(pid);
@@ -123,6 +132,7 @@ async function main(): Promise<void> {
     console.log(`peak backlog (list + out jobs): ${peakBacklog}; drain after the last post: ${drainSeconds.toFixed(1)} s`);
     console.log(`copies at the sink: ${final} of ${expected()} expected (${final - expected()} extra); queues after: ${JSON.stringify(q)}`);
     console.log(`mailroom RSS now ${status.rss} MB, peak (VmHWM) ${status.hwm} MB`);
+    console.log(`whole set-up PSS sampled each second (overload and drain): ${pss.min}–${pss.max} MB; at the peak: ${formatBreakdown(pss.roles)}`);
     if (final !== expected() || (q.shunt ?? 0) > 0) process.exitCode = 1;
   } finally {
     await server.stop();

@@ -30,7 +30,7 @@ import pg from "pg";
 import { createEmptyServerDatabase } from "../test/helpers/db.js";
 import { adminRequest, startServer, type ServerProcess } from "../test/helpers/server-process.js";
 import { startCopySink, type CopySink } from "./copy-sink.js";
-import { build, cpuMs, procStatus, startCommand, treeStatus } from "./measured-process.js";
+import { build, cpuMs, formatBreakdown, procStatus, startCommand, treeBreakdown, treeStatus } from "./measured-process.js";
 import { smtpSource as runSmtpSource, startSmtpSinkTool } from "./smtp-source.js";
 
 const LIST = "bench@example.com";
@@ -139,7 +139,12 @@ async function measure(kind: string, sink: CopySink): Promise<Figures> {
     // The whole set-up: mailroom's process tree (with the embedded cluster, its children); PSS sampled for its peak.
     const pids = [pid];
     let peakPss = 0;
-    sampler = setInterval(() => { peakPss = Math.max(peakPss, treeStatus(...pids).pss); }, 1000);
+    let peakRoles: ReturnType<typeof treeBreakdown> = {};
+    sampler = setInterval(() => {
+      const roles = treeBreakdown(...pids);
+      const pss = Math.round(Object.values(roles).reduce((sum, r) => sum + r.pss, 0));
+      if (pss > peakPss) { peakPss = pss; peakRoles = roles; }
+    }, 1000);
     for (const [path, body] of [["/domains", { mailHost: "example.com" }], ["/lists", { address: LIST }],
       [`/lists/${LIST}/members`, { address: POSTER }],
       ...Array.from({ length: MEMBERS - 1 }, (_, i) => [`/lists/${LIST}/members`, { address: `member${i + 1}@example.net` }] as const)] as const) {
@@ -161,6 +166,7 @@ async function measure(kind: string, sink: CopySink): Promise<Figures> {
     await new Promise((r) => setTimeout(r, 500));
     const idleTree = treeStatus(...pids);
     const idle = { rss: procStatus(pid).rss, treeRss: idleTree.rss, treePss: idleTree.pss };
+    console.log(`  ${kind}: PSS idle by process: ${formatBreakdown(treeBreakdown(...pids))}`);
 
     const accepted = {} as Record<ModeName, number>;
     for (const [k, mode] of Object.entries(MODES) as [ModeName, Mode][]) {
@@ -211,6 +217,7 @@ async function measure(kind: string, sink: CopySink): Promise<Figures> {
     if (trouble.size) console.log(`  ${kind}: server warnings/errors: ${[...trouble].map(([m, n]) => `${n}x "${m}"`).join(", ")}`);
     const tree = treeStatus(...pids);
     peakPss = Math.max(peakPss, tree.pss);
+    console.log(`  ${kind}: PSS at the sampled peak by process: ${formatBreakdown(peakRoles)}`);
     return { accepted, rejected550, endToEnd, idle, perPost, peak: { hwm: procStatus(pid).hwm, treeHwm: tree.hwm, treePss: peakPss, processes: tree.processes } };
   } finally {
     if (sampler) clearInterval(sampler);

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { loadConfig, redacted, ConfigError, type Config } from "./config/index.js";
 import { createLogger, component, type Logger } from "./log.js";
-import { embeddedPoolSize, openDatabase, type Database } from "./db/client.js";
+import { openDatabase, type Database } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
 import { ensureAdminPassword } from "./admin-password.js";
 import { createServices } from "./services/index.js";
@@ -67,7 +67,6 @@ function onPath(cmd: string): boolean {
 async function openMigrated(config: Config, log: Logger, signals: StopSignals, onServerExit?: (why: string) => void): Promise<Database> {
   const db = await openDatabase({
     url: config.databaseUrl, pgOptions: config.pgOptions, dataDir: join(config.varDir, "db"), log: component(log, "db"), onServerExit,
-    poolSize: config.databaseUrl ? undefined : embeddedPoolSize(config.smtp.concurrency),
   });
   try {
     signals.check();

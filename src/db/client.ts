@@ -82,19 +82,16 @@ export interface OpenOptions {
 }
 
 /**
- * The embedded cluster serves one mailroom process: pools of 6 + 3 connections
- * rather than 20 + 3 (a backend is 4–10 MB; with 10 + 2 the set-up's peak PSS was
- * 20 MB higher than with 6 + 2 for no rate the benchmark could tell apart:
- * docs/embedded-database.md).
- * embeddedPoolSize() grows it with the delivery chunks sent at once, each of which
- * holds a connection while it sends.
+ * The embedded cluster serves one mailroom process: a main pool of 4 connections
+ * rather than 20 (beside the hot path's 3 and the workers' 3). A backend that ran the job queue's big batched statements keeps
+ * 10–15 MB that glibc's malloc does not give back (its heap, fragmented), so each
+ * connection costs the set-up's peak memory: 4 instead of 6 took about 25 MB off the
+ * peak PSS at the same rates (docs/embedded-database.md). Delivery holds no
+ * connection while it sends, so the pool does not grow with MAILROOM_DELIVERY_CONCURRENCY.
+ * With 4, one map-changing transaction at a time waits for a map write
+ * (services/transaction.ts leaves 4 to everything else; 1 at least).
  */
-const EMBEDDED_POOL_SIZE = 6;
-
-/** Prisma's pool for the embedded cluster: 6, or the delivery chunks in flight plus 2 for everything else. */
-export function embeddedPoolSize(deliveryConcurrency: number): number {
-  return Math.max(EMBEDDED_POOL_SIZE, deliveryConcurrency + 2);
-}
+const EMBEDDED_POOL_SIZE = 4;
 /**
  * query()'s pool, as on a server (HOT_POOL_SIZE): one RCPT lookup batch, one ingest
  * batch and a socketmap lookup at once, none waiting for another. max_connections
