@@ -25,13 +25,6 @@ export const MEMBER_JOINS_SQL = `"Member" m JOIN "Address" a ON a.id = m."addres
 
 export const RESOLVED_MEMBER_SELECT = `SELECT ${MEMBER_COLUMNS}, ${RESOLVED_PREFERENCES_SQL} FROM ${MEMBER_JOINS_SQL}`;
 
-/** A list's rows (any role) for these address keys. */
-export function membersByKeys(db: Database | Tx, listPk: number, keys: string[]): Promise<ResolvedMember[]> {
-  const client = "prisma" in db ? db.prisma : db;
-  return client.$queryRaw<ResolvedMember[]>`${Prisma.raw(RESOLVED_MEMBER_SELECT)}
-    WHERE m."listId" = ${listPk} AND m."addressKey" = ANY(${keys}::text[]) ORDER BY m.id`;
-}
-
 /**
  * Several lookups at once, each a list (by its listId string) and address keys: one
  * statement for the list stage's posts that ask at the same moment
