@@ -83,9 +83,9 @@ export interface OpenOptions {
 
 /**
  * The embedded cluster serves one mailroom process: a main pool of 4 connections
- * rather than 20 (beside the hot path's 3 and the workers' 3). A backend that ran the job queue's big batched statements keeps
- * 10–15 MB that glibc's malloc does not give back (its heap, fragmented), so each
- * connection costs the set-up's peak memory: 4 instead of 6 took about 25 MB off the
+ * rather than 20 (beside the hot path's 3 and the workers' 3). A backend that ran the
+ * job queue's big batched statements keeps 10–15 MB that glibc's malloc does not give
+ * back (its heap, fragmented), so each connection costs the set-up's peak memory: 4 instead of 6 took about 25 MB off the
  * peak PSS at the same rates (docs/embedded-database.md). Delivery holds no
  * connection while it sends, so the pool does not grow with MAILROOM_DELIVERY_CONCURRENCY.
  * With 4, one map-changing transaction at a time waits for a map write

@@ -13,6 +13,7 @@
 import type { Database } from "../db/client.js";
 import { Prisma, type Job } from "../generated/prisma/client.js";
 import type { ListPostDelivery } from "../domain/out-job.js";
+import type { PostRowColumns } from "../queue/jobs.js";
 import { fanOut } from "../queue/transitions.js";
 
 export interface ExpandOptions {
@@ -111,23 +112,13 @@ export function outJobsQuery(listPk: number, post: ListPostDelivery, parent: big
   return outJobsOf(paramsOf({ listPk, post, parent, postedAt: new Date() }), Prisma.sql`${JSON.stringify(post)}::jsonb`, opts);
 }
 
-/** A post's values as columns of the caller's rows, for outJobsOfRow. */
-export interface PostColumns {
-  /** text[] of lower-case address keys. */
-  exclude: Prisma.Sql;
-  /** The list job's id, as text. */
-  parent: Prisma.Sql;
-  /** The list-post job's data (jsonb). */
-  post: Prisma.Sql;
-}
-
 /**
  * outJobsQuery for a statement that finishes several posts of one list (the list
  * stage's batch finish, a LATERAL per post row): the list's values are parameters
  * and the post's are columns, so that the statement's text is the same for every
  * batch (one prepared statement).
  */
-export function outJobsOfRow(listPk: number, personalize: ListPostDelivery["personalize"], row: PostColumns, opts: ExpandOptions): Prisma.Sql {
+export function outJobsOfRow(listPk: number, personalize: ListPostDelivery["personalize"], row: PostRowColumns, opts: ExpandOptions): Prisma.Sql {
   return outJobsOf({
     listPk: Prisma.sql`${listPk}::int`, exclude: row.exclude, personalize: Prisma.sql`${personalize}::text`,
     parent: row.parent, postedAt: Prisma.sql`${new Date().toISOString()}::text`,

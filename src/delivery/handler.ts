@@ -4,13 +4,13 @@
 import type { Config } from "../config/index.js";
 import type { Database } from "../db/client.js";
 import type { Job, Prisma } from "../generated/prisma/client.js";
-import type { ClaimedJob } from "../queue/jobs.js";
+import type { ClaimedJob, PostRowColumns } from "../queue/jobs.js";
 import type { ListPostDelivery, OutJobData } from "../domain/out-job.js";
 import { bouncesAddress } from "../domain/list-address.js";
 import { decorate as decorateDomain } from "../domain/decorate.js";
 import { PermanentFailure, type Handled, type JobContext, type JobHandler } from "../queue/runner.js";
 import type { ChunkJobData, DirectJobState } from "./chunk-data.js";
-import { expandListPost, expandOptionsFor, outJobsOfRow, outJobsQuery, type PostColumns } from "./expand.js";
+import { expandListPost, expandOptionsFor, outJobsOfRow, outJobsQuery } from "./expand.js";
 import { memberCopy, type DecorateMember } from "./personalize.js";
 import { sendChunk, type BulkSend, type VerpSend } from "./send-chunk.js";
 import { settleChunk } from "./settle.js";
@@ -46,7 +46,7 @@ export interface DeliveryHandler extends JobHandler {
    */
   outJobsFor(listPk: number, post: ListPostDelivery, parent: bigint): Prisma.Sql;
   /** The same for the list stage's batch finish: the post's values are columns of its rows (expand.ts outJobsOfRow). */
-  outJobsOfRow(listPk: number, personalize: ListPostDelivery["personalize"], row: PostColumns): Prisma.Sql;
+  outJobsOfRow(listPk: number, personalize: ListPostDelivery["personalize"], row: PostRowColumns): Prisma.Sql;
 }
 
 const MESSAGE_CACHE = 8;

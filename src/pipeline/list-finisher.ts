@@ -27,10 +27,10 @@ import { RawMessage } from "../domain/raw-message.js";
 import type { Logger } from "../log.js";
 import { builtinArchiveRow } from "../archivers/archive-post.js";
 import { packBytes } from "../db/packed-bytes.js";
+import type { PostRowColumns } from "../queue/jobs.js";
 import { completeTogether, enqueueRowsSql, runsHere, wakeLocal } from "../queue/transitions.js";
 import type { Post } from "./handlers/handler.js";
 import { DECORATING_HANDLERS, runPipeline } from "./pipeline.js";
-import type { PostRowColumns } from "./list-queue.js";
 
 /** An accepted post ready to be numbered, decorated and finished. */
 export interface AcceptedPost {

@@ -16,7 +16,7 @@ import { newContext, type Decision, type MessageContext } from "../domain/messag
 import type { ListPostDelivery } from "../domain/out-job.js";
 import { RawMessage } from "../domain/raw-message.js";
 import type { Logger } from "../log.js";
-import { enqueue, enqueueQuery, type ClaimedJob, type Job } from "../queue/jobs.js";
+import { enqueue, enqueueQuery, type ClaimedJob, type Job, type PostRowColumns } from "../queue/jobs.js";
 import { complete } from "../queue/transitions.js";
 import { PermanentFailure, type Handled, type JobHandler } from "../queue/runner.js";
 import { holdPost, rejectPost, type ListJobData } from "../services/moderation.js";
@@ -60,9 +60,6 @@ export interface ListQueueDeps {
   /** Finishes accepted posts in batches per list (list-finisher.ts); made on first use. */
   finisher?: ListFinisher;
 }
-
-/** A post row's columns for outJobsOfRow: exclude (text[], lower-case), parent (the list job's id as text), post (the list-post job's data, jsonb). */
-export interface PostRowColumns { exclude: Prisma.Sql; parent: Prisma.Sql; post: Prisma.Sql }
 
 const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
 const BUILTIN_ONLY = createArchiveSite();

@@ -88,6 +88,20 @@ export async function enqueue(tx: Tx, jobs: NewJob[], mode: WakeMode = "notify")
 }
 
 /**
+ * A list post's values as columns of the rows of a statement that finishes several
+ * posts at once (the list stage's batch finish, pipeline/list-finisher.ts), from which
+ * delivery makes each post's out jobs (delivery/expand.ts outJobsOfRow).
+ */
+export interface PostRowColumns {
+  /** text[] of lower-case address keys. */
+  exclude: Prisma.Sql;
+  /** The list job's id, as text. */
+  parent: Prisma.Sql;
+  /** The list-post job's data (jsonb). */
+  post: Prisma.Sql;
+}
+
+/**
  * Inserts one job of `queue` for each row of `rows`, a query giving (recipient text,
  * data jsonb), all with the same message and list, in one statement inside the
  * caller's transaction (the list stage's finish: a post's chunk jobs or its list-post
@@ -152,7 +166,7 @@ export async function claim(
 // index by queue alone in runAt order and so every live job of the queue, each
 // deferred one included, on every claim (28 ms with 100,000 deferred jobs); by state
 // and queue it reads only the queue's running jobs (the plan after an ANALYZE).
-const CLAIMED_SQL = `
+const CLAIM_SQL = `
     WITH due AS (
       SELECT id, "runAt" FROM "Job"
       WHERE queue = $1::"QueueName" AND state = 'ready' AND "runAt" <= now()
@@ -171,9 +185,8 @@ const CLAIMED_SQL = `
       SELECT id FROM (SELECT * FROM due UNION ALL SELECT * FROM expired) AS live
       ORDER BY "runAt", id LIMIT $2::int)
     RETURNING *`;
-const CLAIM_SQL = CLAIMED_SQL;
 const CLAIM_MESSAGE_SQL = `
-    WITH c AS (${CLAIMED_SQL})
+    WITH c AS (${CLAIM_SQL})
     SELECT c.*, m.id AS m_id, m."messageId" AS "m_messageId", m."messageIdHash" AS "m_messageIdHash", m."mailFrom" AS "m_mailFrom",
            m."rcptTo" AS "m_rcptTo", m.size AS m_size, m.raw AS m_raw, m."receivedAt" AS "m_receivedAt"
     FROM c LEFT JOIN "Message" m ON m.id = c."messageId" AND m.size <= $7::int`;
