@@ -27,8 +27,8 @@ import { RawMessage } from "../domain/raw-message.js";
 import type { Logger } from "../log.js";
 import { builtinArchiveRow } from "../archivers/archive-post.js";
 import { packBytes } from "../db/packed-bytes.js";
-import type { PostRowColumns } from "../queue/jobs.js";
-import { completeTogether, enqueueRowsSql, runsHere, wakeLocal } from "../queue/transitions.js";
+import { reserveLocal, type ClaimedJob, type PostRowColumns } from "../queue/jobs.js";
+import { completeTogether, enqueueRowsSql, handedJob, handedRowsSql, runsHere, wakeLocal, type HandedRow } from "../queue/transitions.js";
 import type { Post } from "./handlers/handler.js";
 import { DECORATING_HANDLERS, runPipeline } from "./pipeline.js";
 
@@ -103,8 +103,28 @@ export function createListFinisher(opts: {
   }
 
   async function write(posts: AcceptedPost[], first: number): Promise<boolean> {
-    const list = posts[0]!.list;
     const made = await Promise.all(posts.map((p, i) => decorate(p, first + i)));
+    const local = runsHere("out");
+    // This process's delivery worker takes what it has room for already claimed: a
+    // small list's post makes one chunk job, which then needs no claim of its own.
+    const slots = local ? reserveLocal("out", made.filter((m) => m.ctx.outgoing).length) : null;
+    let handed: ClaimedJob[] = [];
+    try {
+      const done = await finish(made, first, local, slots?.slots ?? 0, slots?.messageBytes ?? 0);
+      handed = done.handed;
+      return done.ok;
+    } finally {
+      slots?.start(handed);
+    }
+  }
+
+  /**
+   * The batch's statement; `handed`: how many of its out jobs to insert claimed by this
+   * process, which come back with their copy when it is at most `messageBytes`.
+   */
+  async function finish(made: Made[], first: number, local: boolean, handed: number, messageBytes: number): Promise<{ ok: boolean; handed: ClaimedJob[] }> {
+    const posts = made.map((m) => m.p);
+    const list = posts[0]!.list;
     // Every value of the batch is an array parameter, one element per post, so that the
     // statement's text is the same for every batch of the list's settings (a prepared
     // statement: transitions.ts completeTogether); the out jobs of each post come from a
@@ -113,7 +133,6 @@ export function createListFinisher(opts: {
     const col = <T>(f: (m: Made, i: number) => T) => made.map(f);
     const archives = col((m) => m.ctx.archive && m.archiveCopy && m.p.archive.archivers.includes("prototype")
       ? builtinArchiveRow(list.id, m.p.message.messageId, m.p.message.messageIdHash, m.archiveCopy) : null);
-    const local = runsHere("out");
     const outJobs = (row: PostRowColumns) => opts.outJobsOfRow
       ? opts.outJobsOfRow(list.id, list.personalize, row)
       : Prisma.sql`SELECT NULL::text AS recipient, ${row.post} AS data`;
@@ -147,7 +166,7 @@ export function createListFinisher(opts: {
         CROSS JOIN LATERAL (${outJobs({
           exclude: Prisma.sql`ARRAY(SELECT jsonb_array_elements_text(i.exclude::jsonb))`, parent: Prisma.sql`i.job::text`, post: Prisma.sql`i.post::jsonb`,
         })}) AS o
-        WHERE i.outgoing`, local)}, archived AS (
+        WHERE i.outgoing`, local, handed)}, archived AS (
         INSERT INTO "ArchivedMessage" ("listId", "messageId", "messageIdHash", raw, subject, sender, "sentAt", "parentHash", "threadHash")
         SELECT ${list.id}::int, i."messageId", i."messageIdHash", i.archive_raw, i.subject, i.sender, i.sent,
           p."messageIdHash", coalesce(nullif(p."threadHash", ''), i."messageIdHash")
@@ -170,10 +189,25 @@ export function createListFinisher(opts: {
     // The list row last: its lock is held for the rest of this statement and its commit.
     const gate = Prisma.sql`UPDATE "MailingList" SET "postId" = "postId" + ${posts.length}::int
       WHERE id = ${list.id}::int AND "postId" = ${first}::int AND (SELECT ok FROM held) RETURNING id`;
-    const ok = await completeTogether(opts.db, posts.map((p) => p.job), gate, alongside,
-      Prisma.sql`(SELECT count(*) FROM enqueue_woken)`);
-    if (ok && local && made.some((m) => m.ctx.outgoing)) wakeLocal("out");
-    return ok;
+    // The out jobs inserted claimed; whether any were left ready (for this process's worker to claim).
+    const reads = Prisma.sql`json_build_object('woken', (SELECT count(*) FROM enqueue_woken),
+      'ready', (SELECT count(*) FROM enqueued WHERE state = 'ready'), 'handed', ${Prisma.raw(handedRowsSql("enqueued", "ids"))})`;
+    const { ok, reads: out } = await completeTogether<{ ready: number; handed: HandedRow[] }>(
+      opts.db, posts.map((p) => p.job), gate, alongside, reads);
+    if (!ok) return { ok, handed: [] };
+    if (local && out.ready > 0) wakeLocal("out");
+    return {
+      ok,
+      handed: out.handed.map((r) => {
+        const m = made[r.ord - 1]!;
+        const message = m.out.length > messageBytes ? null : {
+          id: BigInt(r.messageId), messageId: m.p.message.messageId, messageIdHash: m.p.message.messageIdHash,
+          mailFrom: bouncesAddress(list.listName, list.mailHost), rcptTo: m.p.message.rcptTo, size: m.out.length,
+          raw: m.out as Uint8Array<ArrayBuffer>, receivedAt: new Date(r.createdAt),
+        };
+        return { ...handedJob(r), message };
+      }),
+    };
   }
 
   /** The list-post job's data for a post (its chunk jobs' source when the list is big). */

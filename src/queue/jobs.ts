@@ -37,14 +37,26 @@ export const WORKER_ID = `${hostname()}:${process.pid}`;
 // pollMs, 1 s) rather than at once: they only matter when this process is full, and a
 // process that finds a backlog keeps claiming without sleeping (full batches), so the
 // cost is at most one poll interval at the start of a burst that one process cannot take.
-const localWorkers = new Map<QueueName, Set<() => void>>();
+const localWorkers = new Map<QueueName, Set<LocalWorker>>();
+
+/** A queue's worker in this process, as the runner registers it. */
+export interface LocalWorker {
+  /** Makes the worker claim (work was committed for it). */
+  wake(): void;
+  /** Sets aside up to `n` of its free slots for jobs handed to it (reserveLocal); returns how many. */
+  reserve(n: number): number;
+  /** Handed jobs bring their message when it is at most this many bytes (the handler's claim's `messageBytes`). */
+  messageBytes: number;
+  /** Runs jobs already claimed for it (at most the slots set aside) and frees `slots`. */
+  start(jobs: ClaimedJob[], slots: number): void;
+}
 
 /** Registers a worker of this process for `queue`; returns how to unregister it. */
-export function registerLocalWorker(queue: QueueName, wake: () => void): () => void {
+export function registerLocalWorker(queue: QueueName, worker: LocalWorker): () => void {
   let set = localWorkers.get(queue);
   if (!set) localWorkers.set(queue, (set = new Set()));
-  set.add(wake);
-  return () => { set.delete(wake); };
+  set.add(worker);
+  return () => { set.delete(worker); };
 }
 
 /** Whether this process runs workers of `queue` (then it wakes them itself: no NOTIFY needed). */
@@ -54,7 +66,41 @@ export function runsHere(queue: QueueName): boolean {
 
 /** Wakes this process's workers of `queue`. Call once the work is committed: earlier, they find nothing and sleep till their poll. */
 export function wakeLocal(queue: QueueName): void {
-  for (const w of localWorkers.get(queue) ?? []) w();
+  for (const w of localWorkers.get(queue) ?? []) w.wake();
+}
+
+/**
+ * Free slots of this process's worker of a queue, set aside for jobs the caller
+ * inserts already claimed by it (state running, locked by WORKER_ID, attempt 1, as a
+ * claim leaves them): the claim's statement is saved, and a crash leaves them to be
+ * claimed again when their lease runs out, as a claimed job. Call `start` with the
+ * jobs once committed, or `start([])` when the statement failed: either frees the slots.
+ */
+export interface Reservation {
+  readonly slots: number;
+  /** A handed job's `message` is set only up to this size (else null: the handler reads it), as claim() does. */
+  readonly messageBytes: number;
+  start(jobs: ClaimedJob[]): void;
+}
+
+/** Up to `n` free slots of this process's worker of `queue`; null when it has none (or runs no worker of it). */
+export function reserveLocal(queue: QueueName, n: number): Reservation | null {
+  if (n <= 0) return null;
+  for (const w of localWorkers.get(queue) ?? []) {
+    const slots = w.reserve(n);
+    if (slots === 0) continue;
+    let started = false;
+    return {
+      slots,
+      messageBytes: w.messageBytes,
+      start(jobs) {
+        if (started) return;
+        started = true;
+        w.start(jobs.slice(0, slots), slots);
+      },
+    };
+  }
+  return null;
 }
 
 /** How a caller's new jobs reach the workers: a NOTIFY at commit, or `after-commit` (the caller calls the returned function once committed). */

@@ -70,38 +70,68 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
     const inflight = new Set<Promise<void>>();
     const inflightIds = new Set<bigint>();
     let wake: () => void = () => {};
-    let pending = true; // a NOTIFY arrived since the last claim
+    let pending = true; // a claim may find work (see the loop)
+    /** Slots set aside: for the claim in flight, and for jobs another stage of this process inserts already claimed (jobs.ts reserveLocal). */
+    let reserved = 0;
     const waker = () => { pending = true; wake(); };
     wakers.set(h.queue, waker);
-    // Work this process commits for this queue wakes the loop in memory (jobs.ts).
-    const unregister = registerLocalWorker(h.queue, waker);
+    const track = (job: ClaimedJob) => {
+      const p = runJob(h, job).finally(() => { inflight.delete(p); inflightIds.delete(job.id); wake(); });
+      inflight.add(p);
+      inflightIds.add(job.id);
+    };
+    // Work this process commits for this queue wakes the loop in memory, or comes
+    // already claimed into slots set aside for it (jobs.ts).
+    const unregister = registerLocalWorker(h.queue, {
+      wake: waker,
+      messageBytes: h.messageBytes ?? 0,
+      reserve(n) {
+        if (abort.signal.aborted) return 0;
+        const slots = Math.max(0, Math.min(n, h.concurrency - inflight.size - reserved));
+        reserved += slots;
+        return slots;
+      },
+      start(jobs, slots) {
+        reserved -= slots;
+        for (const job of jobs) track(job);
+        wake();
+      },
+    });
     while (!abort.signal.aborted) {
-      const room = h.concurrency - inflight.size;
+      const room = h.concurrency - inflight.size - reserved;
       let claimed: Job[] = [];
-      if (room > 0) {
+      // A claim only when it may find work: woken for this queue (a NOTIFY, a commit of
+      // this process), the poll's timer, or a full last claim. A slot freed by a
+      // finished job claims nothing by itself: one claim per job would cost what the
+      // jobs handed over already claimed (reserveLocal) save.
+      if (room > 0 && pending) {
         pending = false;
+        // The claim's slots are taken while it runs: a stage handing jobs over meanwhile
+        // must not be given them too.
+        reserved += room;
         try {
           claimed = await claim(db, h.queue, room, opts.leaseSeconds, [...inflightIds], h.messageBytes);
+          // A full batch: there may be more.
+          if (claimed.length === room) pending = true;
         } catch (err) {
           log.warn({ queue: h.queue, err: (err as Error).message }, "claim failed; will retry");
+        } finally {
+          reserved -= room;
         }
       }
-      for (const job of claimed) {
-        const p = runJob(h, job).finally(() => { inflight.delete(p); inflightIds.delete(job.id); wake(); });
-        inflight.add(p);
-        inflightIds.add(job.id);
-      }
-      // Claimed a full batch: there may be more, go again at once.
-      if (claimed.length > 0 && claimed.length === room) continue;
-      if (pending && inflight.size < h.concurrency) continue;
+      for (const job of claimed) track(job);
+      if (pending && inflight.size + reserved < h.concurrency) continue;
       await new Promise<void>((resolve) => {
         const done = () => { clearTimeout(timer); abort.signal.removeEventListener("abort", done); wake = () => {}; resolve(); };
-        const timer = setTimeout(done, pollMs);
+        // Delayed retries and expired leases come due without a wake-up.
+        const timer = setTimeout(() => { pending = true; done(); }, pollMs);
         wake = done;
         abort.signal.addEventListener("abort", done);
       });
     }
     unregister();
+    // Slots set aside before the stop get their jobs (or are freed) within one statement; those jobs run too.
+    while (reserved > 0) await new Promise<void>((resolve) => { wake = resolve; });
     await Promise.allSettled(inflight);
   }
 

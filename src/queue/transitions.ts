@@ -211,17 +211,18 @@ export async function fanOut(
  *     on (the list's post number), taken after the job rows.
  *   - `alongside` is text of further CTEs ("name AS (…), …"), each gated by reading
  *     the CTE `settled` (the completed jobs' ids; empty when anything failed).
- *   - `reads`: an expression the final SELECT computes, for the CTEs of `alongside`
- *     that write nothing (a NOTIFY): PostgreSQL runs those only when read.
+ *   - `reads`: an expression the final SELECT computes and the call resolves with:
+ *     what the caller wants back of its CTEs, and the CTEs of `alongside` that write
+ *     nothing (a NOTIFY), which PostgreSQL runs only when read.
  */
-export async function completeTogether(
+export async function completeTogether<R = unknown>(
   db: Database, claims: readonly Claim[], gate: Prisma.Sql, alongside: Prisma.Sql, reads: Prisma.Sql = Prisma.sql`NULL`,
-): Promise<boolean> {
-  if (claims.length === 0) return false;
+): Promise<{ ok: boolean; reads: R }> {
+  if (claims.length === 0) return { ok: false, reads: null as R };
   // Prepared (runPrepared): planning this statement at every batch cost the server
   // three times its execution.
-  const [row] = await runPrepared<{ settled: string }>(db, completeTogetherSql(claims, gate, alongside, reads));
-  return Number(row?.settled ?? 0) === claims.length;
+  const [row] = await runPrepared<{ settled: string; reads: R }>(db, completeTogetherSql(claims, gate, alongside, reads));
+  return { ok: Number(row?.settled ?? 0) === claims.length, reads: row?.reads as R };
 }
 
 /**
@@ -250,7 +251,8 @@ export function completeTogetherSql(claims: readonly Claim[], gate: Prisma.Sql, 
  * SQL text for a statement that stores messages and their jobs together (LMTP
  * ingest: one round trip for a whole batch). The jobs are the rows enqueue() writes;
  * `jobs` is the parameter holding a jsonb array of {i, queue, listId, recipient,
- * data}, joined by `i` to `ids`, a CTE of (ord, id) giving the message id of each
+ * data, claimedBy?} (claimedBy: WORKER_ID, for a job inserted claimed by this process
+ * into a slot its worker set aside, jobs.ts reserveLocal), joined by `i` to `ids`, a CTE of (ord, id) giving the message id of each
  * position; `channel` is the parameter holding JOBS_CHANNEL, `local` the one holding
  * the queues this process runs (text[], localQueues()), which get no NOTIFY: the
  * caller wakes them after the commit (wakeLocal), as the stages do (jobs.ts). The text
@@ -259,10 +261,12 @@ export function completeTogetherSql(claims: readonly Claim[], gate: Prisma.Sql, 
  */
 export function enqueueWithMessagesSql(jobs: string, ids: string, channel: string, local: string): string {
   return `queued AS (
-      INSERT INTO "Job" (queue, "messageId", "listId", recipient, data)
-      SELECT (x->>'queue')::"QueueName", ${ids}.id, x->>'listId', x->>'recipient', x->'data'
+      INSERT INTO "Job" (queue, "messageId", "listId", recipient, data, state, attempts, "lockedAt", "lockedBy")
+      SELECT (x->>'queue')::"QueueName", ${ids}.id, x->>'listId', x->>'recipient', x->'data',
+        CASE WHEN x ? 'claimedBy' THEN 'running' ELSE 'ready' END::"JobState",
+        CASE WHEN x ? 'claimedBy' THEN 1 ELSE 0 END, CASE WHEN x ? 'claimedBy' THEN now() END, x->>'claimedBy'
       FROM jsonb_array_elements(${jobs}::jsonb) AS x JOIN ${ids} ON ${ids}.ord = (x->>'i')::int
-      RETURNING queue
+      RETURNING id, queue, state, "messageId", "listId", recipient, data, "runAt", "createdAt", "lockedAt"
     ), woken AS (
       SELECT count(*) AS n FROM (SELECT pg_notify(${channel}, q::text) FROM (SELECT DISTINCT queue AS q FROM queued) AS qs
         WHERE q::text <> ALL(${local}::text[])) AS w
@@ -277,17 +281,51 @@ export function localQueues(): QueueName[] {
 /**
  * CTEs for a statement that inserts jobs of `queue` from `rows`, a query giving
  * (message_id bigint, recipient text, data jsonb), all of list `listId`: the CTE
- * `enqueued` (one row per job) and `enqueue_woken` (the caller's final SELECT must
- * read it, or PostgreSQL skips it), a NOTIFY at commit unless `local`
- * (this process runs the queue and wakes its workers itself after the commit: jobs.ts).
- * The list stage's batch finish uses it (pipeline/list-finisher.ts).
+ * `enqueued` (one row per job, for handedRowsSql) and `enqueue_woken` (the caller's final SELECT must read
+ * it, or PostgreSQL skips it), a NOTIFY at commit unless `local` (this process runs
+ * the queue and wakes its workers itself after the commit: jobs.ts). The first
+ * `handed` rows are inserted claimed by this process (slots of its own worker set
+ * aside, jobs.ts reserveLocal), as claim() leaves a job; the rest ready. `handed` is
+ * a parameter, so the text is the same for any number. The list stage's batch finish
+ * uses it (pipeline/list-finisher.ts).
  */
-export function enqueueRowsSql(queue: QueueName, listId: string, rows: Prisma.Sql, local: boolean): Prisma.Sql {
+export function enqueueRowsSql(queue: QueueName, listId: string, rows: Prisma.Sql, local: boolean, handed: number): Prisma.Sql {
   return Prisma.sql`enqueued AS (
-      INSERT INTO "Job" (queue, "messageId", "listId", recipient, data)
-      SELECT ${queue}::"QueueName", r.message_id, ${listId}::text, r.recipient, r.data FROM (${rows}) AS r
-      RETURNING 1
+      INSERT INTO "Job" (queue, "messageId", "listId", recipient, data, state, attempts, "lockedAt", "lockedBy")
+      SELECT ${queue}::"QueueName", r.message_id, ${listId}::text, r.recipient, r.data,
+        CASE WHEN r.n <= ${handed}::int THEN 'running' ELSE 'ready' END::"JobState",
+        CASE WHEN r.n <= ${handed}::int THEN 1 ELSE 0 END,
+        CASE WHEN r.n <= ${handed}::int THEN now() END,
+        CASE WHEN r.n <= ${handed}::int THEN ${WORKER_ID}::text END
+      FROM (SELECT r.*, row_number() OVER () AS n FROM (${rows}) AS r) AS r
+      RETURNING id, queue, state, "messageId", "listId", recipient, data, "runAt", "createdAt", "lockedAt"
     ), enqueue_woken AS (
       SELECT pg_notify(${JOBS_CHANNEL}, ${queue}::text) WHERE NOT ${local}::boolean AND EXISTS (SELECT 1 FROM enqueued)
     )`;
+}
+
+/**
+ * The jobs of `rows` (the CTE `enqueued` or `queued`) that were inserted claimed, as a
+ * json array of HandedRow, each with the position (`ord`) of its message in `ids`.
+ */
+export function handedRowsSql(rows: string, ids: string): string {
+  return `(SELECT coalesce(json_agg(json_build_object('ord', ${ids}.ord, 'id', h.id::text, 'queue', h.queue,
+      'messageId', h."messageId"::text, 'listId', h."listId", 'recipient', h.recipient, 'data', h.data,
+      'runAt', h."runAt", 'createdAt', h."createdAt", 'lockedAt', h."lockedAt")), '[]'::json)
+    FROM ${rows} h JOIN ${ids} ON ${ids}.id = h."messageId" WHERE h.state = 'running')`;
+}
+
+/** A job inserted claimed by this process, as handedRowsSql gives it. */
+export interface HandedRow {
+  ord: number; id: string; queue: QueueName; messageId: string; listId: string | null; recipient: string | null;
+  data: Prisma.JsonValue; runAt: string; createdAt: string; lockedAt: string;
+}
+
+/** The Job a handed row is, as claim() would have returned it (attempt 1, locked by this process). */
+export function handedJob(r: HandedRow): Job {
+  return {
+    id: BigInt(r.id), queue: r.queue, state: "running", messageId: BigInt(r.messageId), listId: r.listId, recipient: r.recipient,
+    data: r.data, attempts: 1, runAt: new Date(r.runAt), lockedAt: new Date(r.lockedAt), lockedBy: WORKER_ID, lastError: null,
+    createdAt: new Date(r.createdAt), finishedAt: null,
+  };
 }

@@ -10,8 +10,8 @@
 // turn's I/O callbacks; under load the commit cost is shared, which is what lets
 // ten connections go well past one fsync per message.
 import type { Database } from "../db/client.js";
-import { JOBS_CHANNEL } from "../queue/jobs.js";
-import { enqueueWithMessagesSql, localQueues, wakeLocal } from "../queue/transitions.js";
+import { JOBS_CHANNEL, reserveLocal, WORKER_ID, type ClaimedJob, type QueueName } from "../queue/jobs.js";
+import { enqueueWithMessagesSql, handedJob, handedRowsSql, localQueues, wakeLocal, type HandedRow } from "../queue/transitions.js";
 import type { RecipientDecision } from "./recipients.js";
 import { groupCommit } from "../domain/group-commit.js";
 
@@ -86,7 +86,7 @@ export async function storeIncoming(db: Database, msg: IncomingMessage): Promise
  */
 async function insertBatch(db: Database, msgs: IncomingMessage[]): Promise<bigint[]> {
   const params: unknown[] = [];
-  const jobs: { i: number; queue: string; listId: string; recipient: string; data: object }[] = [];
+  const jobs: { i: number; queue: QueueName; listId: string; recipient: string; data: object; claimedBy?: string }[] = [];
   msgs.forEach((m, i) => {
     params.push(m.messageId, m.messageIdHash, m.mailFrom, m.recipients.map((r) => r.address), m.raw.length, m.raw);
     for (const r of m.recipients) {
@@ -99,16 +99,34 @@ async function insertBatch(db: Database, msgs: IncomingMessage[]): Promise<bigin
   // The queues this process runs are woken here once committed, not by a NOTIFY (whose
   // commit takes PostgreSQL's database-wide notify lock: queue/jobs.ts).
   const local = localQueues();
+  // Posts go to this process's list worker already claimed, as far as it has room:
+  // the claim's statement is saved (queue/jobs.ts reserveLocal).
+  const posts = jobs.filter((j) => j.queue === "list");
+  const slots = reserveLocal("list", posts.length);
+  for (const j of posts.slice(0, slots?.slots ?? 0)) j.claimedBy = WORKER_ID;
   params.push(JSON.stringify(jobs), JOBS_CHANNEL, local);
-  // A prepared statement per batch size with a generic plan, on a hot-path
-  // connection: planning this five-part statement again for every batch cost the
-  // server more than executing it.
-  const result = await db.query<{ ord: number; id: string }>(`mailroom_store_${msgs.length}`, batchSql(msgs.length), params);
-  const queued = new Set(jobs.map((j) => j.queue));
-  for (const q of local) if (queued.has(q)) wakeLocal(q);
-  const ids: bigint[] = [];
-  for (const r of result) ids[Number(r.ord)] = BigInt(r.id);
-  return ids;
+  let handed: ClaimedJob[] = [];
+  try {
+    // A prepared statement per batch size with a generic plan, on a hot-path
+    // connection: planning this five-part statement again for every batch cost the
+    // server more than executing it.
+    const result = await db.query<{ ord: number; id: string; handed: HandedRow[] }>(`mailroom_store_${msgs.length}`, batchSql(msgs.length), params);
+    const ids: bigint[] = [];
+    for (const r of result) ids[Number(r.ord)] = BigInt(r.id);
+    handed = (result[0]?.handed ?? []).map((r) => {
+      const m = msgs[r.ord]!;
+      const message = m.raw.length > slots!.messageBytes ? null : {
+        id: BigInt(r.messageId), messageId: m.messageId, messageIdHash: m.messageIdHash, mailFrom: m.mailFrom,
+        rcptTo: m.recipients.map((x) => x.address), size: m.raw.length, raw: m.raw as Uint8Array<ArrayBuffer>, receivedAt: new Date(r.createdAt),
+      };
+      return { ...handedJob(r), message };
+    });
+    const ready = new Set(jobs.filter((j) => !j.claimedBy).map((j) => j.queue));
+    for (const q of local) if (ready.has(q)) wakeLocal(q);
+    return ids;
+  } finally {
+    slots?.start(handed);
+  }
 }
 
 /** The statement's text depends only on the batch size: made once per size (at most MAX_BATCH of them). */
@@ -133,7 +151,10 @@ function batchSql(n: number): string {
       FROM input JOIN ids USING (ord)
       RETURNING id
     ), ${enqueueWithMessagesSql(`$${n * 6 + 1}`, "ids", `$${n * 6 + 2}`, `$${n * 6 + 3}`)}
-    SELECT ids.ord, ids.id, (SELECT n FROM woken) AS woken FROM ids ORDER BY ids.ord`;
+    SELECT ids.ord, ids.id, (SELECT n FROM woken) AS woken, 
+      -- the jobs inserted claimed, once (on the first row)
+      CASE WHEN ids.ord = 0 THEN ${handedRowsSql("queued", "ids")} END AS handed
+    FROM ids ORDER BY ids.ord`;
   SQL_BY_SIZE.set(n, sql);
   return sql;
 }
