@@ -30,10 +30,10 @@ test("posts are handed to the list worker claimed while it has room; the rest ar
   let claimsDone = 0;
   const db: Database = {
     ...tdb.db,
-    jobQuery: (name, sql, params) => {
-      if (!name.startsWith("mailroom_claim")) return tdb.db.jobQuery(name, sql, params);
+    jobQuery<R>(name: string, sql: string, params: unknown[]) {
+      if (!name.startsWith("mailroom_claim")) return tdb.db.jobQuery<R>(name, sql, params);
       claims++;
-      return tdb.db.jobQuery(name, sql, params).finally(() => { claimsDone++; });
+      return tdb.db.jobQuery<R>(name, sql, params).finally(() => { claimsDone++; });
     },
   };
   const listId = await createList(db, "mylist@example.com");
