@@ -1,5 +1,6 @@
-// Runs queue handlers: claims jobs (woken by NOTIFY on "mailroom_jobs", or by a poll
-// for delayed retries), runs up to `concurrency` at once per queue, keeps their
+// Runs queue handlers: claims jobs when woken (a NOTIFY on "mailroom_jobs", work this
+// process committed) and at its poll (delayed retries, expired leases), takes jobs
+// handed to it already claimed (jobs.ts reserveLocal), runs up to `concurrency` at once per queue, keeps their
 // leases alive, and settles each job: done, retry with backoff, or shunt after
 // `maxAttempts` (Mailman core/runner.py moves failures to shunt, never drops them).
 import type { Database } from "../db/client.js";
@@ -97,15 +98,23 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
         wake();
       },
     });
+    // The poll is a deadline that wake-ups do not move: under a steady stream of
+    // hand-overs and finished jobs the loop never sleeps a whole interval, and work that
+    // only a claim finds (a retry come due, an expired lease, jobs another process made
+    // without a NOTIFY) must still be claimed within one.
+    let pollAt = Date.now() + pollMs;
     while (!abort.signal.aborted) {
+      if (Date.now() >= pollAt) pending = true;
       const room = h.concurrency - inflight.size - reserved;
       let claimed: Job[] = [];
       // A claim only when it may find work: woken for this queue (a NOTIFY, a commit of
-      // this process), the poll's timer, or a full last claim. A slot freed by a
-      // finished job claims nothing by itself: one claim per job would cost what the
-      // jobs handed over already claimed (reserveLocal) save.
+      // this process), the poll, or a full last claim. A slot freed by a finished job
+      // claims nothing by itself: one claim per job would cost what the jobs handed
+      // over already claimed (reserveLocal) save.
       if (room > 0 && pending) {
         pending = false;
+        // A failed claim is tried again at the next poll, not in a tight loop.
+        pollAt = Date.now() + pollMs;
         // The claim's slots are taken while it runs: a stage handing jobs over meanwhile
         // must not be given them too.
         reserved += room;
@@ -120,11 +129,12 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
         }
       }
       for (const job of claimed) track(job);
-      if (pending && inflight.size + reserved < h.concurrency) continue;
+      const full = inflight.size + reserved >= h.concurrency;
+      if (pending && !full) continue;
       await new Promise<void>((resolve) => {
         const done = () => { clearTimeout(timer); abort.signal.removeEventListener("abort", done); wake = () => {}; resolve(); };
-        // Delayed retries and expired leases come due without a wake-up.
-        const timer = setTimeout(() => { pending = true; done(); }, pollMs);
+        // Full: a finished job wakes the loop (its slot is what a claim needs).
+        const timer = setTimeout(done, full ? pollMs : Math.max(0, pollAt - Date.now()));
         wake = done;
         abort.signal.addEventListener("abort", done);
       });

@@ -264,7 +264,7 @@ export function enqueueWithMessagesSql(jobs: string, ids: string, channel: strin
       INSERT INTO "Job" (queue, "messageId", "listId", recipient, data, state, attempts, "lockedAt", "lockedBy")
       SELECT (x->>'queue')::"QueueName", ${ids}.id, x->>'listId', x->>'recipient', x->'data',
         CASE WHEN x ? 'claimedBy' THEN 'running' ELSE 'ready' END::"JobState",
-        CASE WHEN x ? 'claimedBy' THEN 1 ELSE 0 END, CASE WHEN x ? 'claimedBy' THEN now() END, x->>'claimedBy'
+        CASE WHEN x ? 'claimedBy' THEN 1 ELSE 0 END, CASE WHEN x ? 'claimedBy' THEN clock_timestamp() END, x->>'claimedBy'
       FROM jsonb_array_elements(${jobs}::jsonb) AS x JOIN ${ids} ON ${ids}.ord = (x->>'i')::int
       RETURNING id, queue, state, "messageId", "listId", recipient, data, "runAt", "createdAt", "lockedAt"
     ), woken AS (
@@ -285,7 +285,9 @@ export function localQueues(): QueueName[] {
  * it, or PostgreSQL skips it), a NOTIFY at commit unless `local` (this process runs
  * the queue and wakes its workers itself after the commit: jobs.ts). The first
  * `handed` rows are inserted claimed by this process (slots of its own worker set
- * aside, jobs.ts reserveLocal), as claim() leaves a job; the rest ready. `handed` is
+ * aside, jobs.ts reserveLocal), as claim() leaves a job, their lease counted from the
+ * insert (clock_timestamp(): the statement may have waited for the list's row lock
+ * before); the rest ready. `handed` is
  * a parameter, so the text is the same for any number. The list stage's batch finish
  * uses it (pipeline/list-finisher.ts).
  */
@@ -295,7 +297,7 @@ export function enqueueRowsSql(queue: QueueName, listId: string, rows: Prisma.Sq
       SELECT ${queue}::"QueueName", r.message_id, ${listId}::text, r.recipient, r.data,
         CASE WHEN r.n <= ${handed}::int THEN 'running' ELSE 'ready' END::"JobState",
         CASE WHEN r.n <= ${handed}::int THEN 1 ELSE 0 END,
-        CASE WHEN r.n <= ${handed}::int THEN now() END,
+        CASE WHEN r.n <= ${handed}::int THEN clock_timestamp() END,
         CASE WHEN r.n <= ${handed}::int THEN ${WORKER_ID}::text END
       FROM (SELECT r.*, row_number() OVER () AS n FROM (${rows}) AS r) AS r
       RETURNING id, queue, state, "messageId", "listId", recipient, data, "runAt", "createdAt", "lockedAt"

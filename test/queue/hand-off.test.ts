@@ -151,3 +151,25 @@ test("kill -9 with posts handed over in flight, restart: every post delivered, n
   for (let i = 0; i < POSTS; i++) assert.ok((subjects.get(String(i)) ?? 0) >= 1, `post ${i} delivered`);
   assert.ok([...subjects.values()].every((n) => n <= 2), "no post more than twice (only those in flight again)");
 });
+
+test("a steady stream of hand-overs does not hold off the poll: a job only a claim finds is claimed within it", async (t) => {
+  const tdb = await createTestDatabase();
+  t.after(() => tdb.close());
+  const { db } = tdb;
+  const done: string[] = [];
+  const h: JobHandler = { queue: "command", concurrency: 4, maxAttempts: 3, handle: async (job) => { done.push(job.recipient!); } };
+  const runner = await startRunner({ db, log: silent, handlers: [h], leaseSeconds: 30, pollMs: 500 });
+  t.after(() => runner.stop());
+  // Every 100 ms a hand-over wakes the worker (slots set aside and given back), as a
+  // stream of posts does; none of them is a NOTIFY or a claim.
+  const stream = setInterval(() => reserveLocal("command", 1)?.start([]), 100);
+  t.after(() => clearInterval(stream));
+  await new Promise((r) => setTimeout(r, 300));
+  // A job no wake-up announces: inserted as another process would, without a NOTIFY
+  // (or a retry coming due).
+  const t0 = Date.now();
+  await db.prisma.job.create({ data: { queue: "command", recipient: "unannounced" } });
+  await until(async () => done.includes("unannounced"), 5000, "the unannounced job to be claimed");
+  const waited = Date.now() - t0;
+  assert.ok(waited < 2000, `claimed after ${waited} ms (poll 500 ms)`);
+});
