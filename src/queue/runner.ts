@@ -1,8 +1,9 @@
 // Runs queue handlers: claims jobs when woken (a NOTIFY on "mailroom_jobs", work this
 // process committed) and at its poll (delayed retries, expired leases), takes jobs
-// handed to it already claimed (jobs.ts reserveLocal), runs up to `concurrency` at once per queue, keeps their
-// leases alive, and settles each job: done, retry with backoff, or shunt after
-// `maxAttempts` (Mailman core/runner.py moves failures to shunt, never drops them).
+// handed to it already claimed (jobs.ts reserveLocal), runs up to `concurrency` at
+// once per queue, keeps their leases alive, and settles each job: done, retry with
+// backoff, or shunt after `maxAttempts` (Mailman core/runner.py moves failures to
+// shunt, never drops them).
 import type { Database } from "../db/client.js";
 import type { Logger } from "../log.js";
 import { backoffSeconds, claim, JOBS_CHANNEL, registerLocalWorker, type ClaimedJob, type Job, type QueueName } from "./jobs.js";

@@ -252,8 +252,8 @@ export function completeTogetherSql(claims: readonly Claim[], gate: Prisma.Sql, 
  * ingest: one round trip for a whole batch). The jobs are the rows enqueue() writes;
  * `jobs` is the parameter holding a jsonb array of {i, queue, listId, recipient,
  * data, claimedBy?} (claimedBy: WORKER_ID, for a job inserted claimed by this process
- * into a slot its worker set aside, jobs.ts reserveLocal), joined by `i` to `ids`, a CTE of (ord, id) giving the message id of each
- * position; `channel` is the parameter holding JOBS_CHANNEL, `local` the one holding
+ * into a slot its worker set aside, jobs.ts reserveLocal), joined by `i` to `ids`, a
+ * CTE of (ord, id) giving the message id of each position; `channel` is the parameter holding JOBS_CHANNEL, `local` the one holding
  * the queues this process runs (text[], localQueues()), which get no NOTIFY: the
  * caller wakes them after the commit (wakeLocal), as the stages do (jobs.ts). The text
  * defines the CTEs `queued` (the job rows) and `woken` (one NOTIFY per other queue at
@@ -281,15 +281,15 @@ export function localQueues(): QueueName[] {
 /**
  * CTEs for a statement that inserts jobs of `queue` from `rows`, a query giving
  * (message_id bigint, recipient text, data jsonb), all of list `listId`: the CTE
- * `enqueued` (one row per job, for handedRowsSql) and `enqueue_woken` (the caller's final SELECT must read
- * it, or PostgreSQL skips it), a NOTIFY at commit unless `local` (this process runs
- * the queue and wakes its workers itself after the commit: jobs.ts). The first
- * `handed` rows are inserted claimed by this process (slots of its own worker set
- * aside, jobs.ts reserveLocal), as claim() leaves a job, their lease counted from the
- * insert (clock_timestamp(): the statement may have waited for the list's row lock
- * before); the rest ready. `handed` is
- * a parameter, so the text is the same for any number. The list stage's batch finish
- * uses it (pipeline/list-finisher.ts).
+ * `enqueued` (one row per job, for handedRowsSql) and `enqueue_woken` (the caller's
+ * final SELECT must read it, or PostgreSQL skips it), a NOTIFY at commit unless
+ * `local` (this process runs the queue and wakes its workers itself after the commit:
+ * jobs.ts). The first `handed` rows are inserted claimed by this process (slots of its
+ * own worker set aside, jobs.ts reserveLocal), as claim() leaves a job, their lease
+ * counted from the insert (clock_timestamp(): the statement may have waited for the
+ * list's row lock before); the rest ready. `handed` is a parameter, so the text is
+ * the same for any number. The list stage's batch finish uses it
+ * (pipeline/list-finisher.ts).
  */
 export function enqueueRowsSql(queue: QueueName, listId: string, rows: Prisma.Sql, local: boolean, handed: number): Prisma.Sql {
   return Prisma.sql`enqueued AS (
