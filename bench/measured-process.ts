@@ -68,6 +68,8 @@ export function treeStatus(...pids: number[]): { rss: number; hwm: number; pss: 
   for (const p of pids.flatMap(processTree)) {
     try {
       const s = procStatus(p);
+      // A process that exited but is not reaped yet (a backend ending) has no memory figures.
+      if (!Number.isFinite(s.rss) || !Number.isFinite(s.hwm)) continue;
       rss += s.rss;
       hwm += s.hwm;
       const kb = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, "utf8"))?.[1];
