@@ -165,7 +165,7 @@ export function createMemberService({ db }: ServiceDeps, lists: ListService) {
       let created = 0;
       if (keys.length > 0) {
         try {
-          await ensureAddresses(db, addresses.map((address, i) => ({ address, key: keys[i]!, name: names[i]! })), true);
+          await ensureAddresses(db, addresses.map((address, i) => ({ address, key: keys[i]!, name: names[i]! })), true, false);
           created = await db.prisma.$executeRaw`
             INSERT INTO "Member" ("listId", "addressId", "address", "addressKey", "displayName", "role")
             SELECT ${list.id}, a.id, t.address, t.key, t.name, ${role}::"Role"
