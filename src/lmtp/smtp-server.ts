@@ -58,6 +58,24 @@ class LmtpConnection extends SMTPConnection {
     if (typeof data === "string" && HAS_ENHANCED_CODE.test(data)) return super.send(code, data, false);
     return super.send(code, data, context);
   }
+
+  /**
+   * QUIT: the 221, then the socket is closed at once. smtp-server ends its side and
+   * waits for the client's; a client that closes as soon as it has the 221 (smtp-source
+   * does) has reset the socket by then, so ending it fails (ENOTCONN) and the next read
+   * is an ECONNRESET error, made with its stack trace: three system calls and an Error
+   * on every connection of a client that opens one per delivery.
+   */
+  handler_QUIT(_command: Buffer, callback: () => void): void {
+    this.send(221, "Bye");
+    const socket = this._socket;
+    this.corked = false;
+    socket.uncork();
+    // Written already (the usual case on a local socket): nothing is left to lose.
+    if (socket.writableLength === 0) socket.destroy();
+    this.close();
+    callback();
+  }
 }
 
 function uncork(conn: LmtpConnection): void {

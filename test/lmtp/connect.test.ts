@@ -69,6 +69,44 @@ test("a client that talks before the greeting is served, not told it talks too s
   }
 });
 
+test("QUIT: the 221 arrives, then the server closes the connection at once, also for a client that leaves first", async () => {
+  const { lmtp, port } = await startLmtp(t.db);
+  try {
+    // A client that waits: it gets the 221, then the server's end of the stream (no half-open wait).
+    const socket = net.connect(port, "127.0.0.1");
+    socket.setEncoding("latin1");
+    let text = "";
+    let quit = false;
+    const ended = new Promise<void>((resolve, reject) => {
+      socket.on("data", (d: string) => {
+        text += d;
+        if (!quit && /^220 /m.test(text)) { quit = true; socket.write("QUIT\r\n"); }
+      });
+      socket.on("end", resolve);
+      socket.on("error", reject);
+      setTimeout(() => reject(new Error(`not closed; got ${JSON.stringify(text)}`)), 5000).unref();
+    });
+    const t0 = performance.now();
+    await ended;
+    assert.match(text, /^221 2\.0\.0 Bye\r\n/m);
+    assert.ok(performance.now() - t0 < 1000, "closed by the server at once");
+    socket.destroy();
+    // A client that closes as soon as it has sent QUIT (smtp-source does): the server
+    // takes it in its stride and goes on serving.
+    for (let i = 0; i < 20; i++) {
+      const s = net.connect(port, "127.0.0.1");
+      await new Promise<void>((resolve) => s.once("data", () => resolve()));
+      s.end("QUIT\r\n");
+      s.destroy();
+    }
+    const c = await LmtpClient.connect(port);
+    assert.equal(c.greeting.code, 220);
+    await c.quit();
+  } finally {
+    await lmtp.close();
+  }
+});
+
 test("MAILROOM_LMTP_REVERSE_DNS=on: the client's name is looked up and logged, and mail still flows", async (tt) => {
   const reverse = tt.mock.method(dns, "reverse", (_ip: string, cb: (err: Error | null, names: string[]) => void) => cb(null, ["mta.example.test"]));
   const lines: Record<string, unknown>[] = [];
