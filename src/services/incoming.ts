@@ -151,7 +151,7 @@ function batchSql(n: number): string {
       FROM input JOIN ids USING (ord)
       RETURNING id
     ), ${enqueueWithMessagesSql(`$${n * 6 + 1}`, "ids", `$${n * 6 + 2}`, `$${n * 6 + 3}`)}
-    SELECT ids.ord, ids.id, (SELECT n FROM woken) AS woken, 
+    SELECT ids.ord, ids.id, (SELECT n FROM woken) AS woken,
       -- the jobs inserted claimed, once (on the first row)
       CASE WHEN ids.ord = 0 THEN ${handedRowsSql("queued", "ids")} END AS handed
     FROM ids ORDER BY ids.ord`;
