@@ -75,6 +75,8 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
     let pending = true; // a claim may find work (see the loop)
     /** Slots set aside: for the claim in flight, and for jobs another stage of this process inserts already claimed (jobs.ts reserveLocal). */
     let reserved = 0;
+    /** Slots neither running a job nor set aside. */
+    const free = () => h.concurrency - inflight.size - reserved;
     const waker = () => { pending = true; wake(); };
     wakers.set(h.queue, waker);
     const track = (job: ClaimedJob) => {
@@ -89,7 +91,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
       messageBytes: h.messageBytes ?? 0,
       reserve(n) {
         if (abort.signal.aborted) return 0;
-        const slots = Math.max(0, Math.min(n, h.concurrency - inflight.size - reserved));
+        const slots = Math.max(0, Math.min(n, free()));
         reserved += slots;
         return slots;
       },
@@ -106,7 +108,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
     let pollAt = Date.now() + pollMs;
     while (!abort.signal.aborted) {
       if (Date.now() >= pollAt) pending = true;
-      const room = h.concurrency - inflight.size - reserved;
+      const room = free();
       let claimed: Job[] = [];
       // A claim only when it may find work: woken for this queue (a NOTIFY, a commit of
       // this process), the poll, or a full last claim. A slot freed by a finished job
@@ -130,7 +132,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
         }
       }
       for (const job of claimed) track(job);
-      const full = inflight.size + reserved >= h.concurrency;
+      const full = free() <= 0;
       if (pending && !full) continue;
       await new Promise<void>((resolve) => {
         const done = () => { clearTimeout(timer); abort.signal.removeEventListener("abort", done); wake = () => {}; resolve(); };
