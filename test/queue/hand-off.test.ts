@@ -19,7 +19,7 @@ import { createTestDatabase, SERVER_URL } from "../helpers/db.js";
 import { LmtpClient } from "../helpers/lmtp-client.js";
 import { startServer } from "../helpers/server-process.js";
 import { startSmtpSink } from "../helpers/smtp-sink.js";
-import { until } from "../helpers/wait.js";
+import { until, waitFor } from "../helpers/wait.js";
 import { addMembers } from "../delivery/fixtures.js";
 import { createList, message, silent } from "../lmtp/fixtures.js";
 
@@ -77,16 +77,27 @@ test("posts are handed to the list worker claimed while it has room; the rest ar
   await until(async () => (await db.prisma.job.count({ where: { queue: "list", state: "done" } })) === 3);
 
   // Slots set aside are freed by start(), jobs or none; stop() waits for a reservation to end.
-  const slots = reserveLocal("list", 5)!;
-  assert.equal(slots.slots, 2);
-  assert.equal(reserveLocal("list", 1), null);
-  slots.start([]);
+  // (A job's slot is free a moment after its row is done: wait for both.)
+  const slots = await waitFor("both slots free", async () => {
+    const r = reserveLocal("list", 5);
+    if (r?.slots === 2) return r;
+    r?.start([]);
+    return null;
+  });
+  try {
+    assert.equal(reserveLocal("list", 1), null);
+  } finally {
+    slots.start([]);
+  }
   const again = reserveLocal("list", 1)!;
   let stopped = false;
   const stopping = runner.stop().then(() => { stopped = true; });
-  await new Promise((r) => setTimeout(r, 100));
-  assert.equal(stopped, false, "stop waits for the slots set aside");
-  again.start([]);
+  try {
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(stopped, false, "stop waits for the slots set aside");
+  } finally {
+    again.start([]);
+  }
   await stopping;
   assert.equal(reserveLocal("list", 1), null, "a stopped worker takes nothing");
 });
