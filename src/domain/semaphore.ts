@@ -21,3 +21,13 @@ export function semaphore(size: number): Semaphore {
     },
   };
 }
+
+/** One semaphore per owner (a database, say), made on first use with `size(owner)` slots. */
+export function semaphorePer<K extends object>(size: (owner: K) => number): (owner: K) => Semaphore {
+  const byOwner = new WeakMap<K, Semaphore>();
+  return (owner) => {
+    let s = byOwner.get(owner);
+    if (!s) byOwner.set(owner, (s = semaphore(size(owner))));
+    return s;
+  };
+}

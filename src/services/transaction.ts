@@ -4,7 +4,7 @@
 import type { Database, Tx } from "../db/client.js";
 import type { Logger } from "../log.js";
 import type { MapsChange, MapsUpdater, MapsWrite } from "../mta/updater.js";
-import { semaphore, type Semaphore } from "../domain/semaphore.js";
+import { semaphorePer } from "../domain/semaphore.js";
 
 // A caller may wait for a pool connection behind others (maxWait), and a
 // 10,000-member bulk add may take a while (timeout).
@@ -61,13 +61,7 @@ export async function inMapsTransaction<T>(
  */
 const POOL_LEFT_FREE = 4;
 
-const slotsByDb = new WeakMap<Database, Semaphore>();
-
-function mapsSlots(db: Database): Semaphore {
-  let slots = slotsByDb.get(db);
-  if (!slots) slotsByDb.set(db, (slots = semaphore(Math.max(1, db.poolSize - POOL_LEFT_FREE))));
-  return slots;
-}
+const mapsSlots = semaphorePer<Database>((db) => Math.max(1, db.poolSize - POOL_LEFT_FREE));
 
 /**
  * Locks a domain row FOR SHARE, by mail host or id, before a list of it is created or
