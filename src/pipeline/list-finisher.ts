@@ -200,12 +200,7 @@ export function createListFinisher(opts: {
       ok,
       handed: out.handed.map((r) => {
         const m = made[r.ord - 1]!;
-        const message = m.out.length > messageBytes ? null : {
-          id: BigInt(r.messageId), messageId: m.p.message.messageId, messageIdHash: m.p.message.messageIdHash,
-          mailFrom: bouncesAddress(list.listName, list.mailHost), rcptTo: m.p.message.rcptTo, size: m.out.length,
-          raw: m.out as Uint8Array<ArrayBuffer>, receivedAt: new Date(r.createdAt),
-        };
-        return { ...handedJob(r), message };
+        return handedJob(r, { ...m.p.message, mailFrom: bouncesAddress(list.listName, list.mailHost), raw: m.out }, messageBytes);
       }),
     };
   }

@@ -9,8 +9,8 @@
 // (transition with bounce events), and services/incoming.ts, whose LMTP ingest
 // statement takes its job rows from enqueueWithMessagesSql.
 import type { Database, Tx } from "../db/client.js";
-import { Prisma, type Job, type QueueName } from "../generated/prisma/client.js";
-import { JOBS_CHANNEL, QUEUES, runsHere, wakeLocal, WORKER_ID, type WakeMode } from "./jobs.js";
+import { Prisma, type Job, type Message, type QueueName } from "../generated/prisma/client.js";
+import { JOBS_CHANNEL, QUEUES, runsHere, wakeLocal, WORKER_ID, type ClaimedJob, type WakeMode } from "./jobs.js";
 import { runPrepared } from "./prepared.js";
 
 export { runsHere, wakeLocal };
@@ -323,11 +323,22 @@ export interface HandedRow {
   data: Prisma.JsonValue; runAt: string; createdAt: string; lockedAt: string;
 }
 
-/** The Job a handed row is, as claim() would have returned it (attempt 1, locked by this process). */
-export function handedJob(r: HandedRow): Job {
+/** What a handed job's Message row holds that the caller has in memory (the row's id, size and time come with the job). */
+export type HandedMessage = Pick<Message, "messageId" | "messageIdHash" | "mailFrom" | "rcptTo"> & { raw: Buffer };
+
+/**
+ * The job a handed row is, as claim() would have returned it (attempt 1, locked by
+ * this process), with its message from memory when it is at most `messageBytes`
+ * (else null: the handler reads it), as the claim's `messageBytes` does.
+ */
+export function handedJob(r: HandedRow, m: HandedMessage, messageBytes: number): ClaimedJob {
   return {
     id: BigInt(r.id), queue: r.queue, state: "running", messageId: BigInt(r.messageId), listId: r.listId, recipient: r.recipient,
     data: r.data, attempts: 1, runAt: new Date(r.runAt), lockedAt: new Date(r.lockedAt), lockedBy: WORKER_ID, lastError: null,
     createdAt: new Date(r.createdAt), finishedAt: null,
+    message: m.raw.length > messageBytes ? null : {
+      id: BigInt(r.messageId), messageId: m.messageId, messageIdHash: m.messageIdHash, mailFrom: m.mailFrom, rcptTo: m.rcptTo,
+      size: m.raw.length, raw: m.raw as Uint8Array<ArrayBuffer>, receivedAt: new Date(r.createdAt),
+    },
   };
 }

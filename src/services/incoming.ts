@@ -115,11 +115,7 @@ async function insertBatch(db: Database, msgs: IncomingMessage[]): Promise<bigin
     for (const r of result) ids[Number(r.ord)] = BigInt(r.id);
     handed = (result[0]?.handed ?? []).map((r) => {
       const m = msgs[r.ord]!;
-      const message = m.raw.length > slots!.messageBytes ? null : {
-        id: BigInt(r.messageId), messageId: m.messageId, messageIdHash: m.messageIdHash, mailFrom: m.mailFrom,
-        rcptTo: m.recipients.map((x) => x.address), size: m.raw.length, raw: m.raw as Uint8Array<ArrayBuffer>, receivedAt: new Date(r.createdAt),
-      };
-      return { ...handedJob(r), message };
+      return handedJob(r, { ...m, rcptTo: m.recipients.map((x) => x.address) }, slots!.messageBytes);
     });
     const ready = new Set(jobs.filter((j) => !j.claimedBy).map((j) => j.queue));
     for (const q of local) if (ready.has(q)) wakeLocal(q);
